@@ -1,0 +1,88 @@
+"""Evaluate the authors' released checkpoints under the paper protocol and set them beside Table 3."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from irgan.checkpoints import load_mf_checkpoint
+from irgan.data import Dataset
+from irgan.evaluation import evaluate, summarise
+from irgan.io import atomic_path, write_text
+from irgan.paper import METRICS, TABLE3_ML100K
+
+
+def audit_checkpoints(dataset: Dataset, checkpoints: list[str | os.PathLike]) -> pd.DataFrame:
+    """Long table ``checkpoint, metric, value`` (checkpoint = file stem), test split, paper protocol."""
+    rows = []
+    for path in checkpoints:
+        model = load_mf_checkpoint(path, dataset.n_users, dataset.n_items)
+        means = summarise(evaluate(model, dataset, split="test"))
+        rows += [{"checkpoint": Path(path).stem, "metric": m, "value": means[m]} for m in METRICS]
+    return pd.DataFrame(rows, columns=["checkpoint", "metric", "value"])
+
+
+def matching_metrics(values: dict[str, float], published: dict[str, float]) -> list[str]:
+    """Metrics whose value rounds to the published figure at 4 decimals."""
+    return [m for m in METRICS if round(values[m], 4) == round(published[m], 4)]
+
+
+def audit_markdown(results: pd.DataFrame, paper_rows: dict[str, tuple[float, ...]] = TABLE3_ML100K) -> str:
+    """Each checkpoint beside every row of the paper's table, with the metrics that match."""
+    header = "| row | " + " | ".join(METRICS) + " | equal to 4 decimals |"
+    rule = "|---|" + "---:|" * len(METRICS) + "---|"
+    lines = [
+        "# The authors' released checkpoints under the paper protocol",
+        "",
+        "Test split of `ml-100k-irgan`; candidates are all items except the user's training",
+        "positives; users with at least one test positive. Published rows: Table 3 of the paper.",
+        "",
+    ]
+    for checkpoint, group in results.groupby("checkpoint", sort=False):
+        values = dict(zip(group["metric"], group["value"], strict=True))
+        lines += [f"## `{checkpoint}`", "", header, rule]
+        lines.append(f"| **{checkpoint}** (evaluated here) | "
+                     + " | ".join(f"**{values[m]:.4f}**" for m in METRICS) + " | |")
+        verdicts = []
+        for system, figures in paper_rows.items():
+            published = dict(zip(METRICS, figures, strict=True))
+            matched = matching_metrics(values, published)
+            cells = [f"{published[m]:.4f}" + (" =" if m in matched else "") for m in METRICS]
+            lines.append(f"| paper: {system} | " + " | ".join(cells)
+                         + f" | {len(matched)}/{len(METRICS)} |")
+            if len(matched) == len(METRICS):
+                verdicts.append(system)
+        lines.append("")
+        lines.append(_verdict(checkpoint, values, paper_rows))
+        lines.append("")
+    lines.append("`=` marks a published figure that the checkpoint reproduces to 4 decimals.")
+    return "\n".join(lines) + "\n"
+
+
+def _verdict(checkpoint: str, values: dict[str, float], paper_rows: dict[str, tuple[float, ...]]) -> str:
+    """One sentence: which published row the checkpoint reproduces, and where it does not."""
+    matches = {
+        system: matching_metrics(values, dict(zip(METRICS, figures, strict=True)))
+        for system, figures in paper_rows.items()
+    }
+    full = [system for system, matched in matches.items() if len(matched) == len(METRICS)]
+    if full:
+        return (f"`{checkpoint}` reproduces the paper's {', '.join(full)} row on every metric "
+                "to the published 4 decimals.")
+    best = max(paper_rows, key=lambda s: (len(matches[s]), -sum(
+        abs(values[m] - v) for m, v in zip(METRICS, paper_rows[s], strict=True))))
+    published = dict(zip(METRICS, paper_rows[best], strict=True))
+    misses = ", ".join(f"{m} {values[m]:.5f} vs {published[m]:.4f}"
+                       for m in METRICS if m not in matches[best])
+    if matches[best]:
+        return (f"`{checkpoint}` reproduces the paper's {best} row on {len(matches[best])} of "
+                f"{len(METRICS)} metrics to 4 decimals; it differs on {misses}.")
+    return f"`{checkpoint}` reproduces no published figure; the closest row is {best} ({misses})."
+
+
+def write_audit(results: pd.DataFrame, csv_path: str | os.PathLike, markdown_path: str | os.PathLike) -> None:
+    with atomic_path(csv_path) as tmp:
+        results.to_csv(tmp, index=False, float_format="%.6f")
+    write_text(markdown_path, audit_markdown(results))

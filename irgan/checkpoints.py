@@ -1,0 +1,69 @@
+"""Loading the authors' released ``.pkl`` checkpoints without trusting them.
+
+A pickle can run arbitrary code when loaded. These files are Python 2 pickles
+of a list of numpy arrays, so the unpickler below resolves exactly the three
+globals that numpy's array reconstruction needs and refuses everything else.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+
+import numpy as np
+
+from irgan.errors import UnsafePickleError
+from irgan.models import MatrixFactorization
+
+_RECONSTRUCT = np.ndarray.__reduce__(np.zeros(1))[0]  # numpy's _reconstruct, wherever it lives
+_ALLOWED = {
+    ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
+    ("numpy", "ndarray"): np.ndarray,
+    ("numpy", "dtype"): np.dtype,
+}
+
+
+class NumpyOnlyUnpickler(pickle.Unpickler):
+    """An unpickler that can build numpy arrays and plain containers, nothing else."""
+
+    def __init__(self, file, source: str) -> None:
+        super().__init__(file, encoding="latin1")
+        self._source = source
+
+    def find_class(self, module: str, name: str):
+        try:
+            return _ALLOWED[(module, name)]
+        except KeyError:
+            raise UnsafePickleError(
+                f"{self._source}: refusing to load {module}.{name}; "
+                "only numpy arrays are allowed in checkpoint pickles"
+            ) from None
+
+
+def load_numpy_pickle(path: str | os.PathLike) -> object:
+    """Unpickle a file that may contain only numpy arrays (in lists, tuples, dicts)."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        return NumpyOnlyUnpickler(io.BytesIO(data), str(path)).load()
+    except UnsafePickleError:
+        raise
+    except Exception as exc:  # truncated or corrupt file
+        raise UnsafePickleError(f"{path}: not a readable checkpoint pickle ({exc})") from exc
+
+
+def load_mf_checkpoint(path: str | os.PathLike, n_users: int, n_items: int) -> MatrixFactorization:
+    """Load ``[user_emb, item_emb, item_bias]`` as a :class:`MatrixFactorization`."""
+    arrays = load_numpy_pickle(path)
+    if not (isinstance(arrays, list | tuple) and len(arrays) == 3
+            and all(isinstance(a, np.ndarray) for a in arrays)):
+        raise UnsafePickleError(f"{path}: expected a list of three arrays [user_emb, item_emb, item_bias]")
+    user_emb, item_emb, item_bias = arrays
+    if user_emb.shape[0] != n_users or item_emb.shape[0] != n_items:
+        raise UnsafePickleError(
+            f"{path}: embeddings of shape {user_emb.shape} / {item_emb.shape} do not fit "
+            f"{n_users} users and {n_items} items"
+        )
+    return MatrixFactorization.from_arrays(user_emb, item_emb, item_bias)

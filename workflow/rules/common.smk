@@ -1,0 +1,47 @@
+# Helpers shared by the rules: paths, registry look-ups, the study's targets.
+import os
+
+from irgan.config import validate_config
+
+validate_config(config, "snakemake config")
+
+# Thin scripts import the irgan package from this checkout, in any (conda) env.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (workflow.basedir, os.environ.get("PYTHONPATH")) if p
+)
+
+RESULTS = config["results"]
+DATASETS = config["datasets"]
+
+
+def dataset_spec(name):
+    return DATASETS[name]
+
+
+def downloaded(dataset, filename):
+    return f"{RESULTS}/downloads/{dataset}/{filename}"
+
+
+def dataset_files(wildcards):
+    """Downloaded inputs of a dataset, by file name (none for synthetic data)."""
+    spec = dataset_spec(wildcards.dataset)
+    if spec["kind"] != "ratings-split":
+        return {}
+    return {
+        name: downloaded(wildcards.dataset, name)
+        for name in (spec["train_file"], spec["test_file"])
+    }
+
+
+def audit_targets():
+    return [
+        f"{RESULTS}/{name}/audit/released_checkpoints.{ext}"
+        for name in config["study"]["datasets"]
+        if DATASETS[name].get("released_checkpoints")
+        for ext in ("csv", "md")
+    ]
+
+
+def study_targets():
+    targets = [f"{RESULTS}/{name}/data/summary.json" for name in config["study"]["datasets"]]
+    return targets + audit_targets()

@@ -1,0 +1,38 @@
+# Datasets: checksummed downloads (or the IRGAN_MIRROR copy), then one canonical artifact each.
+
+
+rule download:
+    output:
+        f"{RESULTS}/downloads/{{dataset}}/{{filename}}",
+    params:
+        url=lambda w: dataset_spec(w.dataset)["base_url"] + w.filename,
+        sha256=lambda w: dataset_spec(w.dataset)["files"][w.filename],
+    log:
+        f"{RESULTS}/logs/download/{{dataset}}/{{filename}}.log",
+    retries: 2
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/download.py"
+
+
+rule prepare_dataset:
+    input:
+        unpack(dataset_files),
+    output:
+        artifact=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+        summary=report(
+            f"{RESULTS}/{{dataset}}/data/summary.json",
+            caption="../report/dataset_summary.rst",
+            category="Data",
+            subcategory="{dataset}",
+        ),
+    params:
+        spec=lambda w: dataset_spec(w.dataset),
+        validation=config["validation"],
+    log:
+        f"{RESULTS}/logs/prepare_dataset/{{dataset}}.log",
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/prepare_dataset.py"

@@ -1,0 +1,20 @@
+"""Rule prepare_dataset: parse or generate a dataset, carve validation, write artifact + summary."""
+
+from irgan.data import save_with_summary
+from irgan.datasets import prepare_dataset
+from irgan.provenance import run_record
+from irgan.runtime import snakemake_step
+
+
+def main() -> None:
+    spec = dict(snakemake.params.spec)
+    dataset = prepare_dataset(
+        snakemake.wildcards.dataset, spec, snakemake.params.validation, dict(snakemake.input.items())
+    )
+    record = run_record({"dataset": spec, "validation": dict(snakemake.params.validation)},
+                        seed=spec.get("seed"))
+    save_with_summary(dataset, snakemake.output.artifact, snakemake.output.summary,
+                      {"provenance": record})
+
+
+snakemake_step(snakemake, main)
