@@ -43,15 +43,17 @@ def audit_markdown(results: pd.DataFrame, paper_rows: dict[str, tuple[float, ...
     for checkpoint, group in results.groupby("checkpoint", sort=False):
         values = dict(zip(group["metric"], group["value"], strict=True))
         lines += [f"## `{checkpoint}`", "", header, rule]
-        lines.append(f"| **{checkpoint}** (evaluated here) | "
-                     + " | ".join(f"**{values[m]:.4f}**" for m in METRICS) + " | |")
+        lines.append(
+            f"| **{checkpoint}** (evaluated here) | "
+            + " | ".join(f"**{values[m]:.4f}**" for m in METRICS)
+            + " | |"
+        )
         verdicts = []
         for system, figures in paper_rows.items():
             published = dict(zip(METRICS, figures, strict=True))
             matched = matching_metrics(values, published)
             cells = [f"{published[m]:.4f}" + (" =" if m in matched else "") for m in METRICS]
-            lines.append(f"| paper: {system} | " + " | ".join(cells)
-                         + f" | {len(matched)}/{len(METRICS)} |")
+            lines.append(f"| paper: {system} | " + " | ".join(cells) + f" | {len(matched)}/{len(METRICS)} |")
             if len(matched) == len(METRICS):
                 verdicts.append(system)
         lines.append("")
@@ -69,16 +71,26 @@ def _verdict(checkpoint: str, values: dict[str, float], paper_rows: dict[str, tu
     }
     full = [system for system, matched in matches.items() if len(matched) == len(METRICS)]
     if full:
-        return (f"`{checkpoint}` reproduces the paper's {', '.join(full)} row on every metric "
-                "to the published 4 decimals.")
-    best = max(paper_rows, key=lambda s: (len(matches[s]), -sum(
-        abs(values[m] - v) for m, v in zip(METRICS, paper_rows[s], strict=True))))
+        return (
+            f"`{checkpoint}` reproduces the paper's {', '.join(full)} row on every metric "
+            "to the published 4 decimals."
+        )
+    best = max(
+        paper_rows,
+        key=lambda s: (
+            len(matches[s]),
+            -sum(abs(values[m] - v) for m, v in zip(METRICS, paper_rows[s], strict=True)),
+        ),
+    )
     published = dict(zip(METRICS, paper_rows[best], strict=True))
-    misses = ", ".join(f"{m} {values[m]:.5f} vs {published[m]:.4f}"
-                       for m in METRICS if m not in matches[best])
+    misses = ", ".join(
+        f"{m} {values[m]:.5f} vs {published[m]:.4f}" for m in METRICS if m not in matches[best]
+    )
     if matches[best]:
-        return (f"`{checkpoint}` reproduces the paper's {best} row on {len(matches[best])} of "
-                f"{len(METRICS)} metrics to 4 decimals; it differs on {misses}.")
+        return (
+            f"`{checkpoint}` reproduces the paper's {best} row on {len(matches[best])} of "
+            f"{len(METRICS)} metrics to 4 decimals; it differs on {misses}."
+        )
     return f"`{checkpoint}` reproduces no published figure; the closest row is {best} ({misses})."
 
 

@@ -2,11 +2,13 @@
 
 A pickle can run arbitrary code when loaded. These files are Python 2 pickles
 of a list of numpy arrays, so the unpickler below resolves exactly the three
-globals that numpy's array reconstruction needs and refuses everything else.
+globals that numpy's array reconstruction needs (plus ``codecs.encode``, with
+which Python 3 stores raw bytes in old protocols) and refuses everything else.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
 import os
 import pickle
@@ -17,11 +19,17 @@ from irgan.errors import UnsafePickleError
 from irgan.models import MatrixFactorization
 
 _RECONSTRUCT = np.ndarray.__reduce__(np.zeros(1))[0]  # numpy's _reconstruct, wherever it lives
+_FROMBUFFER = np.zeros(1).__reduce_ex__(5)[0]  # protocol-5 array reconstruction
 _ALLOWED = {
+    ("numpy.core.numeric", "_frombuffer"): _FROMBUFFER,
+    ("numpy._core.numeric", "_frombuffer"): _FROMBUFFER,
     ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
     ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
     ("numpy", "ndarray"): np.ndarray,
     ("numpy", "dtype"): np.dtype,
+    # Python 3 pickles (protocols 0-2) store an array's raw bytes through
+    # codecs.encode(str, "latin1"): a pure function, safe to admit.
+    ("_codecs", "encode"): codecs.encode,
 }
 
 
@@ -57,8 +65,11 @@ def load_numpy_pickle(path: str | os.PathLike) -> object:
 def load_mf_checkpoint(path: str | os.PathLike, n_users: int, n_items: int) -> MatrixFactorization:
     """Load ``[user_emb, item_emb, item_bias]`` as a :class:`MatrixFactorization`."""
     arrays = load_numpy_pickle(path)
-    if not (isinstance(arrays, list | tuple) and len(arrays) == 3
-            and all(isinstance(a, np.ndarray) for a in arrays)):
+    if not (
+        isinstance(arrays, list | tuple)
+        and len(arrays) == 3
+        and all(isinstance(a, np.ndarray) for a in arrays)
+    ):
         raise UnsafePickleError(f"{path}: expected a list of three arrays [user_emb, item_emb, item_bias]")
     user_emb, item_emb, item_bias = arrays
     if user_emb.shape[0] != n_users or item_emb.shape[0] != n_items:

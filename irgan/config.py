@@ -44,22 +44,30 @@ def _check_references(config: dict, source: str) -> None:
     datasets = config["datasets"]
     for name in config["study"]["datasets"]:
         if name not in datasets:
-            raise ConfigError(f"{source}: key study.datasets names {name!r}, "
-                              f"which is not in datasets ({', '.join(sorted(datasets))})")
+            raise ConfigError(
+                f"{source}: key study.datasets names {name!r}, "
+                f"which is not in datasets ({', '.join(sorted(datasets))})"
+            )
     for name, spec in datasets.items():
         low, high = spec["rating_scale"]
         if not low < high:
-            raise ConfigError(f"{source}: key datasets.{name}.rating_scale must be [low, high] "
-                              f"with low < high, got {spec['rating_scale']}")
+            raise ConfigError(
+                f"{source}: key datasets.{name}.rating_scale must be [low, high] "
+                f"with low < high, got {spec['rating_scale']}"
+            )
         if not low < spec["positive_threshold"] <= high:
-            raise ConfigError(f"{source}: key datasets.{name}.positive_threshold "
-                              f"{spec['positive_threshold']} lies outside the rating scale ({low}, {high}]")
+            raise ConfigError(
+                f"{source}: key datasets.{name}.positive_threshold "
+                f"{spec['positive_threshold']} lies outside the rating scale ({low}, {high}]"
+            )
         if spec["kind"] == "ratings-split":
             named = [spec["train_file"], spec["test_file"], *spec.get("released_checkpoints", [])]
             for filename in named:
                 if filename not in spec["files"]:
-                    raise ConfigError(f"{source}: key datasets.{name} names file {filename!r}, "
-                                      f"which has no sha256 in datasets.{name}.files")
+                    raise ConfigError(
+                        f"{source}: key datasets.{name} names file {filename!r}, "
+                        f"which has no sha256 in datasets.{name}.files"
+                    )
 
 
 def load_config(*paths: str | os.PathLike) -> dict:

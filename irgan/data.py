@@ -198,8 +198,9 @@ def build_dataset(
     return Dataset(name, n_users, n_items, float(positive_threshold), train, test, mask)
 
 
-def save_with_summary(dataset: Dataset, artifact: str | os.PathLike, summary: str | os.PathLike,
-                      extra: dict | None = None) -> dict:
+def save_with_summary(
+    dataset: Dataset, artifact: str | os.PathLike, summary: str | os.PathLike, extra: dict | None = None
+) -> dict:
     """Save the artifact and its summary JSON; return the summary."""
     record = dataset.summary() | (extra or {})
     dataset.save(artifact)

@@ -82,7 +82,8 @@ def rank_metrics(
     out: dict[str, torch.Tensor] = {}
     discount = 1.0 / torch.log2(rank + 1)
     ideal_prefix = torch.cumsum(
-        1.0 / torch.log2(torch.arange(2, max(cutoffs) + 2, dtype=dtype, device=device)), 0)
+        1.0 / torch.log2(torch.arange(2, max(cutoffs) + 2, dtype=dtype, device=device)), 0
+    )
     for k in cutoffs:
         in_top = (rank <= k).to(dtype)
         out[f"P@{k}"] = torch.where(valid, per_row(in_top) / k, nan)
@@ -158,8 +159,11 @@ class Evaluator:
         users = torch.nonzero((relevant & ~known).any(dim=1)).flatten()
         self.users = users
         self.blocks = [
-            (users[i : i + batch_users], known[users[i : i + batch_users]],
-             relevant[users[i : i + batch_users]])
+            (
+                users[i : i + batch_users],
+                known[users[i : i + batch_users]],
+                relevant[users[i : i + batch_users]],
+            )
             for i in range(0, len(users), batch_users)
         ]
 
@@ -170,8 +174,10 @@ class Evaluator:
             with torch.no_grad():
                 scores = score_fn(users)
             if scores.shape != (len(users), self.n_items):
-                raise ValueError(f"score function returned shape {tuple(scores.shape)}, "
-                                 f"expected ({len(users)}, {self.n_items})")
+                raise ValueError(
+                    f"score function returned shape {tuple(scores.shape)}, "
+                    f"expected ({len(users)}, {self.n_items})"
+                )
             parts.append(rank_metrics(scores.to(self.device), known, relevant, self.cutoffs))
         return {name: torch.cat([p[name] for p in parts]) for name in parts[0]}
 
@@ -220,8 +226,9 @@ def evaluate(
     batch_users: int = 4096,
 ) -> pd.DataFrame:
     """Per-user metrics of any recommender (see :class:`irgan.recommender.Recommender`)."""
-    return evaluate_scores(recommender.score, dataset, split, cutoffs, batch_users,
-                           device=getattr(recommender, "device", "cpu"))
+    return evaluate_scores(
+        recommender.score, dataset, split, cutoffs, batch_users, device=getattr(recommender, "device", "cpu")
+    )
 
 
 def summarise(per_user: pd.DataFrame, cutoffs: Sequence[int] = CUTOFFS) -> dict[str, float]:

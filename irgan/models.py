@@ -23,8 +23,12 @@ class MatrixFactorization(nn.Module):
         generator: torch.Generator | None = None,
     ) -> None:
         super().__init__()
-        self.user_emb = nn.Parameter(torch.empty(n_users, dim).uniform_(-init_scale, init_scale, generator=generator))
-        self.item_emb = nn.Parameter(torch.empty(n_items, dim).uniform_(-init_scale, init_scale, generator=generator))
+        self.user_emb = nn.Parameter(
+            torch.empty(n_users, dim).uniform_(-init_scale, init_scale, generator=generator)
+        )
+        self.item_emb = nn.Parameter(
+            torch.empty(n_items, dim).uniform_(-init_scale, init_scale, generator=generator)
+        )
         self.item_bias = nn.Parameter(torch.zeros(n_items))
 
     @property
@@ -47,7 +51,9 @@ class MatrixFactorization(nn.Module):
         raise NotImplementedError("train a MatrixFactorization with one of the irgan trainers")
 
     @classmethod
-    def from_arrays(cls, user_emb: np.ndarray, item_emb: np.ndarray, item_bias: np.ndarray) -> MatrixFactorization:
+    def from_arrays(
+        cls, user_emb: np.ndarray, item_emb: np.ndarray, item_bias: np.ndarray
+    ) -> MatrixFactorization:
         """Wrap existing parameters (e.g. the authors' released checkpoints)."""
         if user_emb.ndim != 2 or item_emb.ndim != 2 or item_bias.ndim != 1:
             raise ValueError("expected 2-D user and item embeddings and a 1-D item bias")

@@ -19,7 +19,11 @@ def code_version() -> str:
     try:
         out = subprocess.run(
             ["git", "describe", "--always", "--dirty", "--abbrev=12"],
-            cwd=_REPO, capture_output=True, text=True, timeout=10, check=True,
+            cwd=_REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         )
         return out.stdout.strip() or irgan.__version__
     except (OSError, subprocess.SubprocessError):

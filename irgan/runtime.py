@@ -28,7 +28,7 @@ def resolve_device(name: str = "auto") -> torch.device:
 def seed_everything(seed: int) -> torch.Generator:
     """Seed Python, numpy and torch; return a torch generator for explicit draws."""
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed % 2**32)  # noqa: NPY002  (libraries that draw from the global state)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
 
@@ -38,8 +38,9 @@ def configure_logging(logfile: str | None = None) -> None:
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     if logfile:
         handlers.append(logging.FileHandler(logfile, mode="w"))
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
-                        handlers=handlers, force=True)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(name)s %(message)s", handlers=handlers, force=True
+    )
 
 
 def run_step(main: Callable[[], None], logfile: str | None = None) -> None:

@@ -1,14 +1,11 @@
 # Helpers shared by the rules: paths, registry look-ups, the study's targets.
-import os
+import sys
+
+sys.path.insert(0, workflow.basedir)  # the irgan package of this checkout
 
 from irgan.config import validate_config
 
 validate_config(config, "snakemake config")
-
-# Thin scripts import the irgan package from this checkout, in any (conda) env.
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (workflow.basedir, os.environ.get("PYTHONPATH")) if p
-)
 
 RESULTS = config["results"]
 DATASETS = config["datasets"]

@@ -1,5 +1,7 @@
 """Rule audit_checkpoints: evaluate the authors' released checkpoints under the paper protocol."""
 
+import repo_path  # noqa: F401  (the checkout's packages, in any env)
+
 from irgan.audit import audit_checkpoints, write_audit
 from irgan.data import Dataset
 from irgan.io import write_json
@@ -11,9 +13,13 @@ def main() -> None:
     dataset = Dataset.load(snakemake.input.dataset)
     results = audit_checkpoints(dataset, list(snakemake.input.checkpoints))
     write_audit(results, snakemake.output.csv, snakemake.output.markdown)
-    write_json(snakemake.output.record, run_record(
-        {"dataset": snakemake.wildcards.dataset, "checkpoints": list(snakemake.input.checkpoints)},
-        device="cpu"))
+    write_json(
+        snakemake.output.record,
+        run_record(
+            {"dataset": snakemake.wildcards.dataset, "checkpoints": list(snakemake.input.checkpoints)},
+            device="cpu",
+        ),
+    )
 
 
 snakemake_step(snakemake, main)

@@ -1,5 +1,7 @@
 """Rule prepare_dataset: parse or generate a dataset, carve validation, write artifact + summary."""
 
+import repo_path  # noqa: F401  (the checkout's packages, in any env)
+
 from irgan.data import save_with_summary
 from irgan.datasets import prepare_dataset
 from irgan.provenance import run_record
@@ -11,10 +13,10 @@ def main() -> None:
     dataset = prepare_dataset(
         snakemake.wildcards.dataset, spec, snakemake.params.validation, dict(snakemake.input.items())
     )
-    record = run_record({"dataset": spec, "validation": dict(snakemake.params.validation)},
-                        seed=spec.get("seed"))
-    save_with_summary(dataset, snakemake.output.artifact, snakemake.output.summary,
-                      {"provenance": record})
+    record = run_record(
+        {"dataset": spec, "validation": dict(snakemake.params.validation)}, seed=spec.get("seed")
+    )
+    save_with_summary(dataset, snakemake.output.artifact, snakemake.output.summary, {"provenance": record})
 
 
 snakemake_step(snakemake, main)

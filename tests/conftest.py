@@ -1,0 +1,48 @@
+"""Shared fixtures: the offline mirror of the authors' files and small datasets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from irgan.data import Dataset, build_dataset
+from irgan.ratings import Interactions, read_ratings
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_MIRROR = REPO.parent / "shared" / "data" / "irgan-ml100k"
+VALIDATION = {"fraction": 0.1, "min_user_positives": 5, "seed": 2017}
+
+
+def mirror_dir() -> Path | None:
+    path = Path(os.environ.get("IRGAN_MIRROR", DEFAULT_MIRROR))
+    return path if (path / "movielens-100k-train.txt").is_file() else None
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    path = mirror_dir()
+    if path is None:
+        pytest.skip("offline mirror of the authors' files not found (set IRGAN_MIRROR)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def ml100k(mirror: Path) -> Dataset:
+    train = read_ratings(mirror / "movielens-100k-train.txt", n_users=943, n_items=1683)
+    test = read_ratings(mirror / "movielens-100k-test.txt", n_users=943, n_items=1683)
+    return build_dataset("ml-100k-irgan", train, test, 943, 1683, 4.0, VALIDATION)
+
+
+def tiny_dataset(n_users: int = 30, n_items: int = 40, seed: int = 0) -> Dataset:
+    """A random dataset small enough to check by hand or by brute force."""
+    rng = np.random.default_rng(seed)
+    pairs = [(u, i) for u in range(n_users) for i in range(n_items) if rng.random() < 0.3]
+    users, items = map(np.asarray, zip(*pairs, strict=True))
+    ratings = rng.integers(1, 6, size=len(users)).astype(np.float32)
+    is_test = rng.random(len(users)) < 0.25
+    train = Interactions.from_lists(users[~is_test], items[~is_test], ratings[~is_test])
+    test = Interactions.from_lists(users[is_test], items[is_test], ratings[is_test])
+    return build_dataset("tiny", train, test, n_users, n_items, 4.0, VALIDATION)

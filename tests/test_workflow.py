@@ -1,0 +1,103 @@
+"""The Snakemake workflow as a user runs it, in a fresh copy of the repository."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import REPO, mirror_dir
+
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "results", ".snakemake", "__pycache__", "*.egg-info", ".pytest_cache", ".ruff_cache"
+)
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A copy of the working tree, as a fresh clone would have it."""
+    target = tmp_path / "repo"
+    shutil.copytree(REPO, target, ignore=IGNORE)
+    return target
+
+
+def snakemake(checkout: Path, *args: str, mirror: Path | None = None, timeout: int = 600):
+    env = {k: v for k, v in os.environ.items() if k != "IRGAN_MIRROR"}
+    if mirror is not None:
+        env["IRGAN_MIRROR"] = str(mirror)
+    return subprocess.run(
+        [*SNAKEMAKE, *args], cwd=checkout, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_full_study_plans_and_lints_clean(checkout):
+    plan = snakemake(checkout, "-n", "--quiet", "rules")
+    assert plan.returncode == 0, plan.stderr
+    lint = snakemake(checkout, "--lint")
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert "Congratulations" in lint.stdout + lint.stderr
+
+
+def test_audit_from_the_mirror(checkout):
+    mirror = mirror_dir()
+    if mirror is None:
+        pytest.skip("offline mirror not found")
+    run = snakemake(checkout, "--cores", "2", "audit", mirror=mirror)
+    assert run.returncode == 0, run.stderr
+    table = pd.read_csv(checkout / "results/ml-100k-irgan/audit/released_checkpoints.csv")
+    assert len(table) == 16 and set(table.checkpoint) == {"model_dns_ori", "gan_generator"}
+    assert (checkout / "results/ml-100k-irgan/audit/released_checkpoints.md").is_file()
+    assert (checkout / "results/ml-100k-irgan/audit/released_checkpoints.provenance.json").is_file()
+    summary = (checkout / "results/ml-100k-irgan/data/summary.json").read_text()
+    assert '"test_users": 456' in summary and '"train_positives": 44140' in summary
+
+
+def test_corrupt_mirror_file_fails_with_both_hashes_and_leaves_no_file(checkout, tmp_path):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / "movielens-100k-train.txt").write_text("0\t0\t5\n")
+    target = "results/downloads/ml-100k-irgan/movielens-100k-train.txt"
+    run = snakemake(checkout, "--cores", "1", target, mirror=mirror)
+    assert run.returncode != 0
+    actual = hashlib.sha256(b"0\t0\t5\n").hexdigest()
+    assert "checksum mismatch for movielens-100k-train.txt" in run.stderr
+    assert f"got {actual}" in run.stderr and "expected sha256 81fdf6f0" in run.stderr
+    assert not (checkout / target).exists()
+    assert not list((checkout / "results/downloads/ml-100k-irgan").glob("*movielens*"))
+
+
+def test_malformed_rating_line_fails_with_file_and_line_and_no_artifact(checkout, tmp_path):
+    source = tmp_path / "source"
+    source.mkdir()
+    (source / "train.txt").write_text("0 0 5\n0 1 4\n1 x 3\n")
+    (source / "test.txt").write_text("0 2 5\n1 1 4\n")
+    sha = {n: hashlib.sha256((source / n).read_bytes()).hexdigest() for n in ("train.txt", "test.txt")}
+    (checkout / "extra.yaml").write_text(
+        "study: {datasets: [broken], seeds: [1]}\n"
+        "datasets:\n  broken:\n    kind: ratings-split\n"
+        f"    base_url: file://{source}/\n"
+        f"    files: {{train.txt: {sha['train.txt']}, test.txt: {sha['test.txt']}}}\n"
+        "    train_file: train.txt\n    test_file: test.txt\n"
+        "    rating_scale: [1, 5]\n    positive_threshold: 4\n"
+    )
+    target = "results/broken/data/dataset.npz"
+    run = snakemake(checkout, "--cores", "1", target, "--configfile", "extra.yaml")
+    assert run.returncode != 0
+    assert "results/downloads/broken/train.txt, line 3: non-numeric item id 'x'" in run.stderr
+    assert not (checkout / target).exists()
+    assert not (checkout / "results/broken/data/summary.json").exists()
+
+
+def test_out_of_range_config_value_names_the_key(checkout):
+    (checkout / "bad.yaml").write_text("validation: {fraction: 1.5, min_user_positives: 5, seed: 1}\n")
+    run = snakemake(checkout, "-n", "--configfile", "bad.yaml")
+    assert run.returncode != 0
+    output = run.stdout + run.stderr
+    assert "validation" in output and "fraction" in output and "1.5" in output
