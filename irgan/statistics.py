@@ -1,0 +1,647 @@
+"""The study's statistics: seed means with confidence intervals, paired per-user tests, Holm.
+
+Inputs are run directories of the run contract (:mod:`irgan.results`). The
+unit of analysis is stated for every number:
+
+- *Seed level*: a run's figure is the mean of its per-user test metrics; a
+  system's figure is the mean over its converged seeds with a Student-t
+  confidence interval. Diverged runs are counted, never averaged in.
+- *User level*: two systems are compared on the same evaluated users, each
+  user's metric first averaged over the system's converged seeds. The paired
+  t-test (``scipy.stats.ttest_rel``) is the main test; the Wilcoxon
+  signed-rank test (Pratt's treatment of zero differences), Cohen's d_z and a
+  seeded percentile-bootstrap CI of the mean difference go beside it. Holm's
+  correction runs over a whole family of tests (see :func:`holm_family_key`).
+- *Seed view*: Welch's t-test on the per-seed means asks whether a difference
+  exceeds run-to-run variation, which the user-level tests average away.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from irgan.errors import IrganError
+from irgan.results import CURVE, PER_USER, RECORD, SELECTIONS
+
+KEYS = ["dataset", "selection", "system"]
+REFERENCE_COLUMNS = ["user", "n_relevant", "n_candidates"]
+ZERO_METHODS = ("pratt", "zsplit", "wilcox")
+HOLM_FAMILIES = ("protocol", "dataset")
+PROTOCOL_SELECTION = "test-vs-validation"
+
+
+class RunContractError(IrganError):
+    """A run directory does not follow the run contract of :mod:`irgan.results`."""
+
+
+def is_irgan(system: str) -> bool:
+    """IRGAN variants are named ``irgan-<variant>``; every other system is a baseline."""
+    return system.startswith("irgan-")
+
+
+# --------------------------------------------------------------------------- loading
+
+
+@dataclass(frozen=True)
+class RunKey:
+    dataset: str
+    selection: str
+    system: str
+    seed: int
+
+
+def parse_run_path(path: str | os.PathLike) -> tuple[RunKey, Path]:
+    """Key and directory of a run from any path inside ``{dataset}/runs/{selection}/{system}/seed-{seed}``."""
+    path = Path(path)
+    directory = path if path.name.startswith("seed-") else path.parent
+    parts = directory.parts
+    if len(parts) < 5 or parts[-4] != "runs" or not parts[-1].startswith("seed-"):
+        raise RunContractError(
+            f"{path}: not a run path (expected .../{{dataset}}/runs/{{selection}}/{{system}}/seed-{{seed}})"
+        )
+    dataset, selection, system, seed_part = parts[-5], parts[-3], parts[-2], parts[-1]
+    if selection not in SELECTIONS:
+        raise RunContractError(f"{path}: unknown selection {selection!r} (expected one of {SELECTIONS})")
+    try:
+        seed = int(seed_part.removeprefix("seed-"))
+    except ValueError:
+        raise RunContractError(f"{path}: seed directory {seed_part!r} is not seed-<integer>") from None
+    return RunKey(dataset, selection, system, seed), directory
+
+
+@dataclass
+class StudyRuns:
+    """Every run of a study, loaded once: a run table, per-user metrics and learning curves."""
+
+    runs: pd.DataFrame  # one row per run: keys, seed, status, epochs, path
+    per_user: pd.DataFrame  # converged runs only: keys, seed, user, n_relevant, metrics
+    curves: pd.DataFrame  # converged runs only: keys, seed, epoch, model, split, metrics
+    metrics: list[str]
+
+
+def load_runs(paths: Iterable[str | os.PathLike]) -> StudyRuns:
+    """Read the runs named by ``paths`` (any file of a run, or its directory); each run once."""
+    directories: dict[RunKey, Path] = {}
+    for path in paths:
+        key, directory = parse_run_path(path)
+        directories.setdefault(key, directory)
+    if not directories:
+        raise RunContractError("no runs given: the statistics need at least one run directory")
+    run_rows, per_user_parts, curve_parts = [], [], []
+    metrics: list[str] | None = None
+    for key, directory in sorted(directories.items(), key=lambda kv: _sort_key(kv[0])):
+        record = _read_record(directory)
+        status = record.get("status")
+        if status not in ("ok", "diverged"):
+            raise RunContractError(f"{directory / RECORD}: key status must be 'ok' or 'diverged', got {status!r}")
+        keys = {"dataset": key.dataset, "selection": key.selection, "system": key.system, "seed": key.seed}
+        run_rows.append({
+            **keys,
+            "status": status,
+            "selected_epoch": _epoch(record.get("selected_epoch")),
+            "final_epoch": _epoch(record.get("final_epoch")),
+            "reported_model": record.get("reported_model"),
+            "path": str(directory),
+        })
+        if status != "ok":
+            continue
+        per_user = _read_csv(directory / PER_USER)
+        run_metrics = [c for c in per_user.columns if c not in REFERENCE_COLUMNS]
+        if metrics is None:
+            metrics = run_metrics
+        elif run_metrics != metrics:
+            raise RunContractError(f"{directory / PER_USER}: metric columns {run_metrics} differ from "
+                                   f"those of the other runs {metrics}")
+        if "user" not in per_user.columns:
+            raise RunContractError(f"{directory / PER_USER}: no 'user' column")
+        if per_user.empty:
+            raise RunContractError(f"{directory / PER_USER}: status 'ok' but no evaluated users")
+        values = per_user[metrics].to_numpy(dtype=float)
+        if not np.isfinite(values).all():
+            raise RunContractError(f"{directory / PER_USER}: status 'ok' but non-finite metric values "
+                                   "(a diverged run must say so in record.json)")
+        if per_user["user"].duplicated().any():
+            raise RunContractError(f"{directory / PER_USER}: a user appears twice")
+        per_user_parts.append(per_user.assign(**keys))
+        curve_path = directory / CURVE
+        curve = _read_csv(curve_path) if curve_path.is_file() else pd.DataFrame()
+        if not curve.empty:
+            missing = {"epoch", "model", "split"} - set(curve.columns)
+            if missing:
+                raise RunContractError(f"{curve_path}: missing columns {sorted(missing)}")
+            curve_parts.append(curve.assign(**keys))
+    runs = pd.DataFrame(run_rows)
+    metrics = metrics or []
+    per_user = _concat(per_user_parts, [*KEYS, "seed", *REFERENCE_COLUMNS, *metrics])
+    curves = _concat(curve_parts, [*KEYS, "seed", "epoch", "model", "split"])
+    return StudyRuns(runs=runs, per_user=per_user, curves=curves, metrics=metrics)
+
+
+def _sort_key(key: RunKey) -> tuple:
+    return (key.dataset, key.selection, key.system, key.seed)
+
+
+def _read_record(directory: Path) -> dict:
+    path = directory / RECORD
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise RunContractError(f"{path}: missing (every run writes record.json)") from None
+    except json.JSONDecodeError as exc:
+        raise RunContractError(f"{path}: line {exc.lineno}: invalid JSON ({exc.msg})") from None
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise RunContractError(f"{path}: missing") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise RunContractError(f"{path}: cannot parse CSV ({exc})") from None
+
+
+def _epoch(value) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+
+
+def _concat(parts: list[pd.DataFrame], leading: list[str]) -> pd.DataFrame:
+    if not parts:
+        return pd.DataFrame(columns=leading)
+    frame = pd.concat(parts, ignore_index=True)
+    rest = [c for c in frame.columns if c not in leading]
+    return frame[[c for c in leading if c in frame.columns] + rest]
+
+
+# --------------------------------------------------------------------------- seed level
+
+
+def t_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean and Student-t interval of ``values`` (NaN interval for one value)."""
+    x = np.asarray(values, dtype=float)
+    n = len(x)
+    if n == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if n < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf((1 + confidence) / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    return mean, mean - half, mean + half
+
+
+def seed_metrics(study: StudyRuns) -> pd.DataFrame:
+    """Long table ``dataset, selection, system, seed, metric, value``: each converged run's user mean."""
+    if study.per_user.empty:
+        return pd.DataFrame(columns=[*KEYS, "seed", "metric", "value"])
+    means = study.per_user.groupby([*KEYS, "seed"], sort=True)[study.metrics].mean().reset_index()
+    return means.melt(id_vars=[*KEYS, "seed"], var_name="metric", value_name="value")
+
+
+def divergence(study: StudyRuns) -> pd.DataFrame:
+    """Runs, converged and diverged runs (with their seeds) per dataset, selection and system."""
+    rows = []
+    for (dataset, selection, system), group in study.runs.groupby(KEYS, sort=True):
+        diverged = group.loc[group["status"] == "diverged", "seed"].tolist()
+        rows.append({"dataset": dataset, "selection": selection, "system": system,
+                     "n_runs": len(group), "n_ok": int((group["status"] == "ok").sum()),
+                     "n_diverged": len(diverged),
+                     "diverged_seeds": " ".join(str(s) for s in sorted(diverged))})
+    return pd.DataFrame(rows, columns=[*KEYS, "n_runs", "n_ok", "n_diverged", "diverged_seeds"])
+
+
+def summarise_systems(study: StudyRuns, confidence: float = 0.95) -> pd.DataFrame:
+    """Mean over converged seeds with a t interval, per dataset, selection, system and metric.
+
+    Every run of the study appears: a system whose runs all diverged gets NaN
+    figures and its counts, so no table silently drops it.
+    """
+    per_seed = seed_metrics(study)
+    counts = divergence(study).set_index(KEYS)
+    rows = []
+    for key, count in counts.iterrows():
+        group = per_seed[(per_seed[KEYS] == pd.Series(key, index=KEYS)).all(axis=1)]
+        for metric in study.metrics:
+            values = group.loc[group["metric"] == metric].sort_values("seed")
+            mean, low, high = t_interval(values["value"], confidence)
+            rows.append({
+                **dict(zip(KEYS, key, strict=True)), "metric": metric, "mean": mean,
+                "sd": float(values["value"].std(ddof=1)) if len(values) > 1 else math.nan,
+                "ci_low": low, "ci_high": high, "n_seeds": len(values),
+                "n_runs": int(count["n_runs"]), "n_diverged": int(count["n_diverged"]),
+                "seed_values": " ".join(f"{v:.6f}" for v in values["value"]),
+            })
+    columns = [*KEYS, "metric", "mean", "sd", "ci_low", "ci_high", "n_seeds", "n_runs",
+               "n_diverged", "seed_values"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def per_user_means(study: StudyRuns) -> pd.DataFrame:
+    """Each user's metrics averaged over a system's converged seeds (the unit of the paired tests)."""
+    if study.per_user.empty:
+        return pd.DataFrame(columns=[*KEYS, "user", "n_seeds", *study.metrics])
+    grouped = study.per_user.groupby([*KEYS, "user"], sort=True)
+    means = grouped[study.metrics].mean()
+    means.insert(0, "n_seeds", grouped.size())
+    return means.reset_index()
+
+
+# --------------------------------------------------------------------------- paired tests
+
+
+def paired_tests(
+    system: np.ndarray,
+    reference: np.ndarray,
+    zero_method: str = "pratt",
+    resamples: int = 10_000,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Paired tests of ``system - reference`` per column (users in rows, metrics in columns).
+
+    Returns one row per column: mean difference, its bootstrap CI, t, p,
+    Wilcoxon statistic and p, zero differences and Cohen's d_z. Constant
+    differences have no t distribution: a difference of exactly zero gets
+    p = 1, a non-zero constant gets p = 0 (the evidence is exact).
+    """
+    if zero_method not in ZERO_METHODS:
+        raise IrganError(f"key statistics.wilcoxon_zero_method: {zero_method!r} not in {ZERO_METHODS}")
+    x = np.atleast_2d(np.asarray(system, dtype=float).T).T
+    y = np.atleast_2d(np.asarray(reference, dtype=float).T).T
+    if x.shape != y.shape:
+        raise ValueError(f"paired samples differ in shape: {x.shape} vs {y.shape}")
+    n = x.shape[0]
+    if n < 2:
+        raise IrganError(f"paired tests need at least two users, got {n}")
+    diff = x - y
+    mean = diff.mean(axis=0)
+    sd = diff.std(axis=0, ddof=1)
+    constant = sd <= 1e-12 * np.maximum(1.0, np.abs(mean))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_result = stats.ttest_rel(x, y, axis=0)
+        d_z = np.where(constant, np.nan, mean / np.where(constant, 1.0, sd))
+    t = np.where(constant, np.where(mean == 0, 0.0, np.sign(mean) * np.inf), t_result.statistic)
+    p = np.where(constant, np.where(mean == 0, 1.0, 0.0), t_result.pvalue)
+    w_stat, w_p = np.empty(diff.shape[1]), np.empty(diff.shape[1])
+    for j in range(diff.shape[1]):
+        w_stat[j], w_p[j] = _wilcoxon(diff[:, j], zero_method)
+    low, high = bootstrap_mean_ci(diff, resamples, seed, confidence)
+    return pd.DataFrame({
+        "n_users": n, "mean_system": x.mean(axis=0), "mean_reference": y.mean(axis=0),
+        "mean_diff": mean, "sd_diff": sd, "boot_low": low, "boot_high": high,
+        "t": t, "df": n - 1, "p": p, "wilcoxon": w_stat, "p_wilcoxon": w_p,
+        "zero_method": zero_method, "n_zero_diff": (diff == 0).sum(axis=0), "d_z": d_z,
+    })
+
+
+def _wilcoxon(diff: np.ndarray, zero_method: str) -> tuple[float, float]:
+    nonzero = np.count_nonzero(diff)
+    if nonzero == 0:
+        return 0.0, 1.0
+    if zero_method == "wilcox" and nonzero < 2:
+        return math.nan, math.nan
+    result = stats.wilcoxon(diff, zero_method=zero_method, method="auto")
+    return float(result.statistic), float(result.pvalue)
+
+
+_BOOTSTRAP_WEIGHTS: dict[tuple[int, int, int], np.ndarray] = {}
+
+
+def bootstrap_weights(n: int, resamples: int, seed: int) -> np.ndarray:
+    """Multinomial resampling counts (resamples x n), seeded; shared by every comparison of n users.
+
+    Sharing the draws (common random numbers) makes each comparison's interval
+    reproducible on its own, whatever other comparisons the study holds.
+    """
+    key = (n, resamples, seed)
+    if key not in _BOOTSTRAP_WEIGHTS:
+        rng = np.random.default_rng(seed)
+        _BOOTSTRAP_WEIGHTS.clear()
+        _BOOTSTRAP_WEIGHTS[key] = rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(float)
+    return _BOOTSTRAP_WEIGHTS[key]
+
+
+def bootstrap_mean_ci(
+    values: np.ndarray, resamples: int = 10_000, seed: int = 0, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile-bootstrap interval of each column's mean, resampling rows (users)."""
+    values = np.atleast_2d(np.asarray(values, dtype=float).T).T
+    if resamples < 1:
+        raise IrganError(f"key statistics.bootstrap.resamples must be >= 1, got {resamples}")
+    n = values.shape[0]
+    means = bootstrap_weights(n, resamples, seed) @ values / n
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(means, [alpha, 1 - alpha], axis=0)
+    return low, high
+
+
+def welch_over_seeds(system: Sequence[float], reference: Sequence[float]) -> tuple[float, float]:
+    """Welch's t and p on per-seed means; NaN without seed-to-seed variation to compare against."""
+    a, b = np.asarray(system, dtype=float), np.asarray(reference, dtype=float)
+    if len(a) == 0 or len(b) == 0 or (len(a) < 2 and len(b) < 2):
+        return math.nan, math.nan
+    var_a = a.var(ddof=1) if len(a) > 1 else 0.0
+    var_b = b.var(ddof=1) if len(b) > 1 else 0.0
+    se2 = var_a / len(a) + var_b / len(b)
+    if se2 <= 0:
+        return math.nan, math.nan
+    t = (a.mean() - b.mean()) / math.sqrt(se2)
+    # Welch-Satterthwaite degrees of freedom; a sample of one seed adds no variance term.
+    terms = [(v / n) ** 2 / (n - 1) for v, n in ((var_a, len(a)), (var_b, len(b))) if n > 1]
+    df = se2**2 / sum(terms)
+    return float(t), float(2 * stats.t.sf(abs(t), df))
+
+
+# --------------------------------------------------------------------------- the comparison plan
+
+
+@dataclass(frozen=True)
+class Comparison:
+    kind: str  # irgan-vs-baseline, ablation, protocol
+    ablation_family: str
+    selection: str  # test, validation, or test-vs-validation (protocol)
+    system: str
+    reference: str
+
+
+def ablation_family_of(system: str, families: dict) -> str:
+    """The first family whose ``systems`` patterns (fnmatch) match, else ``other``."""
+    for name, spec in families.items():
+        if any(fnmatch.fnmatchcase(system, pattern) for pattern in spec.get("systems", [])):
+            return name
+    return "other"
+
+
+def plan_comparisons(systems: dict[str, list[str]], reference: str, families: dict) -> list[Comparison]:
+    """Every comparison the study reports, from the systems each selection rule actually ran.
+
+    - each IRGAN variant vs each baseline (per selection);
+    - each IRGAN variant other than the reference vs the reference (per selection);
+    - each system's paper-protocol runs vs its honest runs (selection optimism).
+    """
+    plan: list[Comparison] = []
+    for selection in SELECTIONS:
+        present = sorted(systems.get(selection, []))
+        irgan = [s for s in present if is_irgan(s)]
+        baselines = [s for s in present if not is_irgan(s)]
+        for system in irgan:
+            for baseline in baselines:
+                plan.append(Comparison("irgan-vs-baseline", "", selection, system, baseline))
+        if reference in present:
+            for system in irgan:
+                if system != reference:
+                    plan.append(Comparison("ablation", ablation_family_of(system, families),
+                                           selection, system, reference))
+    both = sorted(set(systems.get("test", [])) & set(systems.get("validation", [])))
+    for system in both:
+        plan.append(Comparison("protocol", "", PROTOCOL_SELECTION, system, system))
+    return plan
+
+
+def holm_family_key(dataset: str, selection: str, scheme: str) -> str:
+    """The Holm family of a test.
+
+    ``protocol`` (default): every test on one dataset under one selection rule,
+    over all comparisons and all metrics, is one family (a table's worth of
+    claims); the test-vs-validation comparisons form their own family.
+    ``dataset``: every test on a dataset is one family.
+    """
+    if scheme == "protocol":
+        return f"{dataset}/{selection}"
+    if scheme == "dataset":
+        return dataset
+    raise IrganError(f"key statistics.holm_family: {scheme!r} not in {HOLM_FAMILIES}")
+
+
+def holm(p_values: pd.Series, groups: pd.Series, alpha: float) -> tuple[pd.Series, pd.Series]:
+    """Holm-adjusted p-values and rejections within each group; NaN p-values stay out of every family."""
+    adjusted = pd.Series(np.nan, index=p_values.index)
+    reject = pd.Series(False, index=p_values.index)
+    for _, index in p_values.groupby(groups, sort=False).groups.items():
+        values = p_values.loc[index]
+        valid = values.notna()
+        if valid.any():
+            rej, p_adj, _, _ = multipletests(values[valid].to_numpy(), alpha=alpha, method="holm")
+            adjusted.loc[values[valid].index] = p_adj
+            reject.loc[values[valid].index] = rej
+    return adjusted, reject
+
+
+# --------------------------------------------------------------------------- the whole study
+
+
+@dataclass(frozen=True)
+class StatisticsSettings:
+    """The ``statistics:`` section of the config, with the defaults of config/config.yaml."""
+
+    confidence: float = 0.95
+    alpha: float = 0.05
+    holm_family: str = "protocol"
+    wilcoxon_zero_method: str = "pratt"
+    bootstrap_resamples: int = 10_000
+    bootstrap_seed: int = 2017
+    reference: str = "irgan-code"
+    headline_metric: str = "P@5"
+    headline_selection: str = "test"
+    headline_against: tuple[str, ...] = ("mle", "bpr", "lambdafm")
+    families: dict | None = None
+
+    @classmethod
+    def from_config(cls, section: dict) -> StatisticsSettings:
+        headline = section.get("headline", {})
+        bootstrap = section.get("bootstrap", {})
+        return cls(
+            confidence=float(section.get("confidence", cls.confidence)),
+            alpha=float(section.get("alpha", cls.alpha)),
+            holm_family=str(section.get("holm_family", cls.holm_family)),
+            wilcoxon_zero_method=str(section.get("wilcoxon_zero_method", cls.wilcoxon_zero_method)),
+            bootstrap_resamples=int(bootstrap.get("resamples", cls.bootstrap_resamples)),
+            bootstrap_seed=int(bootstrap.get("seed", cls.bootstrap_seed)),
+            reference=str(section.get("reference", cls.reference)),
+            headline_metric=str(headline.get("metric", cls.headline_metric)),
+            headline_selection=str(headline.get("selection", cls.headline_selection)),
+            headline_against=tuple(headline.get("against", cls.headline_against)),
+            families=dict(section.get("families", {})),
+        )
+
+
+COMPARISON_COLUMNS = [
+    "dataset", "kind", "ablation_family", "selection", "system", "reference", "metric",
+    "n_users", "mean_system", "mean_reference", "mean_diff", "sd_diff", "boot_low", "boot_high",
+    "t", "df", "p", "p_holm", "significant", "wilcoxon", "p_wilcoxon", "p_wilcoxon_holm",
+    "zero_method", "n_zero_diff", "d_z", "n_seeds_system", "n_seeds_reference", "seed_mean_diff",
+    "seed_t", "p_seed", "p_seed_holm", "holm_family", "holm_family_size",
+]
+
+
+def compare_systems(study: StudyRuns, settings: StatisticsSettings) -> pd.DataFrame:
+    """Run the comparison plan on every dataset of ``study``: one row per comparison and metric."""
+    user_means = per_user_means(study)
+    per_seed = seed_metrics(study)
+    rows = []
+    for dataset in sorted(study.runs["dataset"].unique()):
+        means = user_means[user_means["dataset"] == dataset]
+        systems = {sel: sorted(means.loc[means["selection"] == sel, "system"].unique()) for sel in SELECTIONS}
+        plan = plan_comparisons(systems, settings.reference, settings.families or {})
+        for comparison in plan:
+            rows += _compare_pair(dataset, comparison, means, per_seed, study.metrics, settings)
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return pd.DataFrame(columns=COMPARISON_COLUMNS)
+    frame["holm_family"] = [holm_family_key(d, s, settings.holm_family)
+                            for d, s in zip(frame["dataset"], frame["selection"], strict=True)]
+    frame["holm_family_size"] = frame.groupby("holm_family")["p"].transform(lambda p: int(p.notna().sum()))
+    frame["p_holm"], frame["significant"] = holm(frame["p"], frame["holm_family"], settings.alpha)
+    frame["p_wilcoxon_holm"], _ = holm(frame["p_wilcoxon"], frame["holm_family"], settings.alpha)
+    frame["p_seed_holm"], _ = holm(frame["p_seed"], frame["holm_family"], settings.alpha)
+    return frame[COMPARISON_COLUMNS]
+
+
+def _compare_pair(dataset, comparison: Comparison, means, per_seed, metrics, settings) -> list[dict]:
+    if comparison.kind == "protocol":
+        system_sel, reference_sel = "test", "validation"
+    else:
+        system_sel = reference_sel = comparison.selection
+    a = means[(means["selection"] == system_sel) & (means["system"] == comparison.system)]
+    b = means[(means["selection"] == reference_sel) & (means["system"] == comparison.reference)]
+    if set(a["user"]) != set(b["user"]):
+        raise RunContractError(
+            f"dataset {dataset}: {comparison.system} ({system_sel}) and {comparison.reference} "
+            f"({reference_sel}) were evaluated on different users ({len(a)} vs {len(b)}); "
+            "paired tests need the same evaluated users")
+    a, b = a.sort_values("user"), b.sort_values("user")
+    tests = paired_tests(a[metrics].to_numpy(), b[metrics].to_numpy(), settings.wilcoxon_zero_method,
+                         settings.bootstrap_resamples, settings.bootstrap_seed, settings.confidence)
+    seeds = per_seed[per_seed["dataset"] == dataset]
+    rows = []
+    for j, metric in enumerate(metrics):
+        sa = seeds[(seeds["selection"] == system_sel) & (seeds["system"] == comparison.system)
+                   & (seeds["metric"] == metric)]["value"]
+        sb = seeds[(seeds["selection"] == reference_sel) & (seeds["system"] == comparison.reference)
+                   & (seeds["metric"] == metric)]["value"]
+        seed_t, p_seed = welch_over_seeds(sa, sb)
+        rows.append({
+            "dataset": dataset, "kind": comparison.kind, "ablation_family": comparison.ablation_family,
+            "selection": comparison.selection, "system": comparison.system,
+            "reference": comparison.reference, "metric": metric, **tests.iloc[j].to_dict(),
+            "n_seeds_system": len(sa), "n_seeds_reference": len(sb),
+            "seed_mean_diff": float(sa.mean() - sb.mean()), "seed_t": seed_t, "p_seed": p_seed,
+        })
+    return rows
+
+
+# --------------------------------------------------------------------------- model selection
+
+
+SELECTION_COLUMNS = [*KEYS, "seed", "model", "metric", "selected_epoch", "best_test_epoch",
+                     "final_epoch", "test_at_selected", "test_best", "test_final", "optimism"]
+
+
+def reported_model(curve: pd.DataFrame, record_model: str | None, system: str) -> str | None:
+    """The curve's model whose epochs the run selects: the record's, else G, else the only one."""
+    models = list(dict.fromkeys(curve["model"].astype(str)))
+    for candidate in (record_model, "G", system):
+        if candidate in models:
+            return candidate
+    return models[0] if len(models) == 1 else None
+
+
+def selection_optimism(study: StudyRuns, metric: str = "P@5") -> pd.DataFrame:
+    """Per converged run: test ``metric`` at the selected epoch, at the best test epoch and at the end.
+
+    ``optimism`` = best test value over the run's epochs minus the test value
+    at the selected epoch: what choosing the epoch on the test set adds. It is
+    zero by construction for paper-protocol runs (which select on test) and
+    measures the optimism of test selection in honest runs, whose curves
+    record both splits.
+    """
+    rows = []
+    if study.curves.empty or metric not in study.curves.columns:
+        return pd.DataFrame(columns=SELECTION_COLUMNS)
+    runs = study.runs[study.runs["status"] == "ok"].set_index([*KEYS, "seed"])
+    for key, curve in study.curves.groupby([*KEYS, "seed"], sort=True):
+        run = runs.loc[key]
+        model = reported_model(curve, run["reported_model"], key[2])
+        test = curve[(curve["model"].astype(str) == model) & (curve["split"] == "test")]
+        test = test.dropna(subset=[metric]).sort_values("epoch")
+        if model is None or test.empty:
+            continue
+        selected = run["selected_epoch"]
+        if math.isnan(selected):
+            selected = _selected_from_curve(curve, model, key[1], metric)
+        at_selected = test.loc[test["epoch"] == selected, metric]
+        best = test.loc[test[metric].idxmax()]
+        value_at_selected = float(at_selected.iloc[0]) if len(at_selected) else math.nan
+        rows.append({
+            **dict(zip([*KEYS, "seed"], key, strict=True)), "model": model, "metric": metric,
+            "selected_epoch": selected, "best_test_epoch": float(best["epoch"]),
+            "final_epoch": float(test["epoch"].iloc[-1]), "test_at_selected": value_at_selected,
+            "test_best": float(best[metric]), "test_final": float(test[metric].iloc[-1]),
+            "optimism": float(best[metric]) - value_at_selected,
+        })
+    return pd.DataFrame(rows, columns=SELECTION_COLUMNS)
+
+
+def _selected_from_curve(curve: pd.DataFrame, model: str, selection: str, metric: str) -> float:
+    """First epoch with the best ``metric`` on the selection split (when the record does not say)."""
+    split = curve[(curve["model"].astype(str) == model) & (curve["split"] == selection)]
+    split = split.dropna(subset=[metric])
+    if split.empty:
+        return math.nan
+    return float(split.sort_values("epoch").loc[lambda f: f[metric] == f[metric].max(), "epoch"].iloc[0])
+
+
+def summarise_optimism(optimism: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Mean and t interval over seeds of each column of :func:`selection_optimism`."""
+    columns = ["test_at_selected", "test_best", "test_final", "optimism", "selected_epoch", "best_test_epoch"]
+    rows = []
+    for key, group in optimism.groupby([*KEYS, "model", "metric"], sort=True):
+        row = dict(zip([*KEYS, "model", "metric"], key, strict=True))
+        row["n_seeds"] = len(group)
+        for column in columns:
+            mean, low, high = t_interval(group[column].dropna(), confidence)
+            row |= {column: mean, f"{column}_ci_low": low, f"{column}_ci_high": high}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- headline
+
+
+def headline_comparison(summary: pd.DataFrame, comparisons: pd.DataFrame,
+                        settings: StatisticsSettings, dataset: str) -> dict | None:
+    """The reference IRGAN against the best of the paper's baselines, on the headline metric.
+
+    "Best" is the baseline with the highest seed mean on the headline metric
+    under the headline selection rule (the comparison the paper's "*" makes).
+    """
+    metric, selection = settings.headline_metric, settings.headline_selection
+    candidates = summary[(summary["dataset"] == dataset) & (summary["selection"] == selection)
+                         & (summary["metric"] == metric)
+                         & summary["system"].isin(settings.headline_against)].dropna(subset=["mean"])
+    if candidates.empty:
+        return None
+    best = candidates.loc[candidates["mean"].idxmax(), "system"]
+    row = comparisons[(comparisons["dataset"] == dataset) & (comparisons["selection"] == selection)
+                      & (comparisons["kind"] == "irgan-vs-baseline") & (comparisons["metric"] == metric)
+                      & (comparisons["system"] == settings.reference) & (comparisons["reference"] == best)]
+    if row.empty:
+        return None
+    return {key: _plain(value) for key, value in row.iloc[0].to_dict().items()}
+
+
+def _plain(value):
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,373 @@
+#!/usr/bin/env bash
+# A throw-away single-node Slurm cluster on this machine (munge, MariaDB, slurmdbd,
+# slurmctld, slurmd) to run the study through workflow/profiles/slurm and check that
+# it gives the same results as a local run. Run with --help for usage.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+STATE=${IRGAN_SLURM_STATE:-/tmp/irgan-slurm}
+WORK=${IRGAN_SLURM_WORK:-}
+CONFIGFILE=${IRGAN_SLURM_CONFIGFILE:-config/demo.yaml}
+RUN_TIMEOUT=${IRGAN_SLURM_TIMEOUT:-420}
+REFERENCE=""
+TARGETS=()
+PACKAGES=(slurmctld slurmd slurm-client slurmdbd munge mariadb-server)
+
+usage() {
+    cat <<EOF
+Usage: tests/slurm/slurm-cluster.sh [OPTIONS] COMMAND [TARGET ...]
+
+A single-node Slurm cluster on localhost with accounting (slurmdbd on MariaDB),
+so that Snakemake's SLURM executor plugin can submit jobs and query them with
+sacct. The node offers 8 CPUs, 16 GB and one fake GPU (gres gpu:h100:1 backed
+by /dev/null) in two partitions, 'cpu' and 'gpu', the names the profile in
+workflow/profiles/slurm uses. Needs root and Debian/Ubuntu packages; it runs no
+container and changes no system service: every daemon is started by this
+script and stopped by 'down', by PID.
+
+Commands:
+  up        Install the missing packages (${PACKAGES[*]};
+            one 'apt-get update' first), write the configuration under the
+            state directory, start the daemons and wait until 'sinfo' shows
+            the node idle.
+  down      Cancel remaining jobs and stop every daemon 'up' started, by PID.
+  status    Show the daemons' PIDs, sinfo and squeue.
+  run-demo  Run the study (default: $CONFIGFILE) locally and through the
+            SLURM profile into separate results directories, then compare
+            their deterministic numeric results (tests/slurm/compare_results.py).
+            Needs a cluster that is up; TARGETs, if given, are passed to both
+            runs.
+  check     up, run-demo, down; down also runs when a step fails. This is what
+            CI runs.
+
+Options (environment variable in brackets):
+  --state DIR       configs, logs, spool, database and PID files
+                    [IRGAN_SLURM_STATE, default /tmp/irgan-slurm]
+  --work DIR        results of the two runs, SLURM job logs
+                    [IRGAN_SLURM_WORK, default STATE/work]
+  --configfile F    study configuration [IRGAN_SLURM_CONFIGFILE, default config/demo.yaml]
+  --timeout S       limit for each snakemake run in seconds [IRGAN_SLURM_TIMEOUT, default 420]
+  --reference DIR   skip the local run; compare with the results already in DIR
+  -h, --help        this text
+
+Try the profile yourself (as root, from the repository root, with the study's
+Python environment active so that 'snakemake' and the plugin are on PATH):
+  tests/slurm/slurm-cluster.sh up
+  snakemake --profile workflow/profiles/slurm --configfile config/demo.yaml \\
+      --config results=/tmp/slurm-try --slurm-init-seconds-before-status-checks 5
+  squeue; sacct                      # in another shell, while it runs
+  tests/slurm/slurm-cluster.sh down
+EOF
+}
+
+log() { printf '[slurm-cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Daemons in start order: name, PID file, executable name as in /proc/PID/comm.
+daemon_table() {
+    cat <<EOF
+munged $STATE/munge/munged.pid munged
+mariadbd $STATE/mysql-run/mariadbd.pid mariadbd
+slurmdbd $STATE/run/slurmdbd.pid slurmdbd
+slurmctld $STATE/run/slurmctld.pid slurmctld
+slurmd $STATE/run/slurmd.pid slurmd
+EOF
+}
+
+require_root() { [ "$(id -u)" = 0 ] || die "'$1' needs root (it installs packages and starts daemons)"; }
+
+install_packages() {
+    local missing=() pkg
+    for pkg in "${PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    command -v apt-get >/dev/null || die "missing ${missing[*]} and no apt-get: install Slurm, munge and MariaDB by hand"
+    log "installing ${missing[*]}"
+    # Keep the packages' init scripts from starting system services: this script starts
+    # its own daemons and must be able to stop all of them.
+    local policy=/usr/sbin/policy-rc.d added_policy=0
+    if [ ! -e $policy ]; then
+        printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy && added_policy=1
+    fi
+    local rc=0
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$STATE/log/apt.log" 2>&1 || rc=$?
+    [ $rc -eq 0 ] && { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        "${missing[@]}" >>"$STATE/log/apt.log" 2>&1 || rc=$?; }
+    [ $added_policy = 1 ] && rm -f $policy
+    [ $rc -eq 0 ] || { tail -20 "$STATE/log/apt.log" >&2; die "apt-get failed (log: $STATE/log/apt.log)"; }
+}
+
+write_configs() {
+    local host=$1 munge_socket=$STATE/run/munge.socket.2
+    cat > "$STATE/etc/slurm.conf" <<EOF
+# Single-node test cluster written by tests/slurm/slurm-cluster.sh.
+ClusterName=irgantest
+SlurmctldHost=$host
+AuthType=auth/munge
+AuthInfo=socket=$munge_socket
+CryptoType=crypto/munge
+SlurmUser=root
+SlurmdUser=root
+SlurmctldPort=6817
+SlurmdPort=6818
+SlurmctldPidFile=$STATE/run/slurmctld.pid
+SlurmdPidFile=$STATE/run/slurmd.pid
+StateSaveLocation=$STATE/spool/slurmctld
+SlurmdSpoolDir=$STATE/spool/slurmd
+SlurmctldLogFile=$STATE/log/slurmctld.log
+SlurmdLogFile=$STATE/log/slurmd.log
+MpiDefault=none
+# No cgroups on the machines this runs on.
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SwitchType=switch/none
+ReturnToService=2
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+# The node may declare more CPUs and memory than it has, so rules with many
+# threads can be scheduled on a small machine.
+SlurmdParameters=config_overrides
+DefMemPerCPU=500
+MinJobAge=300
+GresTypes=gpu
+AccountingStorageType=accounting_storage/slurmdbd
+AccountingStorageHost=localhost
+AccountingStoragePort=6819
+AccountingStoragePass=$munge_socket
+JobAcctGatherType=jobacct_gather/linux
+JobCompType=jobcomp/none
+NodeName=$host CPUs=8 RealMemory=16000 Gres=gpu:h100:1 State=UNKNOWN
+PartitionName=cpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+PartitionName=gpu Nodes=ALL MaxTime=INFINITE State=UP
+EOF
+    # A fake GPU: lets sbatch accept --gpus / --gres=gpu requests on a machine without one.
+    echo "NodeName=$host Name=gpu Type=h100 File=/dev/null" > "$STATE/etc/gres.conf"
+    cat > "$STATE/etc/slurmdbd.conf" <<EOF
+AuthType=auth/munge
+AuthInfo=socket=$munge_socket
+DbdHost=localhost
+DbdPort=6819
+SlurmUser=root
+StorageType=accounting_storage/mysql
+StorageHost=127.0.0.1
+StoragePort=3307
+StorageUser=slurm
+StoragePass=slurmpw
+StorageLoc=slurm_acct_db
+PidFile=$STATE/run/slurmdbd.pid
+LogFile=$STATE/log/slurmdbd.log
+EOF
+    chmod 600 "$STATE/etc/slurmdbd.conf"
+}
+
+wait_for() {  # wait_for SECONDS DESCRIPTION COMMAND...
+    local seconds=$1 what=$2; shift 2
+    local deadline=$((SECONDS + seconds))
+    until "$@" >/dev/null 2>&1; do
+        [ $SECONDS -lt $deadline ] || die "$what did not happen within ${seconds}s (logs: $STATE/log)"
+        sleep 0.5
+    done
+}
+
+pid_alive() {  # pid_alive PIDFILE COMM
+    local pid
+    [ -s "$1" ] || return 1
+    pid=$(cat "$1")
+    [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = "$2" ]
+}
+
+node_idle() { sinfo -h -o %t | grep -qx idle; }
+
+cmd_up() {
+    require_root up
+    local host
+    host=$(hostname -s)
+    if [ -e /etc/slurm/slurm.conf ] && [ "$(readlink /etc/slurm/slurm.conf)" != "$STATE/etc/slurm.conf" ]; then
+        die "/etc/slurm/slurm.conf exists and is not this script's: is a real Slurm installed here?"
+    fi
+    local name pidfile comm
+    while read -r name pidfile comm; do
+        pid_alive "$pidfile" "$comm" && die "$name is already running (PID $(cat "$pidfile")): run 'down' first"
+    done < <(daemon_table)
+
+    mkdir -p "$STATE"/{etc,run,munge,log,mysql,mysql-run,spool/slurmctld,spool/slurmd} /etc/slurm
+    install_packages
+    write_configs "$host"
+    # Inside a job the jobstep plugin drops every SLURM_* variable (SLURM_CONF too):
+    # the configuration must be at the default path.
+    ln -sfn "$STATE/etc/slurm.conf" /etc/slurm/slurm.conf
+
+    if [ ! -s /etc/munge/munge.key ]; then
+        log "creating /etc/munge/munge.key"
+        mkdir -p /etc/munge
+        dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none
+        chown munge:munge /etc/munge/munge.key
+        chmod 400 /etc/munge/munge.key
+    fi
+    chown munge:munge "$STATE/run" "$STATE/munge"
+    chmod 700 "$STATE/munge"
+    chmod 755 "$STATE/run"
+    log "starting munged"
+    runuser -u munge -- /usr/sbin/munged --socket="$STATE/run/munge.socket.2" \
+        --key-file=/etc/munge/munge.key --log-file="$STATE/munge/munged.log" \
+        --pid-file="$STATE/munge/munged.pid" --seed-file="$STATE/munge/munged.seed"
+
+    log "starting MariaDB (127.0.0.1:3307)"
+    chown mysql:mysql "$STATE/mysql" "$STATE/mysql-run"
+    if [ ! -d "$STATE/mysql/mysql" ]; then
+        mariadb-install-db --user=mysql --datadir="$STATE/mysql" --skip-test-db \
+            >"$STATE/log/mariadb-install.log" 2>&1 || die "mariadb-install-db failed (log: $STATE/log/mariadb-install.log)"
+    fi
+    setsid /usr/sbin/mariadbd --user=mysql --datadir="$STATE/mysql" \
+        --socket="$STATE/mysql-run/mariadbd.sock" --port=3307 --bind-address=127.0.0.1 \
+        --pid-file="$STATE/mysql-run/mariadbd.pid" --log-error="$STATE/log/mariadbd.log" \
+        --innodb-buffer-pool-size=64M </dev/null >/dev/null 2>&1 &
+    wait_for 60 "MariaDB start" test -S "$STATE/mysql-run/mariadbd.sock"
+    mariadb -S "$STATE/mysql-run/mariadbd.sock" -u root -e "CREATE USER IF NOT EXISTS
+        'slurm'@'127.0.0.1' IDENTIFIED BY 'slurmpw'; GRANT ALL ON slurm_acct_db.* TO
+        'slurm'@'127.0.0.1'; FLUSH PRIVILEGES;"
+
+    log "starting slurmdbd, slurmctld, slurmd"
+    /usr/sbin/slurmdbd
+    wait_for 60 "slurmdbd answering" sacctmgr -n list cluster
+    /usr/sbin/slurmctld
+    /usr/sbin/slurmd
+    wait_for 60 "node $host idle" node_idle
+    sinfo
+    log "cluster up (state: $STATE)"
+}
+
+cmd_down() {
+    local name pidfile comm pid jobs
+    if [ -L /etc/slurm/slurm.conf ] && pid_alive "$STATE/run/slurmctld.pid" slurmctld; then
+        jobs=$(squeue -h -o %i 2>/dev/null || true)
+        if [ -n "$jobs" ]; then
+            log "cancelling jobs: $(echo $jobs)"
+            # shellcheck disable=SC2086
+            scancel $jobs || true
+            for _ in $(seq 40); do [ -z "$(squeue -h -o %i 2>/dev/null)" ] && break; sleep 0.5; done
+        fi
+    fi
+    # Stop in reverse start order.
+    while read -r name pidfile comm; do
+        if pid_alive "$pidfile" "$comm"; then
+            pid=$(cat "$pidfile")
+            log "stopping $name (PID $pid)"
+            kill "$pid" 2>/dev/null || true
+            for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+            if kill -0 "$pid" 2>/dev/null; then
+                log "$name did not stop, killing it"
+                kill -9 "$pid" 2>/dev/null || true
+            fi
+        fi
+        rm -f "$pidfile"
+    done < <(daemon_table | tac)
+    if [ "$(readlink /etc/slurm/slurm.conf 2>/dev/null)" = "$STATE/etc/slurm.conf" ]; then
+        rm -f /etc/slurm/slurm.conf
+    fi
+    log "cluster down"
+}
+
+cmd_status() {
+    local name pidfile comm
+    while read -r name pidfile comm; do
+        if pid_alive "$pidfile" "$comm"; then echo "$name: running, PID $(cat "$pidfile")"
+        else echo "$name: not running"; fi
+    done < <(daemon_table)
+    if pid_alive "$STATE/run/slurmctld.pid" slurmctld; then sinfo; squeue; fi
+}
+
+find_tools() {  # snakemake and the Python beside it (the study's environment)
+    if command -v snakemake >/dev/null; then
+        SNAKEMAKE=snakemake PYTHON=python3
+    elif [ -x "$REPO/.venv/bin/snakemake" ]; then
+        SNAKEMAKE=$REPO/.venv/bin/snakemake PYTHON=$REPO/.venv/bin/python
+    else
+        die "snakemake not found: activate the study's Python environment"
+    fi
+}
+
+run_snakemake() {  # run_snakemake NAME LOGFILE ARGS...
+    local name=$1 logfile=$2; shift 2
+    local start=$SECONDS rc=0
+    log "$name run: snakemake $* (log: $logfile)"
+    timeout -k 10 "$RUN_TIMEOUT" "$SNAKEMAKE" "$@" >"$logfile" 2>&1 || rc=$?
+    if [ $rc -ne 0 ]; then
+        tail -40 "$logfile" >&2
+        [ $rc -eq 124 ] || [ $rc -eq 137 ] && log "$name run timed out after ${RUN_TIMEOUT}s"
+        "$SNAKEMAKE" --unlock "$@" >/dev/null 2>&1 || true
+        die "$name run failed (exit $rc)"
+    fi
+    log "$name run done in $((SECONDS - start))s"
+}
+
+cmd_run_demo() {
+    cd "$REPO"
+    find_tools
+    pid_alive "$STATE/run/slurmctld.pid" slurmctld || die "no cluster under $STATE: run 'up' first"
+    local work=${WORK:-$STATE/work}
+    rm -rf "$work/slurm"
+    mkdir -p "$work"
+    local common=(--configfile "$CONFIGFILE" --workflow-profile none)
+    local reference=$REFERENCE
+    if [ -z "$reference" ]; then
+        reference=$work/local
+        rm -rf "$reference"
+        run_snakemake local "$work/local.log" --cores 2 "${common[@]}" \
+            --config results="$reference" ${TARGETS[@]+"${TARGETS[@]}"}
+    fi
+    # The profile as users run it; only what a one-node test cluster needs differs:
+    # few jobs at once on 2 cores, short waits, and job logs beside the results.
+    run_snakemake slurm "$work/slurm.log" --profile workflow/profiles/slurm "${common[@]}" \
+        --config results="$work/slurm" --jobs 2 --latency-wait 5 \
+        --slurm-init-seconds-before-status-checks 3 --slurm-logdir "$work/slurm-logs" \
+        --slurm-keep-successful-logs ${TARGETS[@]+"${TARGETS[@]}"}
+    local submitted
+    submitted=$(grep -c "Job .* has been submitted with SLURM jobid" "$work/slurm.log" || true)
+    log "jobs submitted to Slurm: $submitted"
+    [ "$submitted" -gt 0 ] || die "no job went through Slurm (see $work/slurm.log)"
+    sacct -X -n -o JobID,JobName%40,Partition,AllocTRES%50,State,Elapsed >"$work/sacct.txt" 2>&1 || true
+    "$PYTHON" "$REPO/tests/slurm/compare_results.py" "$reference" "$work/slurm"
+}
+
+cmd_check() {
+    require_root check
+    local start=$SECONDS
+    trap 'cmd_down' EXIT
+    cmd_up
+    log "cluster ready after $((SECONDS - start))s"
+    cmd_run_demo
+    log "SLURM check passed in $((SECONDS - start))s"
+}
+
+COMMAND=""
+while [ $# -gt 0 ]; do
+    case $1 in
+        -h|--help) usage; exit 0 ;;
+        --state) STATE=$2; shift 2 ;;
+        --work) WORK=$2; shift 2 ;;
+        --configfile) CONFIGFILE=$2; shift 2 ;;
+        --timeout) RUN_TIMEOUT=$2; shift 2 ;;
+        --reference) REFERENCE=$(cd "$2" && pwd); shift 2 ;;
+        up|down|status|run-demo|check)
+            [ -z "$COMMAND" ] || die "one command at a time"
+            COMMAND=$1; shift ;;
+        -*) die "unknown option $1 (see --help)" ;;
+        *) [ -n "$COMMAND" ] || die "unknown command $1 (see --help)"
+           TARGETS+=("$1"); shift ;;
+    esac
+done
+STATE=$(mkdir -p "$STATE" && cd "$STATE" && pwd)
+# Daemons and clients read this; gres.conf and slurmdbd.conf are found beside it.
+export SLURM_CONF=$STATE/etc/slurm.conf
+
+case $COMMAND in
+    up) cmd_up ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    run-demo) cmd_run_demo ;;
+    check) cmd_check ;;
+    "") usage >&2; exit 2 ;;
+esac
