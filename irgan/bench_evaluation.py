@@ -43,7 +43,9 @@ def _median_ms(fn, repeats: int, device: torch.device) -> float:
 
 
 def main(argv: list[str] | None = None) -> pd.DataFrame:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--mirror", default=os.environ.get("IRGAN_MIRROR", "../shared/data/irgan-ml100k"))
     parser.add_argument("--device", default="auto")
     parser.add_argument("--repeats", type=int, default=50)

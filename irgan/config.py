@@ -60,8 +60,9 @@ def _check_references(config: dict, source: str) -> None:
                 f"{source}: key datasets.{name}.positive_threshold "
                 f"{spec['positive_threshold']} lies outside the rating scale ({low}, {high}]"
             )
-        if spec["kind"] == "ratings-split":
-            named = [spec["train_file"], spec["test_file"], *spec.get("released_checkpoints", [])]
+        if "files" in spec:
+            named = [spec.get(k) for k in ("train_file", "test_file", "archive")]
+            named = [n for n in named if n] + list(spec.get("released_checkpoints", []))
             for filename in named:
                 if filename not in spec["files"]:
                     raise ConfigError(

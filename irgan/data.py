@@ -20,6 +20,7 @@ import torch
 from irgan.errors import ConfigError
 from irgan.io import atomic_path, write_json
 from irgan.ratings import Interactions
+from irgan.splits import rank_within_user
 
 Split = Literal["test", "validation"]
 FORMAT_VERSION = 1
@@ -116,6 +117,7 @@ class Dataset:
             "validation_positives": len(self.validation_positives),
             "validation_users": val_users,
             "fit_positives": len(self.fit_positives),
+            **self.meta,
         }
 
     def save(self, path: str | os.PathLike) -> None:
@@ -164,14 +166,8 @@ def carve_validation(
     """
     if not 0.0 <= fraction < 1.0:
         raise ConfigError(f"validation.fraction must lie in [0, 1), got {fraction}")
-    n = len(positives_users)
-    rng = np.random.default_rng(seed)
-    keys = rng.random(n)
-    order = np.lexsort((keys, positives_users))  # grouped by user, random within user
+    rank_in_user = rank_within_user(positives_users, np.random.default_rng(seed))
     counts = np.bincount(positives_users)
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    rank_in_user = np.empty(n, dtype=np.int64)
-    rank_in_user[order] = np.arange(n) - np.repeat(starts, counts)
     per_user = np.floor(fraction * counts).astype(np.int64)
     per_user = np.where((counts >= min_user_positives) & (fraction > 0), np.maximum(per_user, 1), 0)
     per_user = np.minimum(per_user, np.maximum(counts - 1, 0))

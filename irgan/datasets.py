@@ -3,21 +3,66 @@
 from __future__ import annotations
 
 import os
+import zipfile
+import zlib
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 
-from irgan import synthetic
+from irgan import netflix, synthetic
 from irgan.data import Dataset, build_dataset
 from irgan.errors import ConfigError, RatingsFormatError
-from irgan.ratings import Interactions, read_ratings
+from irgan.ratings import Interactions, parse_ratings, read_ratings
+from irgan.splits import per_user_holdout
 
 
-def _id_bound(spec: Mapping, key: str, train: Interactions, test: Interactions, attr: str) -> int:
-    declared = spec.get(key)
-    if declared is not None:
-        return int(declared)
+def _id_bound(train: Interactions, test: Interactions, attr: str) -> int:
     return int(max(getattr(train, attr).max(), getattr(test, attr).max())) + 1
+
+
+def read_archive_member(archive: str | os.PathLike, member: str) -> list[bytes]:
+    """Lines of one member of a zip archive; a corrupt archive or a missing member is one clear error."""
+    try:
+        with zipfile.ZipFile(archive) as handle:
+            names = handle.namelist()
+            if member not in names:
+                listing = ", ".join(n for n in names if not n.endswith("/"))[:300]
+                raise RatingsFormatError(f"{archive}: no member {member!r} (the archive holds: {listing})")
+            return handle.read(member).splitlines()
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise RatingsFormatError(f"{archive}: not a readable zip archive ({exc})") from None
+
+
+def compact_ids(train: Interactions, test: Interactions) -> tuple[Interactions, Interactions, int, int]:
+    """Renumber users and items densely (sorted order), so that ids with no rating vanish."""
+    users = np.unique(np.concatenate([train.users, test.users]))
+    items = np.unique(np.concatenate([train.items, test.items]))
+
+    def remap(part: Interactions) -> Interactions:
+        return Interactions(
+            np.searchsorted(users, part.users), np.searchsorted(items, part.items), part.ratings
+        )
+
+    return remap(train), remap(test), len(users), len(items)
+
+
+def split_per_user(
+    ratings: Interactions, test_fraction: float, seed: int
+) -> tuple[Interactions, Interactions]:
+    """A seeded per-user train/test split of one ratings table (``round(fraction * n_u)`` to test)."""
+    held = per_user_holdout(ratings.users, test_fraction, seed)
+
+    def take(mask: np.ndarray) -> Interactions:
+        return Interactions(ratings.users[mask], ratings.items[mask], ratings.ratings[mask])
+
+    return take(~held), take(held)
+
+
+def _local(files: Mapping[str, str | os.PathLike] | None, name: str, dataset: str) -> str | os.PathLike:
+    if not files or name not in files:
+        raise ConfigError(f"dataset {dataset}: no local copy of {name}")
+    return files[name]
 
 
 def prepare_dataset(
@@ -25,18 +70,66 @@ def prepare_dataset(
 ) -> Dataset:
     """Build the canonical artifact for registry entry ``name``.
 
-    ``files`` maps each downloaded file name to its local path (ratings-split datasets).
+    ``files`` maps each downloaded file name to its local path. Kinds:
+    ``ratings-split`` (train and test files), ``archive-split`` (train and
+    test members of a zip archive, e.g. GroupLens folds), ``archive-ratings``
+    (one ratings member of a zip archive, split per user with a seed),
+    ``netflix`` (user-supplied Netflix Prize files, subsampled with a seed)
+    and ``synthetic``.
     """
     kind = spec["kind"]
     scale = tuple(spec["rating_scale"])
+    id_base = int(spec.get("id_base", 0))
+    n_users, n_items = spec.get("n_users"), spec.get("n_items")
+    extra: dict = {}
     if kind == "ratings-split":
-        files = files or {}
-        missing = [f for f in (spec["train_file"], spec["test_file"]) if f not in files]
-        if missing:
-            raise ConfigError(f"dataset {name}: no local copy of {', '.join(missing)}")
-        n_users, n_items = spec.get("n_users"), spec.get("n_items")
-        train = read_ratings(files[spec["train_file"]], scale, n_users, n_items)
-        test = read_ratings(files[spec["test_file"]], scale, n_users, n_items)
+        read = {"n_users": n_users, "n_items": n_items, "id_base": id_base}
+        train = read_ratings(_local(files, spec["train_file"], name), scale, **read)
+        test = read_ratings(_local(files, spec["test_file"], name), scale, **read)
+    elif kind == "archive-split":
+        archive = _local(files, spec["archive"], name)
+        fold = spec.get("fold", 1)
+        parsed = []
+        for key in ("train_member", "test_member"):
+            member = spec[key].format(fold=fold)
+            parsed.append(
+                parse_ratings(
+                    read_archive_member(archive, member),
+                    f"{archive}:{member}",
+                    scale,
+                    n_users,
+                    n_items,
+                    spec.get("separator"),
+                    id_base,
+                )
+            )
+        train, test = parsed
+    elif kind == "archive-ratings":
+        archive = _local(files, spec["archive"], name)
+        member = spec["member"]
+        ratings = parse_ratings(
+            read_archive_member(archive, member),
+            f"{archive}:{member}",
+            scale,
+            None,
+            None,
+            spec.get("separator"),
+            id_base,
+        )
+        train, test = split_per_user(ratings, float(spec["test_fraction"]), int(spec["split_seed"]))
+        if spec.get("compact_ids", True):
+            train, test, n_users, n_items = compact_ids(train, test)
+    elif kind == "netflix":
+        frames = [netflix.read_netflix_file(path, scale) for path in netflix.netflix_files(spec["path"])]
+        ratings, extra = netflix.study_subset(
+            pd.concat(frames, ignore_index=True),
+            int(spec["min_user_ratings"]),
+            int(spec["min_item_ratings"]),
+            spec.get("max_users"),
+            int(spec["subsample_seed"]),
+        )
+        train, test = split_per_user(ratings, float(spec["test_fraction"]), int(spec["split_seed"]))
+        n_users, n_items = extra["subset_users"], extra["subset_items"]
     elif kind == "synthetic":
         train, test = synthetic.generate(
             seed=int(spec["seed"]),
@@ -48,9 +141,11 @@ def prepare_dataset(
         )
     else:
         raise ConfigError(f"key datasets.{name}.kind: unknown kind {kind!r}")
-    n_users = _id_bound(spec, "n_users", train, test, "users")
-    n_items = _id_bound(spec, "n_items", train, test, "items")
+    n_users = int(n_users) if n_users is not None else _id_bound(train, test, "users")
+    n_items = int(n_items) if n_items is not None else _id_bound(train, test, "items")
     threshold = float(spec["positive_threshold"])
     if not np.any(test.ratings >= threshold):
         raise RatingsFormatError(f"dataset {name}: the test split has no positive (rating >= {threshold:g})")
-    return build_dataset(name, train, test, n_users, n_items, threshold, validation)
+    dataset = build_dataset(name, train, test, n_users, n_items, threshold, validation)
+    dataset.meta.update(extra)
+    return dataset

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,58 +46,75 @@ def _integer_field(text: str, what: str, where: str) -> int:
     return value
 
 
+def parse_ratings(
+    lines: Iterable[bytes],
+    source: str,
+    rating_scale: tuple[float, float] = (1.0, 5.0),
+    n_users: int | None = None,
+    n_items: int | None = None,
+    separator: str | None = None,
+    id_base: int = 0,
+) -> Interactions:
+    """Parse ``user item rating [timestamp]`` lines (blank lines skipped).
+
+    ``separator=None`` splits on any whitespace (``"::"`` for MovieLens-1M).
+    Ids must be integers >= ``id_base``; they are shifted to start at 0 (and
+    must then lie below ``n_users`` / ``n_items`` when given). Ratings must lie
+    in the closed ``rating_scale``. The first offending line ends the read with
+    an error naming ``source`` and the 1-based line number.
+    """
+    low, high = rating_scale
+    users: list[int] = []
+    items: list[int] = []
+    ratings: list[float] = []
+    for number, raw in enumerate(lines, start=1):
+        where = f"{source}, line {number}"
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RatingsFormatError(f"{where}: not UTF-8 text") from None
+        fields = line.strip().split(separator) if separator else line.split()
+        if not fields or fields == [""]:
+            continue
+        if len(fields) not in (3, 4):
+            raise RatingsFormatError(
+                f"{where}: expected 3 or 4 fields (user item rating [timestamp]), "
+                f"found {len(fields)} in {line.rstrip()!r}"
+            )
+        user = _integer_field(fields[0].strip(), "user id", where) - id_base
+        item = _integer_field(fields[1].strip(), "item id", where) - id_base
+        if user < 0 or item < 0:
+            raise RatingsFormatError(f"{where}: id below the first id ({id_base}) in {line.rstrip()!r}")
+        try:
+            rating = float(fields[2])
+        except ValueError:
+            raise RatingsFormatError(f"{where}: non-numeric rating {fields[2]!r}") from None
+        if not math.isfinite(rating) or not low <= rating <= high:
+            raise RatingsFormatError(
+                f"{where}: rating {fields[2].strip()} outside the scale [{low:g}, {high:g}]"
+            )
+        if len(fields) == 4:
+            _integer_field(fields[3].strip(), "timestamp", where)
+        if n_users is not None and user >= n_users:
+            raise RatingsFormatError(f"{where}: user id {user} >= n_users ({n_users})")
+        if n_items is not None and item >= n_items:
+            raise RatingsFormatError(f"{where}: item id {item} >= n_items ({n_items})")
+        users.append(user)
+        items.append(item)
+        ratings.append(rating)
+    if not users:
+        raise RatingsFormatError(f"{source}: no ratings found")
+    return Interactions.from_lists(users, items, ratings)
+
+
 def read_ratings(
     path: str | os.PathLike,
     rating_scale: tuple[float, float] = (1.0, 5.0),
     n_users: int | None = None,
     n_items: int | None = None,
     separator: str | None = None,
+    id_base: int = 0,
 ) -> Interactions:
-    """Read a ratings file of ``user item rating [timestamp]`` lines (blank lines skipped).
-
-    ``separator=None`` splits on any whitespace. Ids must be non-negative
-    integers (below ``n_users`` / ``n_items`` when given) and ratings must lie
-    in the closed ``rating_scale``; the first offending line ends the read with
-    an error naming the file and its 1-based line number.
-    """
-    low, high = rating_scale
-    users: list[int] = []
-    items: list[int] = []
-    ratings: list[float] = []
+    """:func:`parse_ratings` of a file."""
     with open(path, "rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            where = f"{path}, line {number}"
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise RatingsFormatError(f"{where}: not UTF-8 text") from None
-            fields = line.split(separator) if separator else line.split()
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
-                continue
-            if len(fields) not in (3, 4):
-                raise RatingsFormatError(
-                    f"{where}: expected 3 or 4 fields (user item rating [timestamp]), "
-                    f"found {len(fields)} in {line.rstrip()!r}"
-                )
-            user = _integer_field(fields[0].strip(), "user id", where)
-            item = _integer_field(fields[1].strip(), "item id", where)
-            try:
-                rating = float(fields[2])
-            except ValueError:
-                raise RatingsFormatError(f"{where}: non-numeric rating {fields[2]!r}") from None
-            if not math.isfinite(rating) or not low <= rating <= high:
-                raise RatingsFormatError(
-                    f"{where}: rating {fields[2].strip()} outside the scale [{low:g}, {high:g}]"
-                )
-            if len(fields) == 4:
-                _integer_field(fields[3].strip(), "timestamp", where)
-            if n_users is not None and user >= n_users:
-                raise RatingsFormatError(f"{where}: user id {user} >= n_users ({n_users})")
-            if n_items is not None and item >= n_items:
-                raise RatingsFormatError(f"{where}: item id {item} >= n_items ({n_items})")
-            users.append(user)
-            items.append(item)
-            ratings.append(rating)
-    if not users:
-        raise RatingsFormatError(f"{path}: no ratings found")
-    return Interactions.from_lists(users, items, ratings)
+        return parse_ratings(handle, str(path), rating_scale, n_users, n_items, separator, id_base)

@@ -12,6 +12,7 @@ import numpy as np
 
 from irgan.errors import ConfigError
 from irgan.ratings import Interactions
+from irgan.splits import per_user_holdout
 
 # MovieLens-100k's share of ratings 1..5; positives (>= 4) are about 55 %.
 ML100K_RATING_SHARES = (0.061, 0.114, 0.271, 0.341, 0.213)
@@ -61,13 +62,7 @@ def generate(
     ratings = (np.searchsorted(cuts, latent) + 1).astype(np.float32)
 
     # Per-user random hold-out for the test split.
-    test_keys = rng.random(len(users))
-    rank_in_user = np.empty(len(users), dtype=np.int64)
-    perm = np.lexsort((test_keys, users))
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    rank_in_user[perm] = np.arange(len(users)) - np.repeat(starts, counts)
-    n_test = np.round(test_fraction * counts).astype(int)
-    is_test = rank_in_user < n_test[users]
+    is_test = per_user_holdout(users, test_fraction, seed=int(rng.integers(2**63)))
 
     def take(mask: np.ndarray) -> Interactions:
         idx = np.flatnonzero(mask)

@@ -101,3 +101,11 @@ def test_out_of_range_config_value_names_the_key(checkout):
     assert run.returncode != 0
     output = run.stdout + run.stderr
     assert "validation" in output and "fraction" in output and "1.5" in output
+
+
+def test_adding_ml_1m_is_one_line(checkout):
+    (checkout / "more.yaml").write_text("study: {datasets: [ml-100k-irgan, ml-1m], seeds: [1]}\n")
+    plan = snakemake(checkout, "-n", "--configfile", "more.yaml")
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert "results/downloads/ml-1m/ml-1m.zip" in plan.stdout
+    assert "results/ml-1m/data/dataset.npz" in plan.stdout

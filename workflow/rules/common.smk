@@ -22,12 +22,8 @@ def downloaded(dataset, filename):
 def dataset_files(wildcards):
     """Downloaded inputs of a dataset, by file name (none for synthetic data)."""
     spec = dataset_spec(wildcards.dataset)
-    if spec["kind"] != "ratings-split":
-        return {}
-    return {
-        name: downloaded(wildcards.dataset, name)
-        for name in (spec["train_file"], spec["test_file"])
-    }
+    names = [spec.get(key) for key in ("train_file", "test_file", "archive")]
+    return {name: downloaded(wildcards.dataset, name) for name in names if name}
 
 
 def audit_targets():
