@@ -13,19 +13,18 @@ baselines have no epoch to pick; for them the rule only decides the positives.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 import torch
 
 from irgan.errors import ConfigError
-from irgan.evaluation import Evaluator, metric_names
+from irgan.evaluation import CUTOFFS, Evaluator, NonFiniteScoresError, metric_names
 from irgan.runtime import resolve_device
 
 if TYPE_CHECKING:
     from irgan.data import Dataset, Pairs
-
-CURVE_COLUMNS = ["epoch", "model", "split", *metric_names()]
 
 
 class Baseline:
@@ -42,6 +41,7 @@ class Baseline:
         device: str | torch.device = "cpu",
         selection_metric: str = "P@5",
         record_test_curve: bool = False,
+        cutoffs: Sequence[int] = CUTOFFS,
         **params: Any,
     ) -> None:
         unknown = sorted(set(params) - set(self.defaults))
@@ -51,6 +51,10 @@ class Baseline:
         self.params: dict[str, Any] = {**self.defaults, **params}
         self.seed = int(seed)
         self.device = resolve_device(device) if isinstance(device, str) else torch.device(device)
+        self.cutoffs = tuple(cutoffs)
+        if selection_metric not in metric_names(self.cutoffs):
+            raise ConfigError(f"selection metric {selection_metric!r} is not one of "
+                              f"{', '.join(metric_names(self.cutoffs))}")
         self.selection_metric = selection_metric
         self.record_test_curve = record_test_curve
         self.status = "ok"
@@ -67,11 +71,14 @@ class Baseline:
         """Train on ``dataset.training_positives(selection)``; pick epochs on the ``selection`` split."""
         positives = dataset.training_positives(selection)  # refuses an unknown rule
         self.n_items = dataset.n_items
-        self._monitors = {selection: Evaluator(dataset, selection, device=self.device)}
+        self._monitors = {selection: Evaluator(dataset, selection, self.cutoffs, self.device)}
         if self.record_test_curve and selection != "test":
-            self._monitors["test"] = Evaluator(dataset, "test", device=self.device)
+            self._monitors["test"] = Evaluator(dataset, "test", self.cutoffs, self.device)
         self._selection = selection
-        self._fit(dataset, positives)
+        try:
+            self._fit(dataset, positives)
+        except NonFiniteScoresError as exc:
+            self._diverged(self.final_epoch or 0, str(exc))
         return self
 
     def score(self, users: torch.Tensor) -> torch.Tensor:
@@ -85,12 +92,13 @@ class Baseline:
     def _observe(self, epoch: int) -> bool:
         """Evaluate the current model on every monitored split; True when the selection metric improved.
 
-        Uses the exact top-k path of the evaluator (P@k and NDCG@k); MAP and MRR
-        stay empty in the curve.
+        Uses the exact top-k path of the evaluator (P@k and NDCG@k) when the
+        selection metric is one of those; MAP and MRR then stay empty in the curve.
         """
         improved = False
+        cutoff_only = self.selection_metric.startswith(("P@", "NDCG@"))
         for split, evaluator in self._monitors.items():
-            means = evaluator.means(self.score, cutoff_only=True)
+            means = evaluator.means(self.score, cutoff_only=cutoff_only)
             self._curve.append({"epoch": epoch, "model": self.name, "split": split, **means})
             if split == self._selection:
                 value = means[self.selection_metric]
@@ -106,7 +114,7 @@ class Baseline:
     @property
     def curve(self) -> pd.DataFrame:
         """One row per evaluation: ``epoch, model, split`` and the metrics of the run contract."""
-        return pd.DataFrame(self._curve, columns=CURVE_COLUMNS)
+        return pd.DataFrame(self._curve, columns=["epoch", "model", "split", *metric_names(self.cutoffs)])
 
     def summary(self) -> dict[str, Any]:
         """What a run record keeps of the fit."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib.metadata
+import os
 import platform
 import subprocess
 from pathlib import Path
@@ -15,7 +16,8 @@ _REPO = Path(__file__).resolve().parents[1]
 
 
 def code_version() -> str:
-    """``git describe`` of the checkout (``-dirty`` when modified), else the package version."""
+    """``git describe`` of the checkout (``-dirty`` when modified); in a copy without ``.git``
+    (a cluster's staging area, say) the value of ``IRGAN_CODE_VERSION``; else the package version."""
     try:
         out = subprocess.run(
             ["git", "describe", "--always", "--dirty", "--abbrev=12"],
@@ -27,7 +29,8 @@ def code_version() -> str:
         )
         return out.stdout.strip() or irgan.__version__
     except (OSError, subprocess.SubprocessError):
-        return f"irgan-repro {irgan.__version__} (no git checkout)"
+        given = os.environ.get("IRGAN_CODE_VERSION", "").strip()
+        return given or f"irgan-repro {irgan.__version__} (no git checkout)"
 
 
 def library_versions() -> dict[str, str]:

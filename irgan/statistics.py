@@ -19,9 +19,11 @@ unit of analysis is stated for every number:
 from __future__ import annotations
 
 import fnmatch
+import gc
 import json
 import math
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,13 +34,15 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from irgan.errors import IrganError
-from irgan.results import CURVE, PER_USER, RECORD, SELECTIONS
+from irgan.results import CURVE, PER_USER, RECORD, SELECTIONS, write_frame
+from irgan.study_outputs import STATISTICS_FILES  # noqa: F401  (re-exported)
 
 KEYS = ["dataset", "selection", "system"]
 REFERENCE_COLUMNS = ["user", "n_relevant", "n_candidates"]
 ZERO_METHODS = ("pratt", "zsplit", "wilcox")
 HOLM_FAMILIES = ("protocol", "dataset")
 PROTOCOL_SELECTION = "test-vs-validation"
+DEFAULT_PAPER_ROWS = {"MLE": "mle", "BPR": "bpr", "LambdaFM": "lambdafm", "IRGAN-pointwise": "irgan-code"}
 
 
 class RunContractError(IrganError):
@@ -104,16 +108,20 @@ def load_runs(paths: Iterable[str | os.PathLike]) -> StudyRuns:
         record = _read_record(directory)
         status = record.get("status")
         if status not in ("ok", "diverged"):
-            raise RunContractError(f"{directory / RECORD}: key status must be 'ok' or 'diverged', got {status!r}")
+            raise RunContractError(
+                f"{directory / RECORD}: key status must be 'ok' or 'diverged', got {status!r}"
+            )
         keys = {"dataset": key.dataset, "selection": key.selection, "system": key.system, "seed": key.seed}
-        run_rows.append({
-            **keys,
-            "status": status,
-            "selected_epoch": _epoch(record.get("selected_epoch")),
-            "final_epoch": _epoch(record.get("final_epoch")),
-            "reported_model": record.get("reported_model"),
-            "path": str(directory),
-        })
+        run_rows.append(
+            {
+                **keys,
+                "status": status,
+                "selected_epoch": _epoch(record.get("selected_epoch")),
+                "final_epoch": _epoch(record.get("final_epoch")),
+                "reported_model": record.get("reported_model"),
+                "path": str(directory),
+            }
+        )
         if status != "ok":
             continue
         per_user = _read_csv(directory / PER_USER)
@@ -121,16 +129,20 @@ def load_runs(paths: Iterable[str | os.PathLike]) -> StudyRuns:
         if metrics is None:
             metrics = run_metrics
         elif run_metrics != metrics:
-            raise RunContractError(f"{directory / PER_USER}: metric columns {run_metrics} differ from "
-                                   f"those of the other runs {metrics}")
+            raise RunContractError(
+                f"{directory / PER_USER}: metric columns {run_metrics} differ from "
+                f"those of the other runs {metrics}"
+            )
         if "user" not in per_user.columns:
             raise RunContractError(f"{directory / PER_USER}: no 'user' column")
         if per_user.empty:
             raise RunContractError(f"{directory / PER_USER}: status 'ok' but no evaluated users")
         values = per_user[metrics].to_numpy(dtype=float)
         if not np.isfinite(values).all():
-            raise RunContractError(f"{directory / PER_USER}: status 'ok' but non-finite metric values "
-                                   "(a diverged run must say so in record.json)")
+            raise RunContractError(
+                f"{directory / PER_USER}: status 'ok' but non-finite metric values "
+                "(a diverged run must say so in record.json)"
+            )
         if per_user["user"].duplicated().any():
             raise RunContractError(f"{directory / PER_USER}: a user appears twice")
         per_user_parts.append(per_user.assign(**keys))
@@ -212,10 +224,17 @@ def divergence(study: StudyRuns) -> pd.DataFrame:
     rows = []
     for (dataset, selection, system), group in study.runs.groupby(KEYS, sort=True):
         diverged = group.loc[group["status"] == "diverged", "seed"].tolist()
-        rows.append({"dataset": dataset, "selection": selection, "system": system,
-                     "n_runs": len(group), "n_ok": int((group["status"] == "ok").sum()),
-                     "n_diverged": len(diverged),
-                     "diverged_seeds": " ".join(str(s) for s in sorted(diverged))})
+        rows.append(
+            {
+                "dataset": dataset,
+                "selection": selection,
+                "system": system,
+                "n_runs": len(group),
+                "n_ok": int((group["status"] == "ok").sum()),
+                "n_diverged": len(diverged),
+                "diverged_seeds": " ".join(str(s) for s in sorted(diverged)),
+            }
+        )
     return pd.DataFrame(rows, columns=[*KEYS, "n_runs", "n_ok", "n_diverged", "diverged_seeds"])
 
 
@@ -233,15 +252,32 @@ def summarise_systems(study: StudyRuns, confidence: float = 0.95) -> pd.DataFram
         for metric in study.metrics:
             values = group.loc[group["metric"] == metric].sort_values("seed")
             mean, low, high = t_interval(values["value"], confidence)
-            rows.append({
-                **dict(zip(KEYS, key, strict=True)), "metric": metric, "mean": mean,
-                "sd": float(values["value"].std(ddof=1)) if len(values) > 1 else math.nan,
-                "ci_low": low, "ci_high": high, "n_seeds": len(values),
-                "n_runs": int(count["n_runs"]), "n_diverged": int(count["n_diverged"]),
-                "seed_values": " ".join(f"{v:.6f}" for v in values["value"]),
-            })
-    columns = [*KEYS, "metric", "mean", "sd", "ci_low", "ci_high", "n_seeds", "n_runs",
-               "n_diverged", "seed_values"]
+            rows.append(
+                {
+                    **dict(zip(KEYS, key, strict=True)),
+                    "metric": metric,
+                    "mean": mean,
+                    "sd": float(values["value"].std(ddof=1)) if len(values) > 1 else math.nan,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "n_seeds": len(values),
+                    "n_runs": int(count["n_runs"]),
+                    "n_diverged": int(count["n_diverged"]),
+                    "seed_values": " ".join(f"{v:.6f}" for v in values["value"]),
+                }
+            )
+    columns = [
+        *KEYS,
+        "metric",
+        "mean",
+        "sd",
+        "ci_low",
+        "ci_high",
+        "n_seeds",
+        "n_runs",
+        "n_diverged",
+        "seed_values",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -286,21 +322,36 @@ def paired_tests(
     mean = diff.mean(axis=0)
     sd = diff.std(axis=0, ddof=1)
     constant = sd <= 1e-12 * np.maximum(1.0, np.abs(mean))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        # Constant columns (handled just below) make scipy warn about a zero variance.
+        warnings.simplefilter("ignore", RuntimeWarning)
         t_result = stats.ttest_rel(x, y, axis=0)
-        d_z = np.where(constant, np.nan, mean / np.where(constant, 1.0, sd))
-    t = np.where(constant, np.where(mean == 0, 0.0, np.sign(mean) * np.inf), t_result.statistic)
+    d_z = np.where(constant, np.nan, mean / np.where(constant, 1.0, sd))
+    t = np.where(constant, np.where(mean == 0, 0.0, np.copysign(np.inf, mean)), t_result.statistic)
     p = np.where(constant, np.where(mean == 0, 1.0, 0.0), t_result.pvalue)
     w_stat, w_p = np.empty(diff.shape[1]), np.empty(diff.shape[1])
     for j in range(diff.shape[1]):
         w_stat[j], w_p[j] = _wilcoxon(diff[:, j], zero_method)
     low, high = bootstrap_mean_ci(diff, resamples, seed, confidence)
-    return pd.DataFrame({
-        "n_users": n, "mean_system": x.mean(axis=0), "mean_reference": y.mean(axis=0),
-        "mean_diff": mean, "sd_diff": sd, "boot_low": low, "boot_high": high,
-        "t": t, "df": n - 1, "p": p, "wilcoxon": w_stat, "p_wilcoxon": w_p,
-        "zero_method": zero_method, "n_zero_diff": (diff == 0).sum(axis=0), "d_z": d_z,
-    })
+    return pd.DataFrame(
+        {
+            "n_users": n,
+            "mean_system": x.mean(axis=0),
+            "mean_reference": y.mean(axis=0),
+            "mean_diff": mean,
+            "sd_diff": sd,
+            "boot_low": low,
+            "boot_high": high,
+            "t": t,
+            "df": n - 1,
+            "p": p,
+            "wilcoxon": w_stat,
+            "p_wilcoxon": w_p,
+            "zero_method": zero_method,
+            "n_zero_diff": (diff == 0).sum(axis=0),
+            "d_z": d_z,
+        }
+    )
 
 
 def _wilcoxon(diff: np.ndarray, zero_method: str) -> tuple[float, float]:
@@ -399,8 +450,11 @@ def plan_comparisons(systems: dict[str, list[str]], reference: str, families: di
         if reference in present:
             for system in irgan:
                 if system != reference:
-                    plan.append(Comparison("ablation", ablation_family_of(system, families),
-                                           selection, system, reference))
+                    plan.append(
+                        Comparison(
+                            "ablation", ablation_family_of(system, families), selection, system, reference
+                        )
+                    )
     both = sorted(set(systems.get("test", [])) & set(systems.get("validation", [])))
     for system in both:
         plan.append(Comparison("protocol", "", PROTOCOL_SELECTION, system, system))
@@ -426,13 +480,18 @@ def holm(p_values: pd.Series, groups: pd.Series, alpha: float) -> tuple[pd.Serie
     """Holm-adjusted p-values and rejections within each group; NaN p-values stay out of every family."""
     adjusted = pd.Series(np.nan, index=p_values.index)
     reject = pd.Series(False, index=p_values.index)
-    for _, index in p_values.groupby(groups, sort=False).groups.items():
-        values = p_values.loc[index]
-        valid = values.notna()
-        if valid.any():
-            rej, p_adj, _, _ = multipletests(values[valid].to_numpy(), alpha=alpha, method="holm")
-            adjusted.loc[values[valid].index] = p_adj
-            reject.loc[values[valid].index] = rej
+    # statsmodels' Holm branch calls gc.collect(); freezing the live objects keeps that instant.
+    gc.freeze()
+    try:
+        for _, index in p_values.groupby(groups, sort=False).groups.items():
+            values = p_values.loc[index]
+            valid = values.notna()
+            if valid.any():
+                rej, p_adj, _, _ = multipletests(values[valid].to_numpy(), alpha=alpha, method="holm")
+                adjusted.loc[values[valid].index] = p_adj
+                reject.loc[values[valid].index] = rej
+    finally:
+        gc.unfreeze()
     return adjusted, reject
 
 
@@ -453,7 +512,9 @@ class StatisticsSettings:
     headline_metric: str = "P@5"
     headline_selection: str = "test"
     headline_against: tuple[str, ...] = ("mle", "bpr", "lambdafm")
+    starting_point: str = "dns"  # the reference generator's pre-trained starting point
     families: dict | None = None
+    paper_rows: dict | None = None  # published row of Table 3 -> system name
 
     @classmethod
     def from_config(cls, section: dict) -> StatisticsSettings:
@@ -470,35 +531,76 @@ class StatisticsSettings:
             headline_metric=str(headline.get("metric", cls.headline_metric)),
             headline_selection=str(headline.get("selection", cls.headline_selection)),
             headline_against=tuple(headline.get("against", cls.headline_against)),
+            starting_point=str(section.get("starting_point", cls.starting_point)),
             families=dict(section.get("families", {})),
+            paper_rows=dict(section.get("paper_rows", DEFAULT_PAPER_ROWS)),
         )
 
 
 COMPARISON_COLUMNS = [
-    "dataset", "kind", "ablation_family", "selection", "system", "reference", "metric",
-    "n_users", "mean_system", "mean_reference", "mean_diff", "sd_diff", "boot_low", "boot_high",
-    "t", "df", "p", "p_holm", "significant", "wilcoxon", "p_wilcoxon", "p_wilcoxon_holm",
-    "zero_method", "n_zero_diff", "d_z", "n_seeds_system", "n_seeds_reference", "seed_mean_diff",
-    "seed_t", "p_seed", "p_seed_holm", "holm_family", "holm_family_size",
+    "dataset",
+    "kind",
+    "ablation_family",
+    "selection",
+    "system",
+    "reference",
+    "metric",
+    "n_users",
+    "mean_system",
+    "mean_reference",
+    "mean_diff",
+    "sd_diff",
+    "boot_low",
+    "boot_high",
+    "t",
+    "df",
+    "p",
+    "p_holm",
+    "significant",
+    "wilcoxon",
+    "p_wilcoxon",
+    "p_wilcoxon_holm",
+    "zero_method",
+    "n_zero_diff",
+    "d_z",
+    "n_seeds_system",
+    "n_seeds_reference",
+    "seed_mean_diff",
+    "seed_t",
+    "p_seed",
+    "p_seed_holm",
+    "holm_family",
+    "holm_family_size",
 ]
 
 
 def compare_systems(study: StudyRuns, settings: StatisticsSettings) -> pd.DataFrame:
     """Run the comparison plan on every dataset of ``study``: one row per comparison and metric."""
     user_means = per_user_means(study)
-    per_seed = seed_metrics(study)
+    seed_values = (
+        seed_metrics(study).pivot_table(index=[*KEYS, "seed"], columns="metric", values="value")
+        if not study.per_user.empty
+        else pd.DataFrame()
+    )
     rows = []
     for dataset in sorted(study.runs["dataset"].unique()):
-        means = user_means[user_means["dataset"] == dataset]
-        systems = {sel: sorted(means.loc[means["selection"] == sel, "system"].unique()) for sel in SELECTIONS}
-        plan = plan_comparisons(systems, settings.reference, settings.families or {})
-        for comparison in plan:
-            rows += _compare_pair(dataset, comparison, means, per_seed, study.metrics, settings)
+        means = {
+            key: group.sort_values("user")
+            for key, group in user_means[user_means["dataset"] == dataset].groupby(["selection", "system"])
+        }
+        seeds = {}
+        if len(seed_values) and dataset in seed_values.index.get_level_values("dataset"):
+            seeds = dict(iter(seed_values.loc[[dataset]].groupby(level=["selection", "system"])))
+        systems = {sel: sorted(system for s, system in means if s == sel) for sel in SELECTIONS}
+        for comparison in plan_comparisons(systems, settings.reference, settings.families or {}):
+            rows += _compare_pair(dataset, comparison, means, seeds, study.metrics, settings)
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
-    frame["holm_family"] = [holm_family_key(d, s, settings.holm_family)
-                            for d, s in zip(frame["dataset"], frame["selection"], strict=True)]
+    frame["holm_family"] = [
+        holm_family_key(d, s, settings.holm_family)
+        for d, s in zip(frame["dataset"], frame["selection"], strict=True)
+    ]
     frame["holm_family_size"] = frame.groupby("holm_family")["p"].transform(lambda p: int(p.notna().sum()))
     frame["p_holm"], frame["significant"] = holm(frame["p"], frame["holm_family"], settings.alpha)
     frame["p_wilcoxon_holm"], _ = holm(frame["p_wilcoxon"], frame["holm_family"], settings.alpha)
@@ -506,44 +608,76 @@ def compare_systems(study: StudyRuns, settings: StatisticsSettings) -> pd.DataFr
     return frame[COMPARISON_COLUMNS]
 
 
-def _compare_pair(dataset, comparison: Comparison, means, per_seed, metrics, settings) -> list[dict]:
+def _compare_pair(
+    dataset: str,
+    comparison: Comparison,
+    means: dict,
+    seeds: dict,
+    metrics: list[str],
+    settings: StatisticsSettings,
+) -> list[dict]:
     if comparison.kind == "protocol":
-        system_sel, reference_sel = "test", "validation"
+        system_key, reference_key = ("test", comparison.system), ("validation", comparison.reference)
     else:
-        system_sel = reference_sel = comparison.selection
-    a = means[(means["selection"] == system_sel) & (means["system"] == comparison.system)]
-    b = means[(means["selection"] == reference_sel) & (means["system"] == comparison.reference)]
-    if set(a["user"]) != set(b["user"]):
+        system_key = (comparison.selection, comparison.system)
+        reference_key = (comparison.selection, comparison.reference)
+    a, b = means[system_key], means[reference_key]
+    if not np.array_equal(a["user"].to_numpy(), b["user"].to_numpy()):
         raise RunContractError(
-            f"dataset {dataset}: {comparison.system} ({system_sel}) and {comparison.reference} "
-            f"({reference_sel}) were evaluated on different users ({len(a)} vs {len(b)}); "
-            "paired tests need the same evaluated users")
-    a, b = a.sort_values("user"), b.sort_values("user")
-    tests = paired_tests(a[metrics].to_numpy(), b[metrics].to_numpy(), settings.wilcoxon_zero_method,
-                         settings.bootstrap_resamples, settings.bootstrap_seed, settings.confidence)
-    seeds = per_seed[per_seed["dataset"] == dataset]
+            f"dataset {dataset}: {comparison.system} ({system_key[0]}) and {comparison.reference} "
+            f"({reference_key[0]}) were evaluated on different users ({len(a)} vs {len(b)}); "
+            "paired tests need the same evaluated users"
+        )
+    tests = paired_tests(
+        a[metrics].to_numpy(),
+        b[metrics].to_numpy(),
+        settings.wilcoxon_zero_method,
+        settings.bootstrap_resamples,
+        settings.bootstrap_seed,
+        settings.confidence,
+    )
+    empty = pd.DataFrame(columns=metrics)
+    seeds_a, seeds_b = seeds.get(system_key, empty), seeds.get(reference_key, empty)
     rows = []
     for j, metric in enumerate(metrics):
-        sa = seeds[(seeds["selection"] == system_sel) & (seeds["system"] == comparison.system)
-                   & (seeds["metric"] == metric)]["value"]
-        sb = seeds[(seeds["selection"] == reference_sel) & (seeds["system"] == comparison.reference)
-                   & (seeds["metric"] == metric)]["value"]
+        sa, sb = seeds_a[metric].dropna(), seeds_b[metric].dropna()
         seed_t, p_seed = welch_over_seeds(sa, sb)
-        rows.append({
-            "dataset": dataset, "kind": comparison.kind, "ablation_family": comparison.ablation_family,
-            "selection": comparison.selection, "system": comparison.system,
-            "reference": comparison.reference, "metric": metric, **tests.iloc[j].to_dict(),
-            "n_seeds_system": len(sa), "n_seeds_reference": len(sb),
-            "seed_mean_diff": float(sa.mean() - sb.mean()), "seed_t": seed_t, "p_seed": p_seed,
-        })
+        rows.append(
+            {
+                "dataset": dataset,
+                "kind": comparison.kind,
+                "ablation_family": comparison.ablation_family,
+                "selection": comparison.selection,
+                "system": comparison.system,
+                "reference": comparison.reference,
+                "metric": metric,
+                **tests.iloc[j].to_dict(),
+                "n_seeds_system": len(sa),
+                "n_seeds_reference": len(sb),
+                "seed_mean_diff": float(sa.mean() - sb.mean()),
+                "seed_t": seed_t,
+                "p_seed": p_seed,
+            }
+        )
     return rows
 
 
 # --------------------------------------------------------------------------- model selection
 
 
-SELECTION_COLUMNS = [*KEYS, "seed", "model", "metric", "selected_epoch", "best_test_epoch",
-                     "final_epoch", "test_at_selected", "test_best", "test_final", "optimism"]
+SELECTION_COLUMNS = [
+    *KEYS,
+    "seed",
+    "model",
+    "metric",
+    "selected_epoch",
+    "best_test_epoch",
+    "final_epoch",
+    "test_at_selected",
+    "test_best",
+    "test_final",
+    "optimism",
+]
 
 
 def reported_model(curve: pd.DataFrame, record_model: str | None, system: str) -> str | None:
@@ -581,13 +715,20 @@ def selection_optimism(study: StudyRuns, metric: str = "P@5") -> pd.DataFrame:
         at_selected = test.loc[test["epoch"] == selected, metric]
         best = test.loc[test[metric].idxmax()]
         value_at_selected = float(at_selected.iloc[0]) if len(at_selected) else math.nan
-        rows.append({
-            **dict(zip([*KEYS, "seed"], key, strict=True)), "model": model, "metric": metric,
-            "selected_epoch": selected, "best_test_epoch": float(best["epoch"]),
-            "final_epoch": float(test["epoch"].iloc[-1]), "test_at_selected": value_at_selected,
-            "test_best": float(best[metric]), "test_final": float(test[metric].iloc[-1]),
-            "optimism": float(best[metric]) - value_at_selected,
-        })
+        rows.append(
+            {
+                **dict(zip([*KEYS, "seed"], key, strict=True)),
+                "model": model,
+                "metric": metric,
+                "selected_epoch": selected,
+                "best_test_epoch": float(best["epoch"]),
+                "final_epoch": float(test["epoch"].iloc[-1]),
+                "test_at_selected": value_at_selected,
+                "test_best": float(best[metric]),
+                "test_final": float(test[metric].iloc[-1]),
+                "optimism": float(best[metric]) - value_at_selected,
+            }
+        )
     return pd.DataFrame(rows, columns=SELECTION_COLUMNS)
 
 
@@ -603,6 +744,9 @@ def _selected_from_curve(curve: pd.DataFrame, model: str, selection: str, metric
 def summarise_optimism(optimism: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     """Mean and t interval over seeds of each column of :func:`selection_optimism`."""
     columns = ["test_at_selected", "test_best", "test_final", "optimism", "selected_epoch", "best_test_epoch"]
+    header = [*KEYS, "model", "metric", "n_seeds"] + [
+        f"{c}{suffix}" for c in columns for suffix in ("", "_ci_low", "_ci_high")
+    ]
     rows = []
     for key, group in optimism.groupby([*KEYS, "model", "metric"], sort=True):
         row = dict(zip([*KEYS, "model", "metric"], key, strict=True))
@@ -611,29 +755,38 @@ def summarise_optimism(optimism: pd.DataFrame, confidence: float = 0.95) -> pd.D
             mean, low, high = t_interval(group[column].dropna(), confidence)
             row |= {column: mean, f"{column}_ci_low": low, f"{column}_ci_high": high}
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=header)
 
 
 # --------------------------------------------------------------------------- headline
 
 
-def headline_comparison(summary: pd.DataFrame, comparisons: pd.DataFrame,
-                        settings: StatisticsSettings, dataset: str) -> dict | None:
+def headline_comparison(
+    summary: pd.DataFrame, comparisons: pd.DataFrame, settings: StatisticsSettings, dataset: str
+) -> dict | None:
     """The reference IRGAN against the best of the paper's baselines, on the headline metric.
 
     "Best" is the baseline with the highest seed mean on the headline metric
     under the headline selection rule (the comparison the paper's "*" makes).
     """
     metric, selection = settings.headline_metric, settings.headline_selection
-    candidates = summary[(summary["dataset"] == dataset) & (summary["selection"] == selection)
-                         & (summary["metric"] == metric)
-                         & summary["system"].isin(settings.headline_against)].dropna(subset=["mean"])
+    candidates = summary[
+        (summary["dataset"] == dataset)
+        & (summary["selection"] == selection)
+        & (summary["metric"] == metric)
+        & summary["system"].isin(settings.headline_against)
+    ].dropna(subset=["mean"])
     if candidates.empty:
         return None
     best = candidates.loc[candidates["mean"].idxmax(), "system"]
-    row = comparisons[(comparisons["dataset"] == dataset) & (comparisons["selection"] == selection)
-                      & (comparisons["kind"] == "irgan-vs-baseline") & (comparisons["metric"] == metric)
-                      & (comparisons["system"] == settings.reference) & (comparisons["reference"] == best)]
+    row = comparisons[
+        (comparisons["dataset"] == dataset)
+        & (comparisons["selection"] == selection)
+        & (comparisons["kind"] == "irgan-vs-baseline")
+        & (comparisons["metric"] == metric)
+        & (comparisons["system"] == settings.reference)
+        & (comparisons["reference"] == best)
+    ]
     if row.empty:
         return None
     return {key: _plain(value) for key, value in row.iloc[0].to_dict().items()}
@@ -645,3 +798,83 @@ def _plain(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+# --------------------------------------------------------------------------- one dataset, end to end
+
+
+def learning_curves(study: StudyRuns, metric: str) -> pd.DataFrame:
+    """Long table of one metric per epoch, model and split, converged runs only."""
+    columns = [*KEYS, "seed", "epoch", "model", "split", "metric", "value"]
+    if study.curves.empty or metric not in study.curves.columns:
+        return pd.DataFrame(columns=columns)
+    frame = study.curves[[*KEYS, "seed", "epoch", "model", "split", metric]].dropna(subset=[metric])
+    return frame.rename(columns={metric: "value"}).assign(metric=metric)[columns]
+
+
+def run_statistics(study: StudyRuns, settings: StatisticsSettings, dataset: str) -> dict[str, pd.DataFrame]:
+    """Every statistics table of one dataset (keys of :data:`STATISTICS_FILES`)."""
+    others = sorted(set(study.runs["dataset"]) - {dataset})
+    if others:
+        raise RunContractError(f"statistics of dataset {dataset!r} were given runs of {others}")
+    if settings.headline_metric not in study.metrics:
+        raise IrganError(
+            f"key statistics.headline.metric: {settings.headline_metric!r} is not a metric "
+            f"of the runs ({', '.join(study.metrics)})"
+        )
+    optimism = selection_optimism(study, settings.headline_metric)
+    return {
+        "runs": study.runs,
+        "divergence": divergence(study),
+        "seed_metrics": seed_metrics(study),
+        "summary": summarise_systems(study, settings.confidence),
+        "per_user_means": per_user_means(study),
+        "comparisons": compare_systems(study, settings),
+        "optimism": optimism,
+        "optimism_summary": summarise_optimism(optimism, settings.confidence),
+        "curves": learning_curves(study, settings.headline_metric),
+    }
+
+
+def methods(settings: StatisticsSettings) -> dict:
+    """The choices behind the numbers, in words (for the report, the tables' notes and the paper)."""
+    level = f"{settings.confidence:.0%}"
+    family = {
+        "protocol": "all paired per-user tests on one dataset under one selection rule (every "
+        "comparison and every metric of that rule's tables); the paper-protocol vs honest "
+        "runs of each system form a family of their own",
+        "dataset": "all paired per-user tests on one dataset (both selection rules, every "
+        "comparison and every metric)",
+    }[settings.holm_family]
+    return {
+        "seed_level": f"mean over converged seeds with a {level} Student-t confidence interval; "
+        "diverged runs are counted and left out of every mean",
+        "unit": "per-user test metrics averaged over each system's converged seeds; systems are "
+        "compared on the same evaluated users",
+        "main_test": "paired t-test (scipy.stats.ttest_rel), two-sided",
+        "wilcoxon": f"Wilcoxon signed-rank test with zero_method='{settings.wilcoxon_zero_method}': "
+        "at small cut-offs most per-user differences are exactly zero; Pratt's method ranks "
+        "them with the others and then drops their ranks, so the zeros shape the ranks of "
+        "the non-zero differences instead of being discarded (zero_method='wilcox', which "
+        "changes the sample) or split evenly between the signs (zero_method='zsplit', which "
+        "dilutes a consistent effect)",
+        "effect_size": "Cohen's d_z = mean per-user difference / standard deviation of the differences",
+        "bootstrap": f"{level} percentile bootstrap of the mean per-user difference, "
+        f"{settings.bootstrap_resamples} resamples of users, seed {settings.bootstrap_seed}",
+        "holm": f"Holm's step-down correction (statsmodels multipletests) at alpha = {settings.alpha} "
+        f"over {family}",
+        "seed_view": "Welch's t-test on the per-seed means of the two systems: the training seed is the "
+        "unit of replication, so this asks whether a difference exceeds run-to-run "
+        "variation; the per-user tests treat the trained models as fixed and the users as "
+        "the sample. A mixed model with crossed user and seed effects would join both "
+        "views, but statsmodels fits crossed effects only as variance components of a "
+        "single group, which is slow and fragile at hundreds of comparisons, and with a "
+        "handful of seeds its seed variance is poorly determined; Welch's test on seed "
+        "means is exact for that question and easy to read",
+    }
+
+
+def write_statistics(tables: dict[str, pd.DataFrame], outputs: dict[str, str | os.PathLike]) -> None:
+    """Write each table to its CSV path (keys of :data:`STATISTICS_FILES`)."""
+    for name, frame in tables.items():
+        write_frame(frame, outputs[name])

@@ -11,6 +11,8 @@ CONFIGFILE=${IRGAN_SLURM_CONFIGFILE:-config/demo.yaml}
 RUN_TIMEOUT=${IRGAN_SLURM_TIMEOUT:-420}
 REFERENCE=""
 TARGETS=()
+RUN_PID=""
+RUN_WORK=""
 PACKAGES=(slurmctld slurmd slurm-client slurmdbd munge mariadb-server)
 
 usage() {
@@ -19,8 +21,8 @@ Usage: tests/slurm/slurm-cluster.sh [OPTIONS] COMMAND [TARGET ...]
 
 A single-node Slurm cluster on localhost with accounting (slurmdbd on MariaDB),
 so that Snakemake's SLURM executor plugin can submit jobs and query them with
-sacct. The node offers 8 CPUs, 16 GB and one fake GPU (gres gpu:h100:1 backed
-by /dev/null) in two partitions, 'cpu' and 'gpu', the names the profile in
+sacct. The node offers 8 CPUs, 16 GB and two fake GPUs (gres gpu:h100:2 backed
+by /dev/null and /dev/zero) in two partitions, 'cpu' and 'gpu', the names the profile in
 workflow/profiles/slurm uses. Needs root and Debian/Ubuntu packages; it runs no
 container and changes no system service: every daemon is started by this
 script and stopped by 'down', by PID.
@@ -47,7 +49,9 @@ Options (environment variable in brackets):
                     [IRGAN_SLURM_WORK, default STATE/work]
   --configfile F    study configuration [IRGAN_SLURM_CONFIGFILE, default config/demo.yaml]
   --timeout S       limit for each snakemake run in seconds [IRGAN_SLURM_TIMEOUT, default 420]
-  --reference DIR   skip the local run; compare with the results already in DIR
+  --reference DIR   skip the local run; compare with a results directory of an earlier
+                    local run of the same configuration (e.g. results/ after the demo;
+                    only its top-level directories that the SLURM run writes are compared)
   -h, --help        this text
 
 Try the profile yourself (as root, from the repository root, with the study's
@@ -136,14 +140,17 @@ AccountingStorageType=accounting_storage/slurmdbd
 AccountingStorageHost=localhost
 AccountingStoragePort=6819
 AccountingStoragePass=$munge_socket
+AccountingStorageTRES=gres/gpu
 JobAcctGatherType=jobacct_gather/linux
 JobCompType=jobcomp/none
-NodeName=$host CPUs=8 RealMemory=16000 Gres=gpu:h100:1 State=UNKNOWN
+NodeName=$host CPUs=8 RealMemory=16000 Gres=gpu:h100:2 State=UNKNOWN
 PartitionName=cpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 PartitionName=gpu Nodes=ALL MaxTime=INFINITE State=UP
 EOF
-    # A fake GPU: lets sbatch accept --gpus / --gres=gpu requests on a machine without one.
-    echo "NodeName=$host Name=gpu Type=h100 File=/dev/null" > "$STATE/etc/gres.conf"
+    # Two fake GPUs (one device file each): sbatch accepts --gpus / --gres=gpu requests on a
+    # machine without a GPU, and two training jobs run at once, one per core.
+    printf 'NodeName=%s Name=gpu Type=h100 File=%s\n' "$host" /dev/null "$host" /dev/zero \
+        > "$STATE/etc/gres.conf"
     cat > "$STATE/etc/slurmdbd.conf" <<EOF
 AuthType=auth/munge
 AuthInfo=socket=$munge_socket
@@ -293,11 +300,15 @@ run_snakemake() {  # run_snakemake NAME LOGFILE ARGS...
     local name=$1 logfile=$2; shift 2
     local start=$SECONDS rc=0
     log "$name run: snakemake $* (log: $logfile)"
-    timeout -k 10 "$RUN_TIMEOUT" "$SNAKEMAKE" "$@" >"$logfile" 2>&1 || rc=$?
+    # In the background, so that a signal to this script stops it at once (stop_run).
+    timeout -k 10 "$RUN_TIMEOUT" "$SNAKEMAKE" "$@" >"$logfile" 2>&1 &
+    RUN_PID=$!
+    wait "$RUN_PID" || rc=$?
+    RUN_PID=""
     if [ $rc -ne 0 ]; then
         tail -40 "$logfile" >&2
         [ $rc -eq 124 ] || [ $rc -eq 137 ] && log "$name run timed out after ${RUN_TIMEOUT}s"
-        "$SNAKEMAKE" --unlock "$@" >/dev/null 2>&1 || true
+        remove_own_locks
         die "$name run failed (exit $rc)"
     fi
     log "$name run done in $((SECONDS - start))s"
@@ -308,8 +319,9 @@ cmd_run_demo() {
     find_tools
     pid_alive "$STATE/run/slurmctld.pid" slurmctld || die "no cluster under $STATE: run 'up' first"
     local work=${WORK:-$STATE/work}
-    rm -rf "$work/slurm"
-    mkdir -p "$work"
+    work=$(mkdir -p "$work" && cd "$work" && pwd)
+    RUN_WORK=$work
+    rm -rf "$work/slurm" "$work/slurm-logs"
     local common=(--configfile "$CONFIGFILE" --workflow-profile none)
     local reference=$REFERENCE
     if [ -z "$reference" ]; then
@@ -322,20 +334,43 @@ cmd_run_demo() {
     # few jobs at once on 2 cores, short waits, and job logs beside the results.
     run_snakemake slurm "$work/slurm.log" --profile workflow/profiles/slurm "${common[@]}" \
         --config results="$work/slurm" --jobs 2 --latency-wait 5 \
-        --slurm-init-seconds-before-status-checks 3 --slurm-logdir "$work/slurm-logs" \
+        --slurm-init-seconds-before-status-checks 1 --slurm-logdir "$work/slurm-logs" \
         --slurm-keep-successful-logs ${TARGETS[@]+"${TARGETS[@]}"}
-    local submitted
-    submitted=$(grep -c "Job .* has been submitted with SLURM jobid" "$work/slurm.log" || true)
-    log "jobs submitted to Slurm: $submitted"
-    [ "$submitted" -gt 0 ] || die "no job went through Slurm (see $work/slurm.log)"
-    sacct -X -n -o JobID,JobName%40,Partition,AllocTRES%50,State,Elapsed >"$work/sacct.txt" 2>&1 || true
-    "$PYTHON" "$REPO/tests/slurm/compare_results.py" "$reference" "$work/slurm"
+    log "the jobs, as Slurm's accounting saw them:"
+    "$PYTHON" "$REPO/tests/slurm/slurm_jobs.py" "$work/slurm.log" \
+        || die "the jobs did not get the resources the profile asks for"
+    log "comparing $reference with $work/slurm"
+    local scope=()
+    [ -n "$REFERENCE" ] && scope=(--reference-may-hold-more)
+    "$PYTHON" "$REPO/tests/slurm/compare_results.py" ${scope[@]+"${scope[@]}"} "$reference" "$work/slurm" \
+        || die "the SLURM run's results differ from the local run's"
+}
+
+remove_own_locks() {
+    # A killed snakemake leaves its locks behind. 'snakemake --unlock' would remove every
+    # lock of the working tree, also those of other runs: remove only the locks that name
+    # nothing but this script's results.
+    local lock
+    [ -n "$RUN_WORK" ] || return 0
+    for lock in "$REPO"/.snakemake/locks/*.lock; do
+        [ -f "$lock" ] || continue
+        grep -q -v -e "^$RUN_WORK/" -e '^$' "$lock" || rm -f "$lock"
+    done
+}
+
+stop_run() {  # stop a snakemake run still going (this script was interrupted)
+    [ -n "$RUN_PID" ] && kill -0 "$RUN_PID" 2>/dev/null || return 0
+    log "stopping the snakemake run (PID $RUN_PID)"
+    kill "$RUN_PID" 2>/dev/null || true
+    for _ in $(seq 60); do kill -0 "$RUN_PID" 2>/dev/null || break; sleep 0.25; done
+    remove_own_locks
 }
 
 cmd_check() {
     require_root check
     local start=$SECONDS
-    trap 'cmd_down' EXIT
+    trap 'stop_run; cmd_down' EXIT
+    trap 'exit 143' TERM INT HUP
     cmd_up
     log "cluster ready after $((SECONDS - start))s"
     cmd_run_demo
@@ -367,7 +402,7 @@ case $COMMAND in
     up) cmd_up ;;
     down) cmd_down ;;
     status) cmd_status ;;
-    run-demo) cmd_run_demo ;;
+    run-demo) trap 'stop_run' EXIT; trap 'exit 143' TERM INT HUP; cmd_run_demo ;;
     check) cmd_check ;;
     "") usage >&2; exit 2 ;;
 esac

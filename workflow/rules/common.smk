@@ -1,5 +1,6 @@
 # Helpers shared by the rules: paths, registry look-ups, the study's targets.
 import sys
+from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)  # the irgan package of this checkout
 
@@ -9,6 +10,16 @@ validate_config(config, "snakemake config")
 
 RESULTS = config["results"]
 DATASETS = config["datasets"]
+
+# Rules that run in the main Snakemake process even under a cluster executor
+# (workflow/profiles/slurm): downloads need the network, which compute nodes often
+# lack; the others only read small CSV files and are quicker than a queued job.
+localrules:
+    download,
+    baselines_summary,
+    tables,
+    figures,
+    paper,
 
 
 def dataset_spec(name):
@@ -35,6 +46,158 @@ def audit_targets():
     ]
 
 
+# Statistics, tables, figures and the paper draft (workflow/rules/report.smk) read the runs
+# that the training and baseline rules declare through these target functions.
+from irgan.study_outputs import FIGURE_NAMES, STATISTICS_FILES, TABLE_NAMES
+
+RUN_TARGET_FUNCTIONS = ("irgan_run_targets", "baseline_run_targets")
+
+
+def study_run_files(dataset):
+    """Run-contract files of one dataset, from every run-target function the rules define."""
+    files = set()
+    for name in RUN_TARGET_FUNCTIONS:
+        function = globals().get(name)
+        if callable(function):
+            files.update(str(path) for path in function())
+    prefix = f"{RESULTS}/{dataset}/runs/"
+    contract = {"record.json", "per_user.csv", "curve.csv"}
+    return sorted(path for path in files if path.startswith(prefix) and Path(path).name in contract)
+
+
+def report_run_files(wildcards):
+    return study_run_files(wildcards.dataset)
+
+
+def statistics_files(dataset):
+    return {name: f"{RESULTS}/{dataset}/statistics/{file}" for name, file in STATISTICS_FILES.items()}
+
+
+def statistics_inputs(wildcards):
+    return statistics_files(wildcards.dataset)
+
+
+def audit_files(dataset):
+    """The released-checkpoint audit, for datasets whose authors released checkpoints."""
+    if dataset_spec(dataset).get("released_checkpoints"):
+        return {"audit": f"{RESULTS}/{dataset}/audit/released_checkpoints.csv"}
+    return {}
+
+
+def audit_input(wildcards):
+    return audit_files(wildcards.dataset)
+
+
+def table_files(dataset, fmt):
+    return [f"{RESULTS}/{dataset}/tables/{name}.{fmt}" for name in TABLE_NAMES]
+
+
+def figure_files(dataset, fmt):
+    return [f"{RESULTS}/{dataset}/figures/{name}.{fmt}" for name in FIGURE_NAMES]
+
+
+def report_targets():
+    """Statistics, tables and figures of every study dataset with runs, and the paper draft."""
+    datasets = [name for name in config["study"]["datasets"] if study_run_files(name)]
+    targets = [
+        f"{RESULTS}/{name}/{kind}/{stem}"
+        for name in datasets
+        for kind, stem in (
+            ("statistics", "statistics.json"),
+            ("tables", "table3.html"),
+            ("figures", "learning_curves.png"),
+        )
+    ]
+    if config["study"]["datasets"][0] in datasets:
+        targets.append(f"{RESULTS}/paper/paper.md")
+    return targets
+
+
+def irgan_run_targets():
+    """Run files of the pre-training rows (dns, mle) and of every IRGAN variant, seed and rule."""
+    from irgan.variants import study_runs
+
+    files = ("per_user.csv", "curve.csv", "record.json", "model.pt")
+    runs = [
+        (dataset, selection, method, seed)
+        for dataset in config["study"]["datasets"]
+        for selection in ("test", "validation")
+        for method in ("dns", "mle")
+        for seed in config["study"]["seeds"]
+    ]
+    runs += [(d, sel, f"irgan-{variant}", seed) for d, sel, variant, seed in study_runs(config)]
+    return [
+        f"{RESULTS}/{dataset}/runs/{selection}/{system}/seed-{seed}/{name}"
+        for dataset, selection, system, seed in runs
+        for name in files
+    ]
+
+
+def baseline_run_targets(dataset=None):
+    """Run records of every baseline, selection rule and seed (workflow/rules/baselines.smk)."""
+    section = config.get("baselines", {})
+    return [
+        f"{RESULTS}/{name}/runs/{selection}/{system}/seed-{seed}/record.json"
+        for name in ([dataset] if dataset else config["study"]["datasets"])
+        for system in section.get("systems", [])
+        for selection in section.get("selections", ["test", "validation"])
+        for seed in config["study"]["seeds"]
+    ]
+
+
+def baseline_run_files(name):
+    """One file of each selection rule's run, with {dataset}, {system} and {seed} wildcards."""
+    return [
+        f"{RESULTS}/{{dataset}}/runs/{selection}/{{system}}/seed-{{seed}}/{name}"
+        for selection in config.get("baselines", {}).get("selections", ["test", "validation"])
+    ]
+
+
+def baseline_targets():
+    """The baseline summary of every study dataset (it needs every baseline run)."""
+    if not config.get("baselines", {}).get("systems"):
+        return []
+    return [f"{RESULTS}/{name}/baselines/summary.md" for name in config["study"]["datasets"]]
+
+
 def study_targets():
     targets = [f"{RESULTS}/{name}/data/summary.json" for name in config["study"]["datasets"]]
-    return targets + audit_targets()
+    return targets + audit_targets() + irgan_run_targets() + baseline_targets() + report_targets()
+
+
+# Training rules (workflow/rules/train.smk): run paths, variant settings, initial checkpoints.
+from irgan.variants import resolve_variant, variant_names
+
+RUN_DIR = f"{RESULTS}/{{dataset}}/runs/{{selection}}/{{system}}/seed-{{seed}}"
+D_PRETRAINING_DIR = f"{RESULTS}/{{dataset}}/pretraining/{{selection}}/discriminator/seed-{{seed}}"
+RUN_FILES = {
+    "per_user": "per_user.csv",
+    "curve": "curve.csv",
+    "record": "record.json",
+    "model": "model.pt",
+}
+
+
+def run_files(directory):
+    return {key: f"{directory}/{name}" for key, name in RUN_FILES.items()}
+
+
+def irgan_settings(wildcards):
+    return resolve_variant(config["irgan"], wildcards.variant)
+
+
+def irgan_init_inputs(wildcards):
+    """The checkpoints a variant starts from: pre-trained runs of the same seed and selection rule."""
+    settings = irgan_settings(wildcards)
+    run = f"{RESULTS}/{wildcards.dataset}/runs/{wildcards.selection}/{{}}/seed-{wildcards.seed}/model.pt"
+    inputs = {"dataset": f"{RESULTS}/{wildcards.dataset}/data/dataset.npz"}
+    if settings["generator_init"] in ("dns", "mle"):
+        inputs["generator"] = run.format(settings["generator_init"])
+    elif settings["generator_init"] == "released":
+        inputs["generator"] = downloaded(wildcards.dataset, settings["released_checkpoint"])
+    if settings["discriminator_init"] == "pretrained":
+        inputs["discriminator"] = (
+            f"{RESULTS}/{wildcards.dataset}/pretraining/{wildcards.selection}/discriminator/"
+            f"seed-{wildcards.seed}/model.pt"
+        )
+    return inputs

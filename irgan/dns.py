@@ -1,0 +1,178 @@
+"""DNS pre-training: dynamic negative sampling with a BPR loss, as the authors' cf_dns.py.
+
+Every epoch, for each training pair (u, i) in the authors' order, draw
+``candidates`` (5) items uniformly from u's non-positives and keep the one the
+current model scores highest (Zhang et al., SIGIR 2013); then one plain SGD
+step per triple (u, i, j) on
+
+    -log sigmoid(f(u, i) - f(u, j)) + l2 * l2_loss(p_u, q_i, q_j, b_i, b_j)
+
+with lr 0.05 and l2 0.1 (``l2_loss(x) = sum(x**2) / 2``). After each epoch the
+model is evaluated, and the epoch with the best P@5 on the run's selection
+split is kept (the authors kept the best TEST P@5). The scores used to pick
+negatives are those of the model at the start of the epoch, as in the code
+(it writes the epoch's triples to a file before training on them).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import torch
+import torch.nn.functional as F
+
+from irgan import kernels
+from irgan.data import Dataset
+from irgan.errors import ConfigError
+from irgan.training import (
+    Curve,
+    Evaluators,
+    MFParams,
+    Positives,
+    Selector,
+    TrainingDiverged,
+    TrainResult,
+    check_finite,
+    divergence_record,
+    draw_uniform_negatives,
+    uniforms,
+)
+
+log = logging.getLogger("irgan.dns")
+
+DEFAULTS = {"epochs": 80, "lr": 0.05, "l2": 0.1, "candidates": 5,
+            "model": {"dim": 5, "init_scale": 0.05}, "backend": "auto",
+            "curve_splits": ["validation", "test"]}
+
+
+def resolve_backend(name: str, device: torch.device) -> str:
+    """``auto``: the compiled kernels on the CPU when numba is installed, else plain torch."""
+    if name not in ("auto", "compiled", "torch"):
+        raise ConfigError(f"backend must be auto, compiled or torch, got {name!r}")
+    if name == "compiled" and not kernels.AVAILABLE:
+        raise ConfigError("backend: compiled needs numba, which is not installed")
+    if name == "auto":
+        return "compiled" if kernels.AVAILABLE else "torch"
+    return name
+
+
+def dns_negatives(scores: torch.Tensor, table: torch.Tensor, counts: torch.Tensor,
+                  rows: torch.Tensor, draws: torch.Tensor) -> torch.Tensor:
+    """For each pair, the best-scored of its uniformly drawn candidate non-positives.
+
+    ``scores`` (n_train_users, n_items); ``draws`` (n_pairs, candidates) uniforms.
+    Ties go to the first candidate drawn (numpy's argmax).
+    """
+    row_of = rows[:, None].expand(-1, draws.shape[1])
+    candidates = draw_uniform_negatives(table, counts, rows, draws)
+    candidate_scores = scores[row_of, candidates]
+    return candidates.gather(1, candidate_scores.argmax(dim=1, keepdim=True)).squeeze(1)
+
+
+def bpr_step(model: MFParams, user: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor,
+             lr: float, l2: float) -> torch.Tensor:
+    """One SGD step on a batch of triples (the torch reference of kernels.bpr_epoch)."""
+    p_u = model.user[user].clone().requires_grad_()
+    q_i = model.item_t[:, positive].T.clone().requires_grad_()
+    q_j = model.item_t[:, negative].T.clone().requires_grad_()
+    b_i = model.bias[positive].clone().requires_grad_()
+    b_j = model.bias[negative].clone().requires_grad_()
+    x = (p_u * (q_i - q_j)).sum(-1) + b_i - b_j
+    bpr = -F.logsigmoid(x).mean()
+    l2_loss = sum((t**2).sum() / 2 for t in (p_u, q_i, q_j, b_i, b_j))
+    (bpr + l2 * l2_loss).backward()
+    with torch.no_grad():
+        model.user.index_add_(0, user, p_u.grad, alpha=-lr)
+        model.item_t.index_add_(1, positive, q_i.grad.T, alpha=-lr)
+        model.item_t.index_add_(1, negative, q_j.grad.T, alpha=-lr)
+        model.bias.index_add_(0, positive, b_i.grad, alpha=-lr)
+        model.bias.index_add_(0, negative, b_j.grad, alpha=-lr)
+    return bpr.detach() * len(user)
+
+
+def bpr_epoch(model: MFParams, users: torch.Tensor, positives: torch.Tensor,
+              negatives: torch.Tensor, lr: float, l2: float, backend: str) -> float:
+    """One step per triple, in order; returns the summed BPR loss."""
+    if backend == "compiled":
+        return float(kernels.bpr_epoch(*model.arrays(), users.numpy(), positives.numpy(),
+                                       negatives.numpy(), lr, l2))
+    total = torch.zeros((), dtype=torch.float64, device=model.device)
+    for t in range(len(users)):
+        total += bpr_step(model, users[t : t + 1], positives[t : t + 1], negatives[t : t + 1], lr, l2)
+    return float(total)
+
+
+def train_dns(dataset: Dataset, selection: str, settings: dict | None = None, seed: int = 0,
+              device: str | torch.device = "cpu", init: MFParams | None = None) -> TrainResult:
+    """Pre-train an MF model with DNS + BPR; keep the epoch with the best selection P@5."""
+    s = {**DEFAULTS, **(settings or {})}
+    device = torch.device(device)
+    backend = resolve_backend(s["backend"], device)
+    step_device = torch.device("cpu") if backend == "compiled" else device
+    positives = Positives.from_pairs(dataset.training_positives(selection),
+                                     dataset.n_users, dataset.n_items)
+    rng = torch.Generator().manual_seed(seed)
+    model = (init.clone().to(step_device) if init is not None else
+             MFParams.random(dataset.n_users, dataset.n_items, s["model"]["dim"],
+                             s["model"]["init_scale"], rng, step_device))
+    table, counts = positives.non_positive_table(device)
+    rows = torch.as_tensor(positives.row, device=device)
+    train_users = torch.as_tensor(positives.user_ids, device=device)
+    users = torch.as_tensor(positives.users, device=step_device)
+    items = torch.as_tensor(positives.items, device=step_device)
+    evaluators = Evaluators(dataset, s["curve_splits"], device)
+    selector = Selector(selection)
+    curve = Curve()
+    means = evaluators.means(model, "DNS", 0)
+    for split, values in means.items():
+        curve.add(0, "DNS", split, values)
+    status, divergence, epoch = "ok", None, 0
+    started = time.perf_counter()
+    try:
+        for epoch in range(1, s["epochs"] + 1):
+            with torch.no_grad():
+                scores = model.to(device).score(train_users)
+            draws = uniforms(rng, len(positives), s["candidates"]).to(device)
+            negatives = dns_negatives(scores, table, counts, rows, draws).to(step_device)
+            loss = bpr_epoch(model, users, items, negatives, s["lr"], s["l2"], backend)
+            check_finite(loss, "DNS", epoch, "the BPR loss")
+            means = evaluators.means(model, "DNS", epoch)
+            for split, values in means.items():
+                curve.add(epoch, "DNS", split, values)
+            selector.update(epoch, means, model)
+            log.info("DNS epoch %d/%d loss %.4f %s P@5 %.4f", epoch, s["epochs"], loss / len(positives),
+                     selection, means[selection]["P@5"])
+    except TrainingDiverged as error:
+        status, divergence = "diverged", divergence_record(error, "dns", seed)
+        log.warning("DNS run diverged: %s", error)
+    return TrainResult(
+        status=status,
+        selected=selector.best_params if status == "ok" else None,
+        curve=curve,
+        selected_epoch=selector.best_epoch if status == "ok" else None,
+        final_epoch=epoch,
+        hyperparameters={**s, "backend": backend},
+        divergence=divergence,
+        extra={"system": "dns", "reported_model": "DNS", "selection": selection, "seed": seed,
+               "dataset": dataset.name,
+               "seconds": time.perf_counter() - started,
+               "selected_value": selector.best_value if status == "ok" else None},
+    )
+
+
+class DNSRecommender:
+    """DNS-pre-trained MF behind the Recommender interface (a baseline row of the study)."""
+
+    def __init__(self, settings: dict | None = None, seed: int = 0, device: str | torch.device = "cpu"):
+        self.settings, self.seed, self.device = settings, seed, torch.device(device)
+        self.result: TrainResult | None = None
+
+    def fit(self, dataset: Dataset, selection: str = "validation") -> DNSRecommender:
+        self.result = train_dns(dataset, selection, self.settings, self.seed, self.device)
+        return self
+
+    def score(self, users: torch.Tensor) -> torch.Tensor:
+        if self.result is None:
+            raise ConfigError("DNSRecommender.score called before fit")
+        return self.result.recommender().score(users)

@@ -1,0 +1,525 @@
+"""Fill the manuscript template (paper/manuscript.md) from the study's results.
+
+The template carries prose and ``${placeholders}``; every number, table and
+finding sentence comes from here, computed from the statistics and tables of
+one dataset. A placeholder the template names but the results cannot fill is
+an error, never a blank.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import string
+from pathlib import Path
+
+import pandas as pd
+
+from irgan.audit import matching_metrics
+from irgan.errors import IrganError
+from irgan.paper import METRICS, TABLE3_ML100K
+from irgan.statistics import PROTOCOL_SELECTION, StatisticsSettings, ablation_family_of, is_irgan, methods
+
+PROTOCOL_NAMES = {"test": "the paper protocol", "validation": "the honest protocol"}
+
+
+class TemplateError(IrganError):
+    """The manuscript template names a placeholder the results do not provide, or is malformed."""
+
+
+def f4(value: float) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{value:.4f}"
+
+
+def signed4(value: float) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{value:+.4f}"
+
+
+def p_text(value: float) -> str:
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return "< 0.0001" if value < 1e-4 else f"{value:.4f}"
+
+
+def code_list(names) -> str:
+    names = list(names)
+    return ", ".join(f"`{n}`" for n in names) if names else "none"
+
+
+# --------------------------------------------------------------------------- look-ups
+
+
+def _mean_row(summary: pd.DataFrame, selection: str, system: str, metric: str) -> pd.Series | None:
+    rows = summary[
+        (summary["selection"] == selection) & (summary["system"] == system) & (summary["metric"] == metric)
+    ]
+    return rows.iloc[0] if len(rows) and math.isfinite(rows.iloc[0]["mean"]) else None
+
+
+def _with_ci(row: pd.Series | None, confidence: float) -> str:
+    if row is None:
+        return "n/a (not run)"
+    if not math.isfinite(row["ci_low"]):
+        return f"{f4(row['mean'])} ({int(row['n_seeds'])} seed)"
+    return (
+        f"{f4(row['mean'])} ({confidence:.0%} CI {f4(row['ci_low'])} to {f4(row['ci_high'])}, "
+        f"{int(row['n_seeds'])} seeds)"
+    )
+
+
+def _comparison(
+    comparisons: pd.DataFrame, kind: str, selection: str, system: str, reference: str, metric: str
+) -> pd.Series | None:
+    rows = comparisons[
+        (comparisons["kind"] == kind)
+        & (comparisons["selection"] == selection)
+        & (comparisons["system"] == system)
+        & (comparisons["reference"] == reference)
+        & (comparisons["metric"] == metric)
+    ]
+    return rows.iloc[0] if len(rows) else None
+
+
+def _test_text(row: pd.Series, confidence: float) -> str:
+    if int(row["n_zero_diff"]) == int(row["n_users"]):
+        return f"identical results for every one of the {int(row['n_users'])} users (no difference to test)"
+    verdict = (
+        "significant after Holm's correction"
+        if row["significant"]
+        else "not significant after Holm's correction"
+    )
+    d_z = "n/a" if not math.isfinite(row["d_z"]) else f"{row['d_z']:.2f}"
+    return (
+        f"mean per-user difference {signed4(row['mean_diff'])} (bootstrap {confidence:.0%} CI "
+        f"{signed4(row['boot_low'])} to {signed4(row['boot_high'])}; paired t({int(row['df'])}) = "
+        f"{row['t']:.2f}, Holm-adjusted p = {p_text(row['p_holm'])}; Wilcoxon Holm-adjusted p = "
+        f"{p_text(row['p_wilcoxon_holm'])}; d_z = {d_z}): {verdict}"
+    )
+
+
+def _best(summary: pd.DataFrame, selection: str, systems, metric: str) -> str | None:
+    rows = summary[
+        (summary["selection"] == selection)
+        & (summary["metric"] == metric)
+        & summary["system"].isin(list(systems))
+    ].dropna(subset=["mean"])
+    return None if rows.empty else rows.loc[rows["mean"].idxmax(), "system"]
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+def headline_sentence(summary, comparisons, settings: StatisticsSettings, selection: str) -> str:
+    metric, reference = settings.headline_metric, settings.reference
+    best = _best(summary, selection, settings.headline_against, metric)
+    ours = _mean_row(summary, selection, reference, metric)
+    if best is None or ours is None:
+        return (
+            f"Under {PROTOCOL_NAMES[selection]} the headline comparison could not be made: "
+            f"`{reference}` or every one of {code_list(settings.headline_against)} is missing."
+        )
+    row = _comparison(comparisons, "irgan-vs-baseline", selection, reference, best, metric)
+    text = (
+        f"Under {PROTOCOL_NAMES[selection]}, `{reference}` reaches {metric} = "
+        f"{_with_ci(ours, settings.confidence)} against "
+        f"{_with_ci(_mean_row(summary, selection, best, metric), settings.confidence)} for `{best}`, "
+        f"the strongest of the paper's baselines ({code_list(settings.headline_against)})."
+    )
+    if row is not None:
+        text += f" Paired over users: {_test_text(row, settings.confidence)}."
+        if math.isfinite(row["p_seed"]):
+            text += (
+                f" Over seeds (Welch's test on {int(row['n_seeds_system'])} and "
+                f"{int(row['n_seeds_reference'])} seed means) p = {p_text(row['p_seed'])}, "
+                f"Holm-adjusted {p_text(row['p_seed_holm'])}."
+            )
+    return text
+
+
+def starting_point_sentence(summary, comparisons, settings: StatisticsSettings) -> str:
+    """The reference IRGAN against its own pre-trained generator: what the adversarial phase adds."""
+    metric, reference, start = settings.headline_metric, settings.reference, settings.starting_point
+    parts = []
+    for selection in ("test", "validation"):
+        row = _comparison(comparisons, "irgan-vs-baseline", selection, reference, start, metric)
+        if row is not None:
+            before = _with_ci(_mean_row(summary, selection, start, metric), settings.confidence)
+            after = _with_ci(_mean_row(summary, selection, reference, metric), settings.confidence)
+            parts.append(
+                f"under {PROTOCOL_NAMES[selection]}, {metric} {before} before and {after} after; "
+                f"{_test_text(row, settings.confidence)}"
+            )
+    if not parts:
+        return f"The starting point `{start}` of `{reference}` was not run beside it."
+    return (
+        f"Against its own starting point, the pre-trained generator `{start}` that the adversarial phase "
+        f"begins from: " + "; ".join(parts) + "."
+    )
+
+
+def versus_baselines_sentence(comparisons, settings: StatisticsSettings) -> str:
+    metric = settings.headline_metric
+    parts = []
+    for selection in ("test", "validation"):
+        rows = comparisons[
+            (comparisons["kind"] == "irgan-vs-baseline")
+            & (comparisons["selection"] == selection)
+            & (comparisons["metric"] == metric)
+        ]
+        if rows.empty:
+            continue
+        wins = int((rows["significant"] & (rows["mean_diff"] > 0)).sum())
+        losses = int((rows["significant"] & (rows["mean_diff"] < 0)).sum())
+        parts.append(
+            f"under {PROTOCOL_NAMES[selection]}, {wins} of {len(rows)} (IRGAN variant, baseline) "
+            f"pairs favour the IRGAN variant significantly, {losses} favour the baseline and "
+            f"{len(rows) - wins - losses} are undecided"
+        )
+    if not parts:
+        return "No IRGAN variant and baseline ran side by side."
+    return f"Across all pairs on {metric} (Holm-corrected): " + "; ".join(parts) + "."
+
+
+def ablation_sentences(summary, comparisons, settings: StatisticsSettings) -> str:
+    metric, reference = settings.headline_metric, settings.reference
+    families = dict(settings.families or {})
+    systems = sorted({s for s in summary["system"] if is_irgan(s) and s != reference})
+    lines = []
+    for family, spec in [*families.items(), ("other", {"question": "Other IRGAN variants."})]:
+        members = [s for s in systems if ablation_family_of(s, families) == family]
+        if not members:
+            if family != "other":
+                lines.append(f"- **{family}** ({spec.get('question', '')}): not run in this study.")
+            continue
+        items = []
+        for system in members:
+            parts = []
+            for selection in ("test", "validation"):
+                row = _comparison(comparisons, "ablation", selection, system, reference, metric)
+                if row is not None:
+                    mark = "significant" if row["significant"] else "n.s."
+                    parts.append(
+                        f"{signed4(row['mean_diff'])} under {PROTOCOL_NAMES[selection]} "
+                        f"(Holm p = {p_text(row['p_holm'])}, {mark})"
+                    )
+            items.append(f"`{system}` − `{reference}`: Δ{metric} " + (" and ".join(parts) or "n/a"))
+        lines.append(f"- **{family}** ({spec.get('question', '')}): " + "; ".join(items) + ".")
+    return "\n".join(lines) if lines else "No ablation ran in this study."
+
+
+def optimism_sentence(summary, optimism_summary, comparisons, settings: StatisticsSettings) -> str:
+    metric, reference = settings.headline_metric, settings.reference
+    honest = optimism_summary[optimism_summary["selection"] == "validation"]
+    if honest.empty:
+        return (
+            "No honest run recorded a test learning curve, so the optimism of test selection is unmeasured."
+        )
+    text = []
+    ref = honest[honest["system"] == reference]
+    if len(ref):
+        r = ref.iloc[0]
+        text.append(
+            f"In the honest runs of `{reference}`, choosing the epoch on the test set instead of validation "
+            f"would have raised test {metric} by {signed4(r['optimism'])} on average "
+            f"({settings.confidence:.0%} CI {signed4(r['optimism_ci_low'])} to "
+            f"{signed4(r['optimism_ci_high'])} over {int(r['n_seeds'])} seeds), "
+            f"from {f4(r['test_at_selected'])} to {f4(r['test_best'])}."
+        )
+    largest = honest.loc[honest["optimism"].idxmax()]
+    text.append(
+        f"Across the {len(honest)} systems with honest learning curves the mean optimism ranges from "
+        f"{signed4(honest['optimism'].min())} to {signed4(largest['optimism'])} "
+        f"(`{largest['system']}`)."
+    )
+    row = _comparison(comparisons, "protocol", PROTOCOL_SELECTION, reference, reference, metric)
+    if row is not None:
+        text.append(
+            f"The paper-protocol runs of `{reference}` against its honest runs (which also train on "
+            f"fewer positives): {_test_text(row, settings.confidence)}."
+        )
+    return " ".join(text)
+
+
+def simple_baselines_sentence(summary, comparisons, settings: StatisticsSettings, simple: list[str]) -> str:
+    metric, reference, selection = settings.headline_metric, settings.reference, "validation"
+    best = _best(summary, selection, simple, metric)
+    if best is None:
+        return f"None of the simple baselines ({code_list(simple)}) ran in this study."
+    row = _comparison(comparisons, "irgan-vs-baseline", selection, reference, best, metric)
+    text = (
+        f"Under the honest protocol the strongest simple baseline ({code_list(simple)}) is `{best}` with "
+        f"{metric} = {_with_ci(_mean_row(summary, selection, best, metric), settings.confidence)}."
+    )
+    if row is not None:
+        text += f" `{reference}` against `{best}`: {_test_text(row, settings.confidence)}."
+    rows = comparisons[
+        (comparisons["kind"] == "irgan-vs-baseline")
+        & (comparisons["selection"] == selection)
+        & (comparisons["reference"] == best)
+        & (comparisons["metric"] == metric)
+    ]
+    if len(rows):
+        beaten = int((rows["significant"] & (rows["mean_diff"] < 0)).sum())
+        beating = int((rows["significant"] & (rows["mean_diff"] > 0)).sum())
+        text += (
+            f" `{best}` is significantly better than {beaten} and significantly worse than {beating} of "
+            f"the {len(rows)} IRGAN variants."
+        )
+    return text
+
+
+def reproduction_sentence(table3_data: pd.DataFrame, settings: StatisticsSettings) -> str:
+    rows = table3_data[table3_data["source"] == "reproduced"]
+    parts = []
+    for paper_row, group in rows.groupby("paper_row", sort=False):
+        system = group["system"].iloc[0]
+        ran = group.dropna(subset=["mean"])
+        if ran.empty:
+            parts.append(f"{paper_row} (`{system}`): not run")
+            continue
+        inside = int(ran["paper_in_ci"].astype(bool).sum())
+        parts.append(
+            f"{paper_row} (`{system}`): {inside} of {len(ran)} published figures inside our "
+            f"{settings.confidence:.0%} interval, mean difference (ours − paper) "
+            f"{signed4(ran['difference'].mean())}"
+        )
+    return ("Under the paper protocol: " + "; ".join(parts) + ".") if parts else "Table 3 was not reproduced."
+
+
+def audit_sentences(
+    audit: pd.DataFrame | None, published: dict[str, tuple[float, ...]] = TABLE3_ML100K
+) -> tuple[str, str]:
+    """(Results sentence, bullet for the 'why' list) about the authors' released checkpoints."""
+    if audit is None or audit.empty:
+        return "No released checkpoint exists for this dataset.", ""
+    sentences, reasons = [], []
+    for checkpoint, group in audit.groupby("checkpoint", sort=False):
+        values = dict(zip(group["metric"], group["value"], strict=True))
+        matches = {
+            row: matching_metrics(values, dict(zip(METRICS, figures, strict=True)))
+            for row, figures in published.items()
+        }
+        closest = min(
+            published,
+            key=lambda r: sum(abs(values[m] - v) for m, v in zip(METRICS, published[r], strict=True)),
+        )
+        best_match = max(published, key=lambda r: len(matches[r]))
+        n_match = len(matches[best_match])
+        p5 = published[closest][METRICS.index("P@5")]
+        if n_match:
+            sentences.append(
+                f"The released checkpoint `{checkpoint}`, evaluated under the paper protocol, "
+                f"reproduces the paper's {best_match} row on {n_match} of {len(METRICS)} metrics "
+                f"to four decimals."
+            )
+        else:
+            sentences.append(
+                f"The released checkpoint `{checkpoint}` reproduces no published figure to four "
+                f"decimals; the closest row is {closest} (P@5 {f4(values['P@5'])} against "
+                f"{f4(p5)})."
+            )
+        if n_match * 2 >= len(METRICS) and best_match != "IRGAN-pointwise":
+            reasons.append(
+                f"- The released checkpoint `{checkpoint}` reproduces the paper's {best_match} row on "
+                f"{n_match} of {len(METRICS)} metrics to four decimals: that published baseline row "
+                "appears to be the evaluation of this checkpoint rather than of a separately trained "
+                f"{best_match} model, so our own {best_match} cannot be expected to match it."
+            )
+        irgan_row = (best_match if n_match else closest) == "IRGAN-pointwise"
+        if irgan_row and n_match < len(METRICS):
+            reasons.append(
+                f"- Even the authors' released checkpoint `{checkpoint}` does not give the published "
+                f"IRGAN row exactly (P@5 {f4(values['P@5'])} against {f4(p5)}): the published "
+                "IRGAN figures cannot be traced to the released checkpoint."
+            )
+    return " ".join(sentences), "\n".join(reasons)
+
+
+def not_reproduced(table3_data: pd.DataFrame, settings: StatisticsSettings) -> str:
+    rows = table3_data[table3_data["source"] == "reproduced"]
+    lines = []
+    for paper_row, group in rows.groupby("paper_row", sort=False):
+        ran = group.dropna(subset=["mean"])
+        if ran.empty:
+            lines.append(f"- {paper_row}: no run of `{group['system'].iloc[0]}` in this study.")
+            continue
+        outside = ran[~ran["paper_in_ci"].astype(bool)]
+        if outside.empty:
+            continue
+        higher = outside.loc[outside["difference"] > 0, "metric"].tolist()
+        lower = outside.loc[outside["difference"] < 0, "metric"].tolist()
+        detail = "; ".join(
+            p
+            for p in (
+                f"ours higher on {', '.join(higher)}" if higher else "",
+                f"ours lower on {', '.join(lower)}" if lower else "",
+            )
+            if p
+        )
+        lines.append(
+            f"- {paper_row}: {len(outside)} of {len(ran)} published figures lie outside our "
+            f"{settings.confidence:.0%} interval ({detail})."
+        )
+    irgan = rows[(rows["system"] == settings.reference) & rows["mean"].notna()]
+    if len(irgan):
+        significant = irgan.loc[irgan["significant"].fillna(False).astype(bool), "metric"].tolist()
+        lines.append(
+            f"- The paper marks IRGAN's improvement over the best baseline as significant on every "
+            f"metric; in our paper-protocol runs it is significant after Holm on {len(significant)} "
+            f"of {len(irgan)} metrics" + (f" ({', '.join(significant)})." if significant else ".")
+        )
+    return "\n".join(lines) if lines else "Every published figure lies inside our confidence intervals."
+
+
+def abstract_findings(
+    summary, comparisons, optimism_summary, settings: StatisticsSettings, simple: list[str]
+) -> str:
+    metric, reference = settings.headline_metric, settings.reference
+    parts = []
+    for selection in ("test", "validation"):
+        best = _best(summary, selection, settings.headline_against, metric)
+        row = _comparison(comparisons, "irgan-vs-baseline", selection, reference, best or "", metric)
+        if row is not None:
+            verdict = "significantly" if row["significant"] else "not significantly"
+            parts.append(
+                f"Under {PROTOCOL_NAMES[selection]} the reference IRGAN differs from the strongest "
+                f"paper baseline (`{best}`) by {signed4(row['mean_diff'])} {metric}, {verdict} after "
+                f"Holm's correction (p = {p_text(row['p_holm'])})."
+            )
+    honest = optimism_summary[
+        (optimism_summary["selection"] == "validation") & (optimism_summary["system"] == reference)
+    ]
+    if len(honest):
+        parts.append(
+            f"Choosing the epoch on the test set adds {signed4(honest.iloc[0]['optimism'])} {metric} "
+            "to the same honest runs."
+        )
+    best_simple = _best(summary, "validation", simple, metric)
+    row = _comparison(comparisons, "irgan-vs-baseline", "validation", reference, best_simple or "", metric)
+    if row is not None:
+        diff = -row["mean_diff"]  # simple baseline minus the reference
+        if row["significant"]:
+            relation = "beats" if diff > 0 else "trails"
+            parts.append(
+                f"Under the honest protocol the simple baseline `{best_simple}` {relation} the "
+                f"reference IRGAN significantly ({signed4(diff)} {metric})."
+            )
+        else:
+            parts.append(
+                f"Under the honest protocol the simple baseline `{best_simple}` does not differ "
+                f"significantly from the reference IRGAN ({signed4(diff)} {metric})."
+            )
+    return " ".join(parts) if parts else "The study has not produced comparable runs yet."
+
+
+def divergence_sentence(divergence: pd.DataFrame) -> str:
+    total, diverged = int(divergence["n_runs"].sum()), int(divergence["n_diverged"].sum())
+    if not diverged:
+        return f"None of the {total} runs diverged."
+    which = divergence[divergence["n_diverged"] > 0]
+    listed = "; ".join(f"`{r.system}` ({r.selection}, seeds {r.diverged_seeds})" for r in which.itertuples())
+    return (
+        f"{diverged} of {total} runs diverged (non-finite loss or scores): {listed}. They are counted in "
+        "the divergence table and left out of every mean, interval and test."
+    )
+
+
+# --------------------------------------------------------------------------- the manuscript
+
+
+def paper_values(
+    statistics: dict[str, pd.DataFrame],
+    tables: dict[str, str],
+    table3_data: pd.DataFrame,
+    settings: StatisticsSettings,
+    dataset: str,
+    dataset_summary: dict,
+    study: dict,
+    figures: dict[str, str],
+    audit: pd.DataFrame | None = None,
+    code_version: str = "",
+) -> dict[str, str]:
+    """Every placeholder of the template, as text."""
+    summary, comparisons = statistics["summary"], statistics["comparisons"]
+    optimism_summary, divergence = statistics["optimism_summary"], statistics["divergence"]
+    runs = statistics["runs"]
+    simple = list(study.get("simple_baselines", []))
+    method = methods(settings)
+    audit_sentence, audit_reasons = audit_sentences(audit)
+    irgan = sorted({s for s in runs["system"] if is_irgan(s)})
+    baselines = sorted({s for s in runs["system"] if not is_irgan(s)})
+    seeds = sorted({int(s) for s in runs["seed"]})
+    validation = study.get("validation", {})
+    values = {
+        "dataset": dataset,
+        "n_seeds": str(len(seeds)),
+        "seeds": ", ".join(str(s) for s in seeds),
+        "n_runs": str(len(runs)),
+        "cutoffs": ", ".join(str(k) for k in study.get("cutoffs", [])),
+        "metric": settings.headline_metric,
+        "reference": settings.reference,
+        "dataset_sentence": dataset_sentence(dataset, dataset_summary, study.get("description", "")),
+        "validation_sentence": (
+            f"{dataset_summary.get('validation_positives', 'n/a')} positives of "
+            f"{dataset_summary.get('validation_users', 'n/a')} users: a fraction "
+            f"{validation.get('fraction', 'n/a')} of each user's training positives for users with at least "
+            f"{validation.get('min_user_positives', 'n/a')} of them, seed {validation.get('seed', 'n/a')}"
+        ),
+        "systems_sentence": f"IRGAN variants: {code_list(irgan)}. Baselines: {code_list(baselines)}.",
+        "divergence_sentence": divergence_sentence(divergence),
+        "seed_level": method["seed_level"],
+        "unit_sentence": method["unit"][0].upper() + method["unit"][1:] + ".",
+        "main_test": method["main_test"],
+        "wilcoxon": method["wilcoxon"],
+        "effect_size": method["effect_size"],
+        "bootstrap": method["bootstrap"],
+        "holm": method["holm"],
+        "seed_view": method["seed_view"],
+        "reproduction_sentence": reproduction_sentence(table3_data, settings),
+        "audit_sentence": audit_sentence,
+        "audit_reasons": audit_reasons,
+        "headline_paper_sentence": headline_sentence(summary, comparisons, settings, "test"),
+        "headline_honest_sentence": headline_sentence(summary, comparisons, settings, "validation"),
+        "irgan_vs_baselines_sentence": versus_baselines_sentence(comparisons, settings),
+        "starting_point_sentence": starting_point_sentence(summary, comparisons, settings),
+        "ablation_sentences": ablation_sentences(summary, comparisons, settings),
+        "optimism_sentence": optimism_sentence(summary, optimism_summary, comparisons, settings),
+        "simple_baselines_sentence": simple_baselines_sentence(summary, comparisons, settings, simple),
+        "not_reproduced": not_reproduced(table3_data, settings),
+        "abstract_findings": abstract_findings(summary, comparisons, optimism_summary, settings, simple),
+        "code_version": code_version or "unknown",
+    }
+    values |= {name: text for name, text in tables.items()}
+    values |= {f"figure_{name}": path for name, path in figures.items()}
+    return values
+
+
+def dataset_sentence(dataset: str, summary: dict, description: str = "") -> str:
+    lead = f"`{dataset}`" + (f" ({description.strip()})" if description else "")
+    try:
+        return (
+            f"{lead}: {summary['users']} users, {summary['items']} items, {summary['train_positives']} "
+            f"training and {summary['test_positives']} test positives (rating at least "
+            f"{summary['positive_threshold']:g}); {summary['test_users']} users have at least one test "
+            "positive and are evaluated."
+        )
+    except KeyError as exc:
+        raise IrganError(f"dataset summary of {dataset}: missing key {exc.args[0]!r}") from None
+
+
+def render(template: str, values: dict[str, str], source: str = "paper template") -> str:
+    """Substitute every ``${name}``; a name without a value is an error naming it."""
+    try:
+        return string.Template(template).substitute(values)
+    except KeyError as exc:
+        raise TemplateError(
+            f"{source}: placeholder ${{{exc.args[0]}}} has no value from the results "
+            f"(known: {', '.join(sorted(values))})"
+        ) from None
+    except ValueError as exc:
+        raise TemplateError(f"{source}: malformed placeholder ({exc})") from None
+
+
+def relative_path(target: str | os.PathLike, start: str | os.PathLike) -> str:
+    """``target`` relative to the directory of the file ``start`` (links inside results/)."""
+    return os.path.relpath(Path(target).resolve(), Path(start).resolve().parent)

@@ -1,0 +1,34 @@
+"""File names of the statistics, tables and figures of a dataset.
+
+Kept free of heavy imports: the Snakefile reads them to declare rule outputs.
+"""
+
+STATISTICS_FILES = {
+    "runs": "runs.csv",
+    "divergence": "divergence.csv",
+    "seed_metrics": "seed_metrics.csv",
+    "summary": "summary.csv",
+    "per_user_means": "per_user_means.csv",
+    "comparisons": "comparisons.csv",
+    "optimism": "optimism.csv",
+    "optimism_summary": "optimism_summary.csv",
+    "curves": "curves.csv",
+}
+TABLE_NAMES = (
+    "table3",
+    "systems_test",
+    "systems_validation",
+    "ablations",
+    "model_selection",
+    "comparisons",
+    "divergence",
+)
+TABLE_FORMATS = ("csv", "md", "tex", "html")
+FIGURE_NAMES = (
+    "learning_curves",
+    "metric_points",
+    "paper_vs_reproduced",
+    "headline_differences",
+    "selection_optimism",
+)
+FIGURE_FORMATS = ("png", "pdf")

@@ -1,0 +1,786 @@
+"""The study's tables, from the statistics: tidy CSV, Markdown, LaTeX (booktabs) and HTML.
+
+Every table is built from the CSV files of :mod:`irgan.statistics` (no number
+is typed in); the CSV beside each table holds the same figures unrounded.
+Cells read ``mean ± half-width`` of the confidence interval over seeds.
+Markers: ``↑``/``↓`` a difference to the reference IRGAN that survives Holm's
+correction (direction of the difference); ``*`` the reproduced IRGAN beats
+the best reproduced paper baseline after Holm (the claim of the paper's "*");
+``†`` the published figure lies outside our confidence interval.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from irgan.io import atomic_path, write_text
+from irgan.paper import METRICS, TABLE3_ML100K
+from irgan.statistics import PROTOCOL_SELECTION, StatisticsSettings, ablation_family_of, is_irgan
+from irgan.study_outputs import TABLE_FORMATS as FORMATS
+from irgan.study_outputs import TABLE_NAMES  # noqa: F401  (re-exported)
+
+UP, DOWN, STAR, DAGGER = "↑", "↓", "*", "†"
+SELECTION_NAMES = {
+    "test": "paper protocol (epoch chosen on the test set)",
+    "validation": "honest protocol (epoch chosen on validation)",
+}
+
+
+@dataclass
+class Table:
+    """A table to publish: display sections (strings), the tidy data behind them, notes."""
+
+    name: str
+    title: str
+    data: pd.DataFrame
+    sections: list[tuple[str, pd.DataFrame]]
+    notes: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def number(value: float, digits: int = 4) -> str:
+    return "–" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def signed(value: float, digits: int = 4) -> str:
+    return "–" if value is None or not math.isfinite(value) else f"{value:+.{digits}f}"
+
+
+def mean_ci(mean: float, low: float, high: float, digits: int = 4) -> str:
+    """``mean ± half-width``; the mean alone when there is no interval (a single seed)."""
+    if mean is None or not math.isfinite(mean):
+        return "–"
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return number(mean, digits)
+    return f"{mean:.{digits}f} ± {(high - low) / 2:.{digits}f}"
+
+
+def p_value(value: float) -> str:
+    if value is None or not math.isfinite(value):
+        return "–"
+    return "<0.0001" if value < 1e-4 else f"{value:.4f}"
+
+
+def direction(diff: float, significant: bool) -> str:
+    if not significant or diff is None or not math.isfinite(diff) or diff == 0:
+        return ""
+    return UP if diff > 0 else DOWN
+
+
+def markdown(frame: pd.DataFrame) -> str:
+    """A pipe table; columns of numbers right-aligned, text left-aligned."""
+    columns = [str(c) for c in frame.columns]
+    align = ["---:" if _numeric_column(frame[c]) else "---" for c in frame.columns]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join(align) + "|"]
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
+    return "\n".join(lines)
+
+
+def _numeric_column(values: pd.Series) -> bool:
+    """A column whose cells start like numbers (signs, digits, dashes for missing values)."""
+    cells = [str(v).strip() for v in values]
+    return bool(cells) and all(c[:1] in "0123456789+-–<[" for c in cells if c)
+
+
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\^{}",
+}
+_LATEX_SYMBOLS = {
+    "±": r"$\pm$",
+    UP: r"$\uparrow$",
+    DOWN: r"$\downarrow$",
+    DAGGER: r"$^\dagger$",
+    STAR: r"$^{*}$",
+    "–": "--",
+    "—": "---",
+    "−": "-",
+    "Δ": r"$\Delta$",
+    "≥": r"$\geq$",
+    "<": r"$<$",
+    ">": r"$>$",
+}
+
+
+def latex_escape(text: str) -> str:
+    out = "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
+    return "".join(_LATEX_SYMBOLS.get(ch, ch) for ch in out)
+
+
+def latex(table: Table) -> str:
+    """A booktabs table, scaled to the line width (packages: booktabs, graphicx); one block per section."""
+    first = table.sections[0][1] if table.sections else table.data
+    columns = list(first.columns)
+    spec = "".join("r" if _numeric_column(first[c]) else "l" for c in columns)
+    lines = [
+        "% needs \\usepackage{booktabs,graphicx}",
+        r"\begin{table}[t]",
+        r"\centering",
+        r"\small",
+        rf"\caption{{{latex_escape(table.title)}}}",
+        rf"\label{{tab:{table.name}}}",
+        r"\resizebox{\linewidth}{!}{%",
+        rf"\begin{{tabular}}{{{spec}}}",
+        r"\toprule",
+        " & ".join(latex_escape(c) for c in columns) + r" \\",
+        r"\midrule",
+    ]
+    for index, (heading, frame) in enumerate(table.sections):
+        if index:
+            lines.append(r"\midrule")
+        if heading:
+            lines.append(rf"\multicolumn{{{len(columns)}}}{{l}}{{\textit{{{latex_escape(heading)}}}}} \\")
+        for row in frame.itertuples(index=False):
+            lines.append(" & ".join(latex_escape(v) for v in row) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}}"]
+    if table.notes:
+        lines.append(r"\par\smallskip\footnotesize " + " ".join(latex_escape(n) for n in table.notes))
+    lines.append(r"\end{table}")
+    return "\n".join(lines) + "\n"
+
+
+def markdown_document(table: Table) -> str:
+    parts = [f"### {table.title}", ""]
+    for heading, frame in table.sections:
+        if heading:
+            parts += [f"**{heading}**", ""]
+        parts += [markdown(frame), ""]
+    for note in table.notes:
+        parts += [note, ""]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def html_document(table: Table) -> str:
+    """A standalone page (the Snakemake report shows HTML inline)."""
+    body = [f"<h2>{html.escape(table.title)}</h2>"]
+    for heading, frame in table.sections:
+        if heading:
+            body.append(f"<h3>{html.escape(heading)}</h3>")
+        body.append(frame.to_html(index=False, escape=True, border=0, classes="results"))
+    body += [f"<p>{html.escape(note)}</p>" for note in table.notes]
+    style = (
+        "body{font-family:sans-serif;font-size:13px} table.results{border-collapse:collapse}"
+        "table.results td,table.results th{padding:2px 8px;text-align:right;"
+        "border-bottom:1px solid #ddd} table.results td:first-child{text-align:left}"
+    )
+    return (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<title>{html.escape(table.title)}</title><style>{style}</style></head><body>\n"
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
+
+
+def write_table(table: Table, paths: dict[str, str | os.PathLike]) -> None:
+    """Write the formats named in ``paths`` (keys of :data:`FORMATS`)."""
+    for fmt, path in paths.items():
+        if fmt == "csv":
+            with atomic_path(path) as tmp:
+                table.data.to_csv(tmp, index=False, float_format="%.8g")
+        elif fmt == "md":
+            write_text(path, markdown_document(table))
+        elif fmt == "tex":
+            write_text(path, latex(table))
+        elif fmt == "html":
+            write_text(path, html_document(table))
+        else:
+            raise ValueError(f"unknown table format {fmt!r}")
+
+
+def table_paths(directory: str | os.PathLike, name: str) -> dict[str, Path]:
+    return {fmt: Path(directory) / f"{name}.{fmt}" for fmt in FORMATS}
+
+
+# --------------------------------------------------------------------------- look-ups
+
+
+def _summary_lookup(summary: pd.DataFrame, selection: str) -> dict[tuple[str, str], pd.Series]:
+    rows = summary[summary["selection"] == selection]
+    return {(r.system, r.metric): r for r in rows.itertuples(index=False)}
+
+
+def versus_reference(comparisons: pd.DataFrame, selection: str, reference: str) -> pd.DataFrame:
+    """Every system against the reference, as ``system - reference`` (baseline comparisons flipped)."""
+    rows = comparisons[comparisons["selection"] == selection]
+    ablation = rows[(rows["kind"] == "ablation") & (rows["reference"] == reference)]
+    flipped = rows[(rows["kind"] == "irgan-vs-baseline") & (rows["system"] == reference)]
+    flipped = flipped.assign(
+        system=flipped["reference"],
+        reference=reference,
+        mean_diff=-flipped["mean_diff"],
+        boot_low=-flipped["boot_high"],
+        boot_high=-flipped["boot_low"],
+        d_z=-flipped["d_z"],
+        t=-flipped["t"],
+    )
+    both = pd.concat([ablation, flipped], ignore_index=True)
+    return both.set_index(["system", "metric"])
+
+
+def metrics_of(summary: pd.DataFrame) -> list[str]:
+    present = list(dict.fromkeys(summary["metric"]))
+    return [m for m in METRICS if m in present] + [m for m in present if m not in METRICS]
+
+
+def ordered_systems(summary: pd.DataFrame, selection: str, metric: str) -> list[str]:
+    """Systems of a selection, best first on ``metric`` (all-diverged systems last)."""
+    rows = summary[(summary["selection"] == selection) & (summary["metric"] == metric)]
+    rows = rows.assign(order=rows["mean"].fillna(-np.inf)).sort_values(
+        ["order", "system"], ascending=[False, True]
+    )
+    return list(rows["system"])
+
+
+# --------------------------------------------------------------------------- Table 3
+
+
+def table3(
+    summary: pd.DataFrame,
+    comparisons: pd.DataFrame,
+    settings: StatisticsSettings,
+    dataset: str,
+    audit: pd.DataFrame | None = None,
+    selection: str = "test",
+    published: dict[str, tuple[float, ...]] = TABLE3_ML100K,
+    published_dataset: str = "ml-100k-irgan",
+) -> Table:
+    """The paper's Table 3 beside our reproduction under the paper protocol, and the released checkpoints."""
+    paper_rows = settings.paper_rows or {}
+    lookup = _summary_lookup(summary[summary["dataset"] == dataset], selection)
+    vs_best = _irgan_vs_best_baseline(summary, comparisons, settings, dataset, selection)
+    records, display = [], []
+    for row_name, figures in published.items():
+        paper = dict(zip(METRICS, figures, strict=True))
+        system = paper_rows.get(row_name)
+        display.append({"row": f"{row_name} (paper)", **{m: number(paper[m]) for m in METRICS}})
+        ours, diffs = {"row": f"{system or '—'} (reproduced)"}, {"row": "  difference"}
+        for metric in METRICS:
+            stats_row = lookup.get((system, metric))
+            record = {
+                "paper_row": row_name,
+                "system": system,
+                "source": "reproduced",
+                "metric": metric,
+                "paper": paper[metric],
+            }
+            if stats_row is None or not math.isfinite(stats_row.mean):
+                ours[metric], diffs[metric] = "not run" if stats_row is None else "diverged", "–"
+                records.append(record)
+                continue
+            difference = stats_row.mean - paper[metric]
+            inside = (
+                bool(stats_row.ci_low <= paper[metric] <= stats_row.ci_high)
+                if math.isfinite(stats_row.ci_low)
+                else False
+            )
+            star = ""
+            comparator, p_holm, significant = "", math.nan, False
+            if system == settings.reference and metric in vs_best:
+                comparison = vs_best[metric]
+                comparator, p_holm = comparison["reference"], comparison["p_holm"]
+                significant = bool(comparison["significant"]) and comparison["mean_diff"] > 0
+                star = STAR if significant else ""
+            ours[metric] = mean_ci(stats_row.mean, stats_row.ci_low, stats_row.ci_high) + star
+            diffs[metric] = signed(difference) + ("" if inside else DAGGER)
+            records.append(
+                record
+                | {
+                    "mean": stats_row.mean,
+                    "ci_low": stats_row.ci_low,
+                    "ci_high": stats_row.ci_high,
+                    "n_seeds": stats_row.n_seeds,
+                    "n_diverged": stats_row.n_diverged,
+                    "difference": difference,
+                    "paper_in_ci": inside,
+                    "comparator": comparator,
+                    "p_holm": p_holm,
+                    "significant": significant,
+                }
+            )
+        display += [ours, diffs]
+    released = []
+    if audit is not None and len(audit):
+        for checkpoint, group in audit.groupby("checkpoint", sort=False):
+            values = dict(zip(group["metric"], group["value"], strict=True))
+            closest = min(
+                published,
+                key=lambda r: sum(abs(values[m] - v) for m, v in zip(METRICS, published[r], strict=True)),
+            )
+            paper = dict(zip(METRICS, published[closest], strict=True))
+            released.append(
+                {"row": f"{checkpoint} (released, evaluated)", **{m: number(values[m]) for m in METRICS}}
+            )
+            released.append(
+                {
+                    "row": f"  difference to {closest} (paper)",
+                    **{m: signed(values[m] - paper[m]) for m in METRICS},
+                }
+            )
+            records += [
+                {
+                    "paper_row": closest,
+                    "system": checkpoint,
+                    "source": "released checkpoint",
+                    "metric": m,
+                    "paper": paper[m],
+                    "mean": values[m],
+                    "difference": values[m] - paper[m],
+                }
+                for m in METRICS
+            ]
+    data_columns = [
+        "paper_row",
+        "system",
+        "source",
+        "metric",
+        "paper",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "n_seeds",
+        "n_diverged",
+        "difference",
+        "paper_in_ci",
+        "comparator",
+        "p_holm",
+        "significant",
+    ]
+    sections = [("Published rows and our reproduction (paper protocol)", pd.DataFrame(display))]
+    if released:
+        sections.append(("The authors' released checkpoints", pd.DataFrame(released)))
+    notes = [
+        f"Dataset {dataset}; selection: {SELECTION_NAMES[selection]}. Reproduced cells: mean ± half-width "
+        f"of the {settings.confidence:.0%} t interval over converged seeds.",
+        f"Marker {STAR}: the reproduced {settings.reference} beats the best reproduced paper baseline "
+        f"on that metric (paired t-test over users, Holm-corrected, alpha {settings.alpha}).",
+        f"Marker {DAGGER}: the published figure lies outside our confidence interval.",
+    ]
+    if dataset != published_dataset:
+        notes.append(
+            f"The published figures are for MovieLens-100k; {dataset} is a different dataset, "
+            "so only the layout of the comparison carries over."
+        )
+    return Table(
+        "table3",
+        "Table 3 of the paper beside the reproduction",
+        pd.DataFrame(records).reindex(columns=data_columns),
+        sections,
+        notes,
+    )
+
+
+def _irgan_vs_best_baseline(summary, comparisons, settings, dataset, selection) -> dict[str, dict]:
+    """Per metric: the reference IRGAN against the best reproduced paper baseline on that metric."""
+    baselines = [s for s in (settings.paper_rows or {}).values() if s != settings.reference]
+    out = {}
+    rows = summary[
+        (summary["dataset"] == dataset)
+        & (summary["selection"] == selection)
+        & summary["system"].isin(baselines)
+    ].dropna(subset=["mean"])
+    for metric, group in rows.groupby("metric"):
+        best = group.loc[group["mean"].idxmax(), "system"]
+        match = comparisons[
+            (comparisons["dataset"] == dataset)
+            & (comparisons["selection"] == selection)
+            & (comparisons["kind"] == "irgan-vs-baseline")
+            & (comparisons["system"] == settings.reference)
+            & (comparisons["reference"] == best)
+            & (comparisons["metric"] == metric)
+        ]
+        if len(match):
+            out[metric] = match.iloc[0].to_dict()
+    return out
+
+
+# --------------------------------------------------------------------------- every system
+
+
+def systems_table(
+    summary: pd.DataFrame,
+    comparisons: pd.DataFrame,
+    settings: StatisticsSettings,
+    dataset: str,
+    selection: str,
+) -> Table:
+    """Every system (IRGAN variants and baselines, simple ones included) under one selection rule."""
+    summary = summary[(summary["dataset"] == dataset)]
+    metrics = metrics_of(summary)
+    lookup = _summary_lookup(summary, selection)
+    versus = versus_reference(comparisons[comparisons["dataset"] == dataset], selection, settings.reference)
+    display, records = [], []
+    for system in ordered_systems(summary, selection, settings.headline_metric):
+        any_row = lookup[(system, metrics[0])]
+        role = "reference" if system == settings.reference else ("IRGAN" if is_irgan(system) else "baseline")
+        line = {"system": system, "kind": role, "seeds": f"{any_row.n_seeds}/{any_row.n_runs}"}
+        for metric in metrics:
+            row = lookup[(system, metric)]
+            comparison = versus.loc[(system, metric)] if (system, metric) in versus.index else None
+            diff = comparison["mean_diff"] if comparison is not None else math.nan
+            significant = bool(comparison["significant"]) if comparison is not None else False
+            line[metric] = mean_ci(row.mean, row.ci_low, row.ci_high) + direction(diff, significant)
+            records.append(
+                {
+                    "dataset": dataset,
+                    "selection": selection,
+                    "system": system,
+                    "kind": role,
+                    "metric": metric,
+                    "mean": row.mean,
+                    "ci_low": row.ci_low,
+                    "ci_high": row.ci_high,
+                    "n_seeds": row.n_seeds,
+                    "n_runs": row.n_runs,
+                    "n_diverged": row.n_diverged,
+                    "diff_vs_reference": diff,
+                    "p_holm_vs_reference": comparison["p_holm"] if comparison is not None else math.nan,
+                    "significant_vs_reference": significant,
+                }
+            )
+        display.append(line)
+    title = f"Every system under the {SELECTION_NAMES[selection]}"
+    notes = [
+        f"Dataset {dataset}. Cells: mean ± half-width of the {settings.confidence:.0%} t interval over "
+        f"converged seeds; seeds = converged/run. Sorted by {settings.headline_metric}.",
+        f"{UP}/{DOWN}: above/below {settings.reference} under the same protocol (paired t-test over "
+        f"users, Holm-corrected, alpha {settings.alpha}).",
+    ]
+    return Table(f"systems_{selection}", title, pd.DataFrame(records), [("", pd.DataFrame(display))], notes)
+
+
+# --------------------------------------------------------------------------- ablations
+
+
+def ablation_table(
+    summary: pd.DataFrame, comparisons: pd.DataFrame, settings: StatisticsSettings, dataset: str
+) -> Table:
+    """Each ablation family against the reference IRGAN, under both selection rules."""
+    summary = summary[summary["dataset"] == dataset]
+    metrics = metrics_of(summary)
+    families = dict(settings.families or {})
+    irgan_systems = sorted({s for s in summary["system"] if is_irgan(s) and s != settings.reference})
+    unassigned = [s for s in irgan_systems if ablation_family_of(s, families) == "other"]
+    if unassigned:
+        families["other"] = {
+            "question": "IRGAN variants outside the configured families",
+            "systems": unassigned,
+        }
+    sections, records, shown = [], [], set()
+    for selection in ("test", "validation"):
+        lookup = _summary_lookup(summary, selection)
+        versus = versus_reference(
+            comparisons[comparisons["dataset"] == dataset], selection, settings.reference
+        )
+        present = sorted({s for s, _ in lookup})
+        for family, spec in families.items():
+            members = [
+                s
+                for s in present
+                if s != settings.reference and is_irgan(s) and ablation_family_of(s, families) == family
+            ]
+            if not members:
+                continue
+            shown.add(family)
+            context = [s for s in spec.get("context", []) if s in present]
+            roles = [("reference", settings.reference)] if settings.reference in present else []
+            roles += [("variant", s) for s in members] + [("context", s) for s in context]
+            rows = []
+            for role, system in roles:
+                first = lookup[(system, metrics[0])]
+                line = {"system": system, "role": role, "seeds": f"{first.n_seeds}/{first.n_runs}"}
+                for metric in metrics:
+                    row = lookup[(system, metric)]
+                    comparison = versus.loc[(system, metric)] if (system, metric) in versus.index else None
+                    cell = mean_ci(row.mean, row.ci_low, row.ci_high)
+                    diff, significant, p_holm = math.nan, False, math.nan
+                    if comparison is not None and role != "reference":
+                        diff, p_holm = comparison["mean_diff"], comparison["p_holm"]
+                        significant = bool(comparison["significant"])
+                        cell += f" ({signed(diff)}{direction(diff, significant)})"
+                    line[metric] = cell
+                    records.append(
+                        {
+                            "dataset": dataset,
+                            "ablation_family": family,
+                            "selection": selection,
+                            "system": system,
+                            "role": role,
+                            "metric": metric,
+                            "mean": row.mean,
+                            "ci_low": row.ci_low,
+                            "ci_high": row.ci_high,
+                            "n_seeds": row.n_seeds,
+                            "n_diverged": row.n_diverged,
+                            "diff_vs_reference": diff,
+                            "p_holm": p_holm,
+                            "significant": significant,
+                        }
+                    )
+                rows.append(line)
+            sections.append((f"{family} — {SELECTION_NAMES[selection]}", pd.DataFrame(rows)))
+    notes = [
+        f"Dataset {dataset}. Cells: mean ± half-width of the {settings.confidence:.0%} t interval over "
+        f"converged seeds; in brackets the mean per-user difference to {settings.reference} under the "
+        f"same protocol, {UP}/{DOWN} when it survives Holm's correction (alpha {settings.alpha}).",
+        "Context rows (baselines) are shown for scale; their tests against the reference are in the "
+        "comparisons table.",
+    ]
+    questions = [f"{family}: {spec['question']}" for family, spec in families.items() if spec.get("question")]
+    if questions:
+        notes.append("Questions — " + " ".join(questions))
+    absent = [family for family in families if family not in shown]
+    if absent:
+        notes.append("Families with no run in this study: " + ", ".join(absent) + ".")
+    if not sections:
+        sections = [("", pd.DataFrame({"system": ["no IRGAN variant besides the reference was run"]}))]
+    return Table("ablations", "Ablations: where the gain comes from", pd.DataFrame(records), sections, notes)
+
+
+# --------------------------------------------------------------------------- model selection
+
+
+def model_selection_table(
+    summary: pd.DataFrame,
+    optimism_summary: pd.DataFrame,
+    comparisons: pd.DataFrame,
+    settings: StatisticsSettings,
+    dataset: str,
+) -> Table:
+    """How much choosing the epoch on the test set adds, per system."""
+    metric = settings.headline_metric
+    summary = summary[(summary["dataset"] == dataset) & (summary["metric"] == metric)]
+    honest = optimism_summary[
+        (optimism_summary["dataset"] == dataset) & (optimism_summary["selection"] == "validation")
+    ]
+    paper_runs = optimism_summary[
+        (optimism_summary["dataset"] == dataset) & (optimism_summary["selection"] == "test")
+    ]
+    protocol = comparisons[
+        (comparisons["dataset"] == dataset)
+        & (comparisons["kind"] == "protocol")
+        & (comparisons["metric"] == metric)
+    ].set_index("system")
+    means = {(r.selection, r.system): r for r in summary.itertuples(index=False)}
+    display, records = [], []
+    systems = sorted(
+        set(honest["system"]) | set(protocol.index),
+        key=lambda s: (not is_irgan(s), s != settings.reference, s),
+    )
+    for system in systems:
+        h = honest[honest["system"] == system]
+        p = paper_runs[paper_runs["system"] == system]
+        h = h.iloc[0] if len(h) else None
+        p = p.iloc[0] if len(p) else None
+        paper_mean = means.get(("test", system))
+        honest_mean = means.get(("validation", system))
+        comparison = protocol.loc[system] if system in protocol.index else None
+        diff = comparison["mean_diff"] if comparison is not None else math.nan
+        significant = bool(comparison["significant"]) if comparison is not None else False
+        display.append(
+            {
+                "system": system,
+                f"honest: test {metric} at chosen epoch": _ci(h, "test_at_selected"),
+                f"same runs: best test {metric}": _ci(h, "test_best"),
+                "optimism (best - chosen)": _ci(h, "optimism", signed_value=True),
+                f"paper protocol: test {metric}": mean_ci(
+                    paper_mean.mean, paper_mean.ci_low, paper_mean.ci_high
+                )
+                if paper_mean is not None
+                else "not run",
+                "paper - honest runs": signed(diff) + direction(diff, significant),
+                "chosen epoch (honest)": number(h["selected_epoch"], 1) if h is not None else "–",
+                "chosen epoch (paper)": number(p["selected_epoch"], 1) if p is not None else "–",
+            }
+        )
+        records.append(
+            {
+                "dataset": dataset,
+                "system": system,
+                "metric": metric,
+                **_fields(
+                    h,
+                    "honest",
+                    (
+                        "test_at_selected",
+                        "test_best",
+                        "optimism",
+                        "selected_epoch",
+                        "best_test_epoch",
+                        "test_final",
+                    ),
+                ),
+                **_fields(p, "paper", ("test_at_selected", "selected_epoch", "test_final")),
+                "paper_mean": paper_mean.mean if paper_mean is not None else math.nan,
+                "honest_mean": honest_mean.mean if honest_mean is not None else math.nan,
+                "paper_minus_honest": diff,
+                "p_holm": comparison["p_holm"] if comparison is not None else math.nan,
+                "significant": significant,
+            }
+        )
+    notes = [
+        f"Dataset {dataset}; metric {metric} on the test set. Optimism: in each honest run (epoch chosen on "
+        "validation), the best test value over its epochs minus the test value at the chosen epoch — what "
+        "picking the epoch on the test set would have added to the same run. Mean ± half-width of the "
+        f"{settings.confidence:.0%} t interval over seeds.",
+        "Paper - honest runs: mean per-user difference between the paper-protocol runs (trained on all "
+        "training positives, epoch chosen on test) and the honest runs (validation carved out, epoch "
+        f"chosen on validation); {UP}/{DOWN} when it survives Holm's correction within the "
+        f"{PROTOCOL_SELECTION} family.",
+    ]
+    if not display:
+        display = [{"system": "no run records a learning curve with both splits"}]
+    return Table(
+        "model_selection",
+        "Model selection: the optimism of choosing the epoch on the test set",
+        pd.DataFrame(records),
+        [("", pd.DataFrame(display))],
+        notes,
+    )
+
+
+def _ci(row, column: str, signed_value: bool = False) -> str:
+    if row is None:
+        return "–"
+    text = mean_ci(row[column], row[f"{column}_ci_low"], row[f"{column}_ci_high"])
+    return ("+" + text if signed_value and row[column] >= 0 else text) if text != "–" else text
+
+
+def _fields(row, prefix: str, columns: tuple[str, ...]) -> dict:
+    return {f"{prefix}_{c}": (row[c] if row is not None else math.nan) for c in columns}
+
+
+# --------------------------------------------------------------------------- comparisons, divergence
+
+
+def comparisons_table(comparisons: pd.DataFrame, settings: StatisticsSettings, dataset: str) -> Table:
+    """Every paired comparison on the headline metric, with all the tests."""
+    metric = settings.headline_metric
+    rows = comparisons[(comparisons["dataset"] == dataset) & (comparisons["metric"] == metric)]
+    order = {"irgan-vs-baseline": 0, "ablation": 1, "protocol": 2}
+    rows = rows.assign(order=rows["kind"].map(order)).sort_values(
+        ["order", "selection", "system", "reference"]
+    )
+    display = pd.DataFrame(
+        {
+            "comparison": [
+                f"{s} − {r}" if k != "protocol" else f"{s}: paper − honest runs"
+                for s, r, k in zip(rows["system"], rows["reference"], rows["kind"], strict=True)
+            ],
+            "kind": rows["kind"]
+            + np.where(
+                rows["ablation_family"].fillna("") != "", " (" + rows["ablation_family"].fillna("") + ")", ""
+            ),
+            "selection": rows["selection"],
+            "users": rows["n_users"].astype(int),
+            f"Δ{metric}": [
+                signed(d) + direction(d, s)
+                for d, s in zip(rows["mean_diff"], rows["significant"], strict=True)
+            ],
+            "bootstrap CI": [
+                f"[{signed(lo)}, {signed(hi)}]"
+                for lo, hi in zip(rows["boot_low"], rows["boot_high"], strict=True)
+            ],
+            "t": [number(t, 2) for t in rows["t"]],
+            "p": [p_value(p) for p in rows["p"]],
+            "p (Holm)": [p_value(p) for p in rows["p_holm"]],
+            "Wilcoxon p (Holm)": [p_value(p) for p in rows["p_wilcoxon_holm"]],
+            "d_z": [number(d, 2) for d in rows["d_z"]],
+            "seeds": [
+                f"{a}/{b}" for a, b in zip(rows["n_seeds_system"], rows["n_seeds_reference"], strict=True)
+            ],
+            "seed-level p (Holm)": [p_value(p) for p in rows["p_seed_holm"]],
+        }
+    )
+    sizes = rows.groupby("holm_family")["holm_family_size"].first()
+    notes = [
+        f"Dataset {dataset}; metric {metric}. Δ = mean per-user difference (first minus second system), "
+        f"each user's metric averaged over converged seeds; {UP}/{DOWN} significant after Holm.",
+        "Main test: paired t-test; Wilcoxon signed-rank with "
+        f"zero_method='{settings.wilcoxon_zero_method}'; bootstrap: {settings.confidence:.0%} percentile "
+        f"interval, {settings.bootstrap_resamples} resamples. "
+        "Seed-level p: Welch's t-test on per-seed means.",
+        "Holm families (tests per family, all metrics): "
+        + "; ".join(f"{name}: {int(size)}" for name, size in sizes.items())
+        + ".",
+    ]
+    if display.empty:
+        display = pd.DataFrame({"comparison": ["no comparison: fewer than two systems ran"]})
+    return Table(
+        "comparisons", f"Paired comparisons on {metric}", rows.drop(columns="order"), [("", display)], notes
+    )
+
+
+def divergence_table(divergence: pd.DataFrame, dataset: str) -> Table:
+    rows = divergence[divergence["dataset"] == dataset]
+    display = pd.DataFrame(
+        {
+            "system": rows["system"],
+            "selection": rows["selection"],
+            "runs": rows["n_runs"],
+            "converged": rows["n_ok"],
+            "diverged": rows["n_diverged"],
+            "diverged seeds": rows["diverged_seeds"].fillna("").astype(str).replace("", "–"),
+        }
+    )
+    total, diverged = int(rows["n_runs"].sum()), int(rows["n_diverged"].sum())
+    notes = [
+        f"Dataset {dataset}: {diverged} of {total} runs diverged (non-finite loss or scores); they are "
+        "counted here and left out of every mean, interval and test."
+    ]
+    return Table("divergence", "Runs and diverged runs", rows, [("", display)], notes)
+
+
+# --------------------------------------------------------------------------- all tables of a dataset
+
+
+def build_tables(
+    statistics: dict[str, pd.DataFrame],
+    settings: StatisticsSettings,
+    dataset: str,
+    audit: pd.DataFrame | None = None,
+) -> dict[str, Table]:
+    """Every table of :data:`TABLE_NAMES` from the statistics CSVs of one dataset."""
+    summary, comparisons = statistics["summary"], statistics["comparisons"]
+    return {
+        "table3": table3(summary, comparisons, settings, dataset, audit),
+        "systems_test": systems_table(summary, comparisons, settings, dataset, "test"),
+        "systems_validation": systems_table(summary, comparisons, settings, dataset, "validation"),
+        "ablations": ablation_table(summary, comparisons, settings, dataset),
+        "model_selection": model_selection_table(
+            summary, statistics["optimism_summary"], comparisons, settings, dataset
+        ),
+        "comparisons": comparisons_table(comparisons, settings, dataset),
+        "divergence": divergence_table(statistics["divergence"], dataset),
+    }
+
+
+def read_statistics(paths: dict[str, str | os.PathLike]) -> dict[str, pd.DataFrame]:
+    """The statistics CSVs by name; empty files become empty frames."""
+    out = {}
+    for name, path in paths.items():
+        try:
+            out[name] = pd.read_csv(path, dtype={"diverged_seeds": str, "ablation_family": str})
+        except pd.errors.EmptyDataError:
+            out[name] = pd.DataFrame()
+    for name in ("comparisons",):
+        if name in out and "ablation_family" in out[name]:
+            out[name]["ablation_family"] = out[name]["ablation_family"].fillna("")
+    return out

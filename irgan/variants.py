@@ -1,0 +1,74 @@
+"""The study's IRGAN variants: named entries of ``config['irgan']['variants']`` over the defaults.
+
+A variant is a partial settings dict merged over ``irgan.defaults`` (which
+equal the authors' cf_gan.py), plus two keys that say where it runs:
+``selections`` (the model-selection rules it is trained under) and an
+optional ``description``. The run of variant ``v`` is the system
+``irgan-v`` of the run contract. A variant whose generator starts from the
+authors' released checkpoint runs only on datasets that publish it.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from irgan.config import deep_merge
+from irgan.errors import ConfigError
+
+META_KEYS = ("description", "selections")
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+GENERATOR_INITS = ("dns", "mle", "random", "released")
+DISCRIMINATOR_INITS = ("random", "pretrained")
+
+
+def variant_names(irgan_config: dict) -> list[str]:
+    names = list(irgan_config.get("variants", {}))
+    for name in names:
+        if not NAME.match(name):
+            raise ConfigError(f"key irgan.variants.{name}: a variant name must match {NAME.pattern}")
+    return names
+
+
+def resolve_variant(irgan_config: dict, name: str) -> dict:
+    """The full settings of a variant: defaults with the variant's overrides merged in."""
+    variants = irgan_config.get("variants", {})
+    if name not in variants:
+        raise ConfigError(f"unknown IRGAN variant {name!r}; the config has: {', '.join(variants)}")
+    overrides = copy.deepcopy(variants[name] or {})
+    settings = deep_merge(copy.deepcopy(irgan_config["defaults"]), overrides)
+    settings.pop("description", None)
+    if settings["generator_init"] not in GENERATOR_INITS:
+        raise ConfigError(f"key irgan.variants.{name}.generator_init: {settings['generator_init']!r} "
+                          f"is not one of {', '.join(GENERATOR_INITS)}")
+    if settings["discriminator_init"] not in DISCRIMINATOR_INITS:
+        raise ConfigError(f"key irgan.variants.{name}.discriminator_init: "
+                          f"{settings['discriminator_init']!r} is not one of "
+                          f"{', '.join(DISCRIMINATOR_INITS)}")
+    if settings["generator_init"] == "released" and settings["selections"] != ["test"]:
+        raise ConfigError(f"key irgan.variants.{name}.selections: the released checkpoint was selected "
+                          "on the test split by its authors, so only the `test` rule can use it")
+    return settings
+
+
+def runs_on(settings: dict, dataset_spec: dict) -> bool:
+    """Whether a variant applies to a dataset (released-checkpoint variants need the file)."""
+    if settings["generator_init"] != "released":
+        return True
+    return settings["released_checkpoint"] in dataset_spec.get("released_checkpoints", [])
+
+
+def study_runs(config: dict) -> list[tuple[str, str, str, int]]:
+    """Every (dataset, selection, variant, seed) IRGAN run of the study."""
+    runs = []
+    irgan_config = config["irgan"]
+    for dataset in config["study"]["datasets"]:
+        spec = config["datasets"][dataset]
+        for name in variant_names(irgan_config):
+            settings = resolve_variant(irgan_config, name)
+            if not runs_on(settings, spec):
+                continue
+            for selection in settings["selections"]:
+                for seed in config["study"]["seeds"]:
+                    runs.append((dataset, selection, name, seed))
+    return runs

@@ -1,0 +1,294 @@
+"""Static checks of the conda environments (no conda channel is needed, none is contacted).
+
+- every workflow/envs/*.yaml and environment.yml parses and pins exact versions;
+- a package pinned in several files has one version, environment.yml holds every
+  rule env's packages, and the versions fall within pyproject.toml's requirements;
+- every rule that runs something has a ``conda:`` env from workflow/envs/, and that env
+  provides every third-party module its script imports (following the imports of the
+  checkout's own packages).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import tomllib
+from functools import cache
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+REPO = Path(__file__).resolve().parents[1]
+RULE_ENVS = sorted((REPO / "workflow" / "envs").glob("*.yaml"))
+STUDY_ENV = REPO / "environment.yml"
+LOCAL_PACKAGES = {"irgan", "baselines"}
+SCRIPTS_DIR = REPO / "workflow" / "scripts"
+
+# conda-forge name -> PyPI name, where they differ.
+CONDA_TO_PYPI = {"pytorch": "torch", "matplotlib-base": "matplotlib"}
+# import name -> conda-forge package name, where they differ.
+IMPORT_TO_CONDA = {
+    "torch": "pytorch",
+    "yaml": "pyyaml",
+    "matplotlib": "matplotlib-base",
+    "sklearn": "scikit-learn",
+    "pytrec_eval": "pytrec-eval-terrier",
+    "llvmlite": "numba",  # numba pins the llvmlite it needs
+}
+# Modules Snakemake itself provides to a script (it puts its own installation on sys.path).
+PROVIDED_BY_SNAKEMAKE = {"snakemake"}
+
+CONDA_PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)\s*==?\s*(?P<version>[0-9][A-Za-z0-9_.+\-]*)$")
+PIP_PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)==(?P<version>[0-9][A-Za-z0-9_.+\-]*)$")
+
+
+def load_env(path: Path) -> dict:
+    data = yaml.safe_load(path.read_text())
+    assert isinstance(data, dict), f"{path}: not a mapping"
+    return data
+
+
+def env_pins(path: Path) -> dict[str, tuple[str, str]]:
+    """Package -> (version, source) with source ``conda`` or ``pip``; fails on unpinned entries."""
+    data = load_env(path)
+    pins: dict[str, tuple[str, str]] = {}
+    for entry in data["dependencies"]:
+        if isinstance(entry, dict):
+            assert set(entry) == {"pip"}, f"{path}: unknown dependency block {entry}"
+            for line in entry["pip"]:
+                match = PIP_PIN.match(line.strip())
+                assert match, f"{path}: pip entry {line!r} is not pinned as name==version"
+                pins[canonicalize_name(match["name"])] = (match["version"], "pip")
+            continue
+        if entry.strip() == "pip":
+            continue
+        match = CONDA_PIN.match(entry.strip())
+        assert match, f"{path}: conda entry {entry!r} is not pinned as name=version"
+        pins[canonicalize_name(match["name"])] = (match["version"], "conda")
+    return pins
+
+
+def pypi_name(name: str, source: str) -> str:
+    return canonicalize_name(CONDA_TO_PYPI.get(name, name) if source == "conda" else name)
+
+
+@cache
+def pyproject() -> dict:
+    return tomllib.loads((REPO / "pyproject.toml").read_text())
+
+
+def pyproject_requirements() -> dict[str, Requirement]:
+    project = pyproject()["project"]
+    lines = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        lines += [line for line in extra if not line.startswith("irgan-repro")]
+    return {canonicalize_name(r.name): r for r in map(Requirement, lines)}
+
+
+ALL_ENVS = [*RULE_ENVS, STUDY_ENV]
+
+
+def test_env_files_exist():
+    assert STUDY_ENV.is_file()
+    assert (REPO / "workflow" / "envs" / "core.yaml") in RULE_ENVS
+
+
+@pytest.mark.parametrize("path", ALL_ENVS, ids=lambda p: p.name)
+def test_env_file_parses_and_pins_every_package(path):
+    data = load_env(path)
+    assert data.get("channels"), f"{path}: no channels"
+    assert "conda-forge" in data["channels"]
+    assert "defaults" not in data["channels"], "the defaults channel has licence terms; use nodefaults"
+    pins = env_pins(path)
+    assert "python" in pins and "pytorch" in pins, f"{path}: python and pytorch must be pinned"
+    python = Version(pins["python"][0])
+    requires = pyproject()["project"]["requires-python"]
+    assert python in Requirement(f"python{requires}").specifier, f"{path}: python {python} vs {requires}"
+
+
+def test_pinned_versions_agree_across_env_files():
+    seen: dict[str, tuple[str, Path]] = {}
+    for path in ALL_ENVS:
+        for name, (version, _) in env_pins(path).items():
+            if name in seen:
+                assert version == seen[name][0], (
+                    f"{name}: {version} in {path.name} but {seen[name][0]} in {seen[name][1].name}"
+                )
+            else:
+                seen[name] = (version, path)
+
+
+def test_study_env_holds_every_rule_env_package():
+    study = env_pins(STUDY_ENV)
+    for path in RULE_ENVS:
+        missing = set(env_pins(path)) - set(study)
+        assert not missing, f"environment.yml lacks {sorted(missing)} of {path.name}"
+
+
+def test_study_env_holds_every_pyproject_requirement():
+    study = {pypi_name(name, source) for name, (_, source) in env_pins(STUDY_ENV).items()}
+    missing = set(pyproject_requirements()) - study
+    assert not missing, f"environment.yml lacks {sorted(missing)} required by pyproject.toml"
+
+
+@pytest.mark.parametrize("path", ALL_ENVS, ids=lambda p: p.name)
+def test_pins_satisfy_pyproject(path):
+    requirements = pyproject_requirements()
+    checked = 0
+    for name, (version, source) in env_pins(path).items():
+        requirement = requirements.get(pypi_name(name, source))
+        if requirement is None:
+            continue
+        checked += 1
+        assert requirement.specifier.contains(version, prereleases=True), (
+            f"{path.name}: {name}={version} but pyproject.toml requires {requirement}"
+        )
+        exact = [s.version for s in requirement.specifier if s.operator == "=="]
+        assert not exact or exact == [version], f"{path.name}: {name}={version} vs {requirement}"
+    assert checked, f"{path.name} shares no package with pyproject.toml"
+
+
+# --- rules --------------------------------------------------------------------------------
+
+
+@cache
+def load_rules(snakefile: Path, workdir: Path) -> tuple:
+    """The workflow's rule objects, as Snakemake parses them (once per test session)."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
+
+    with SnakemakeApi(OutputSettings(quiet={"all"})) as api:
+        workflow = api.workflow(
+            resource_settings=ResourceSettings(),
+            config_settings=ConfigSettings(),
+            snakefile=snakefile,
+            workdir=workdir,
+        )
+        return tuple(workflow._workflow.rules)
+
+
+def runs_something(rule) -> bool:
+    return bool(rule.is_run or rule.shellcmd or rule.script or rule.notebook or rule.wrapper)
+
+
+def env_problems(rules, envs_dir: Path) -> list[str]:
+    """Rules that run something without a conda env from ``envs_dir``."""
+    problems = []
+    for rule in rules:
+        if not runs_something(rule):
+            continue
+        if rule.is_run:
+            problems.append(f"rule {rule.name}: a run: block cannot use conda; use script:")
+            continue
+        env = rule.conda_env
+        if not isinstance(env, str) or not env:
+            problems.append(f"rule {rule.name} ({rule.snakefile}): no conda: env")
+            continue
+        path = (Path(rule.basedir) / env).resolve()
+        if path.parent != envs_dir.resolve() or not path.is_file():
+            problems.append(f"rule {rule.name}: conda env {env} is not a file in {envs_dir}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return load_rules(REPO / "Snakefile", REPO)
+
+
+def test_every_rule_that_runs_code_has_a_conda_env(rules):
+    assert any(runs_something(rule) for rule in rules)
+    assert env_problems(rules, REPO / "workflow" / "envs") == []
+
+
+def test_a_rule_without_conda_is_caught(tmp_path):
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "envs" / "core.yaml").write_text("dependencies: [python=3.11]\n")
+    (tmp_path / "Snakefile").write_text(
+        'rule with_env:\n    output: "a"\n    conda: "envs/core.yaml"\n    shell: "touch {output}"\n\n'
+        'rule without_env:\n    output: "b"\n    shell: "touch {output}"\n\n'
+        'rule missing_file:\n    output: "c"\n    conda: "envs/none.yaml"\n    shell: "touch {output}"\n\n'
+        'rule target:\n    input: "a", "b"\n'
+    )
+    problems = env_problems(load_rules(tmp_path / "Snakefile", tmp_path), tmp_path / "envs")
+    assert len(problems) == 2
+    assert "without_env" in problems[0] and "no conda" in problems[0]
+    assert "missing_file" in problems[1]
+
+
+def module_path(name: str) -> Path | None:
+    """The checkout's file for a module of its own packages or of workflow/scripts."""
+    parts = name.split(".")
+    base = REPO if parts[0] in LOCAL_PACKAGES else SCRIPTS_DIR
+    for candidate in (base.joinpath(*parts).with_suffix(".py"), base.joinpath(*parts, "__init__.py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@cache
+def imported_modules(path: Path) -> frozenset[str]:
+    """Absolute names of every module ``path`` imports (also inside functions)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    package = ".".join(path.relative_to(REPO).with_suffix("").parts[:-1])
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1])
+                module = f"{base}.{node.module}" if node.module else base
+            else:
+                module = node.module
+            names.add(module)
+            # `from irgan import data` imports the module irgan.data
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return frozenset(names)
+
+
+def third_party_imports(script: Path) -> set[str]:
+    """Top-level third-party modules a script needs, following the checkout's own modules."""
+    todo, seen, external = [script], set(), set()
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for name in imported_modules(path):
+            top = name.split(".")[0]
+            local = module_path(name)
+            if local is not None:
+                todo.append(local)
+                parts = name.split(".")
+                todo += [p for i in range(1, len(parts)) if (p := module_path(".".join(parts[:i])))]
+            elif top in LOCAL_PACKAGES or module_path(top) is not None:
+                continue  # a name imported from a local module, not a module itself
+            elif top not in sys.stdlib_module_names and top not in PROVIDED_BY_SNAKEMAKE:
+                external.add(top)
+    return external
+
+
+def test_import_scan_follows_the_checkouts_modules():
+    needs = third_party_imports(REPO / "workflow" / "scripts" / "prepare_dataset.py")
+    assert {"numpy", "torch"} <= needs  # through irgan.runtime
+    assert not needs & {"irgan", "repo_path", "os", "json"}
+
+
+def test_rule_envs_provide_what_their_scripts_import(rules):
+    checked = 0
+    for rule in rules:
+        if not (rule.script and isinstance(rule.conda_env, str)) or not rule.script.endswith(".py"):
+            continue
+        script = (Path(rule.basedir) / rule.script).resolve()
+        env = (Path(rule.basedir) / rule.conda_env).resolve()
+        provided = set(env_pins(env))
+        needed = {canonicalize_name(IMPORT_TO_CONDA.get(m, m)) for m in third_party_imports(script)}
+        missing = needed - provided
+        assert not missing, f"rule {rule.name}: {env.name} lacks {sorted(missing)} ({script.name})"
+        checked += 1
+    assert checked, "no rule with a Python script was checked"

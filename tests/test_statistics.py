@@ -1,0 +1,335 @@
+"""Statistics against independent computations: seed means and intervals, paired tests, Holm, seed view."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
+
+from irgan.errors import IrganError
+from irgan.results import run_dir, write_run
+from irgan.statistics import (
+    COMPARISON_COLUMNS,
+    RunContractError,
+    StatisticsSettings,
+    bootstrap_mean_ci,
+    compare_systems,
+    headline_comparison,
+    holm_family_key,
+    load_runs,
+    paired_tests,
+    parse_run_path,
+    per_user_means,
+    run_statistics,
+    selection_optimism,
+    summarise_systems,
+    t_interval,
+    welch_over_seeds,
+)
+from tests.study_runs import DATASET, DIVERGED, QUALITY, SEEDS, STATISTICS, make_study, per_user_table
+
+SETTINGS = StatisticsSettings.from_config(STATISTICS)
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    root = tmp_path_factory.mktemp("study")
+    return root, load_runs(make_study(root))
+
+
+@pytest.fixture(scope="module")
+def results(study):
+    return run_statistics(study[1], SETTINGS, DATASET)
+
+
+def raw_per_user(root, selection, system, seed) -> pd.DataFrame:
+    return pd.read_csv(run_dir(root, DATASET, selection, system, seed) / "per_user.csv")
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def test_parse_run_path_reads_keys_and_rejects_other_paths(tmp_path):
+    path = tmp_path / "ds" / "runs" / "validation" / "irgan-code" / "seed-3" / "curve.csv"
+    key, directory = parse_run_path(path)
+    assert (key.dataset, key.selection, key.system, key.seed) == ("ds", "validation", "irgan-code", 3)
+    assert directory.name == "seed-3"
+    with pytest.raises(RunContractError, match="not a run path"):
+        parse_run_path(tmp_path / "ds" / "other" / "test" / "mle" / "seed-1")
+    with pytest.raises(RunContractError, match="unknown selection"):
+        parse_run_path(tmp_path / "ds" / "runs" / "train" / "mle" / "seed-1")
+    with pytest.raises(RunContractError, match="seed-<integer>"):
+        parse_run_path(tmp_path / "ds" / "runs" / "test" / "mle" / "seed-x")
+
+
+def test_load_runs_counts_every_run_and_keeps_diverged_ones_out_of_the_data(study):
+    _, runs = study
+    assert len(runs.runs) == 2 * len(QUALITY) * len(SEEDS)
+    selection, system, seed = DIVERGED
+    diverged = runs.runs[runs.runs["status"] == "diverged"]
+    assert diverged[["selection", "system", "seed"]].values.tolist() == [[selection, system, seed]]
+    in_data = runs.per_user[(runs.per_user["selection"] == selection) & (runs.per_user["system"] == system)]
+    assert sorted(in_data["seed"].unique()) == [s for s in SEEDS if s != seed]
+    assert runs.metrics == ["P@3", "P@5", "P@10", "MAP", "NDCG@3", "NDCG@5", "NDCG@10", "MRR"]
+
+
+def _one_run(tmp_path, record=None, per_user=None):
+    directory = run_dir(tmp_path, "ds", "test", "mle", 1)
+    table = per_user if per_user is not None else per_user_table(0.3, np.zeros(5), np.random.default_rng(0))
+    curve = pd.DataFrame({"epoch": [0], "model": ["mle"], "split": ["test"], "P@5": [0.1]})
+    write_run(directory, table, curve, record or {"status": "ok", "selected_epoch": 0})
+    return directory
+
+
+def test_bad_runs_give_one_clear_error_naming_the_file(tmp_path):
+    directory = _one_run(tmp_path)
+    (directory / "record.json").write_text('{"status": "ok",\n  oops}')
+    with pytest.raises(RunContractError, match=r"record.json: line 2: invalid JSON"):
+        load_runs([directory])
+    (directory / "record.json").write_text(json.dumps({"status": "finished"}))
+    with pytest.raises(RunContractError, match="key status must be 'ok' or 'diverged'"):
+        load_runs([directory])
+    (directory / "record.json").unlink()
+    with pytest.raises(RunContractError, match="record.json: missing"):
+        load_runs([directory])
+    with pytest.raises(RunContractError, match="no runs given"):
+        load_runs([])
+
+
+def test_an_ok_run_with_non_finite_metrics_is_rejected(tmp_path):
+    table = per_user_table(0.3, np.zeros(5), np.random.default_rng(0))
+    table.loc[2, "MAP"] = np.nan
+    directory = _one_run(tmp_path, per_user=table)
+    with pytest.raises(RunContractError, match="per_user.csv: status 'ok' but non-finite"):
+        load_runs([directory])
+
+
+# --------------------------------------------------------------------------- seed level
+
+
+def test_t_interval_matches_scipy():
+    values = [0.31, 0.35, 0.29, 0.33, 0.36]
+    mean, low, high = t_interval(values, 0.95)
+    expected = stats.t.interval(0.95, len(values) - 1, loc=np.mean(values), scale=stats.sem(values))
+    assert mean == pytest.approx(np.mean(values))
+    assert (low, high) == pytest.approx(expected)
+    assert math.isnan(t_interval([0.3])[1]) and t_interval([0.3])[0] == 0.3
+
+
+def test_seed_means_and_intervals_from_the_raw_files(study, results):
+    root, _ = study
+    summary = results["summary"]
+    assert set(summary["system"]) == set(QUALITY)
+    assert set(summary.groupby("selection")["system"].nunique()) == {len(QUALITY)}
+    for selection, system in (("test", "irgan-code"), ("validation", "lambdafm"), DIVERGED[:2]):
+        seeds = [s for s in SEEDS if (selection, system, s) != DIVERGED]
+        values = [raw_per_user(root, selection, system, s)["P@5"].mean() for s in seeds]
+        row = summary[
+            (summary["selection"] == selection) & (summary["system"] == system) & (summary["metric"] == "P@5")
+        ].iloc[0]
+        low, high = stats.t.interval(0.95, len(values) - 1, loc=np.mean(values), scale=stats.sem(values))
+        assert row["mean"] == pytest.approx(np.mean(values))
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
+        assert row["n_seeds"] == len(seeds) and row["n_runs"] == len(SEEDS)
+        assert row["n_diverged"] == len(SEEDS) - len(seeds)
+    divergence = results["divergence"]
+    assert divergence["n_diverged"].sum() == 1
+    assert divergence.loc[divergence["n_diverged"] == 1, "diverged_seeds"].item() == str(DIVERGED[2])
+
+
+def test_a_system_whose_runs_all_diverged_stays_in_the_summary(tmp_path):
+    make_study(tmp_path, {"irgan-code": 0.4, "mle": 0.3}, seeds=(1,))
+    directory = run_dir(tmp_path, DATASET, "test", "mle", 1)
+    write_run(directory, None, pd.DataFrame(columns=["epoch", "model", "split"]), {"status": "diverged"})
+    runs = load_runs(tmp_path.glob(f"{DATASET}/runs/*/*/seed-*"))
+    summary = summarise_systems(runs)
+    row = summary[(summary["selection"] == "test") & (summary["system"] == "mle")].iloc[0]
+    assert math.isnan(row["mean"]) and row["n_seeds"] == 0 and row["n_diverged"] == 1
+    comparisons = compare_systems(runs, SETTINGS)
+    assert not ((comparisons["selection"] == "test") & (comparisons["reference"] == "mle")).any()
+
+
+# --------------------------------------------------------------------------- paired tests
+
+
+def test_paired_tests_match_hand_computations():
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 6, size=(120, 2)) / 5
+    y = np.clip(x + rng.integers(-1, 2, size=x.shape) / 5 - 0.04, 0, 1)
+    result = paired_tests(x, y, "pratt", resamples=500, seed=1)
+    d = x - y
+    for j in range(2):
+        mean, sd, n = d[:, j].mean(), d[:, j].std(ddof=1), len(d)
+        t = mean / (sd / math.sqrt(n))
+        assert result.loc[j, "mean_diff"] == pytest.approx(mean)
+        assert result.loc[j, "t"] == pytest.approx(t)
+        assert result.loc[j, "p"] == pytest.approx(2 * stats.t.sf(abs(t), n - 1))
+        assert result.loc[j, "d_z"] == pytest.approx(mean / sd)
+        assert result.loc[j, "n_zero_diff"] == np.sum(d[:, j] == 0) > 0
+        wilcoxon = stats.wilcoxon(d[:, j], zero_method="pratt")
+        assert result.loc[j, "p_wilcoxon"] == pytest.approx(wilcoxon.pvalue)
+        assert result.loc[j, "boot_low"] < mean < result.loc[j, "boot_high"]
+    assert result["p"].between(0, 1).all() and result["p_wilcoxon"].between(0, 1).all()
+
+
+def test_constant_differences_have_exact_p_values():
+    x = np.array([[0.2, 0.4], [0.6, 0.8], [0.0, 1.0]])
+    result = paired_tests(x, x - np.array([0.0, 0.2]), resamples=100)
+    assert result.loc[0, "p"] == 1.0 and result.loc[0, "t"] == 0.0 and result.loc[0, "p_wilcoxon"] == 1.0
+    assert result.loc[1, "p"] == 0.0 and result.loc[1, "t"] == math.inf
+    with pytest.raises(IrganError, match="zero_method"):
+        paired_tests(x, x, zero_method="drop")
+    with pytest.raises(IrganError, match="at least two users"):
+        paired_tests(x[:1], x[:1])
+
+
+def test_bootstrap_is_seeded_and_agrees_with_the_t_interval():
+    values = np.random.default_rng(5).normal(0.02, 0.2, size=(400, 1))
+    first = np.concatenate(bootstrap_mean_ci(values, 4000, seed=9))
+    assert np.concatenate(bootstrap_mean_ci(values, 4000, seed=9)) == pytest.approx(first, abs=0)
+    assert np.concatenate(bootstrap_mean_ci(values, 4000, seed=10)) != pytest.approx(first, abs=1e-9)
+    low, high = stats.t.interval(0.95, 399, loc=values.mean(), scale=stats.sem(values[:, 0]))
+    assert first == pytest.approx([low, high], abs=0.004)
+
+
+def test_welch_over_seeds_matches_scipy():
+    a, b = [0.31, 0.33, 0.30, 0.34], [0.28, 0.27, 0.30]
+    t, p = welch_over_seeds(a, b)
+    expected = stats.ttest_ind(a, b, equal_var=False)
+    assert (t, p) == pytest.approx((expected.statistic, expected.pvalue))
+    assert math.isnan(welch_over_seeds([0.3], [0.2])[1])
+    assert math.isnan(welch_over_seeds([0.3, 0.3], [0.2, 0.2])[1])
+    t_one, p_one = welch_over_seeds([0.3], [0.2, 0.25, 0.22])  # a deterministic system against seeds
+    expected = stats.ttest_1samp([0.2, 0.25, 0.22], 0.3)
+    assert (t_one, p_one) == pytest.approx((-expected.statistic, expected.pvalue))
+
+
+# --------------------------------------------------------------------------- the comparison plan
+
+
+def test_comparisons_cover_the_plan_with_valid_p_values(results):
+    comparisons = results["comparisons"]
+    assert list(comparisons.columns) == COMPARISON_COLUMNS
+    irgan = [s for s in QUALITY if s.startswith("irgan-")]
+    baselines = [s for s in QUALITY if not s.startswith("irgan-")]
+    for selection in ("test", "validation"):
+        kind = comparisons["kind"] == "irgan-vs-baseline"
+        pairs = comparisons[kind & (comparisons["selection"] == selection)]
+        assert set(zip(pairs["system"], pairs["reference"], strict=True)) == {
+            (s, b) for s in irgan for b in baselines
+        }
+        ablations = comparisons[(comparisons["kind"] == "ablation") & (comparisons["selection"] == selection)]
+        assert set(ablations["system"]) == set(irgan) - {"irgan-code"}
+        assert set(ablations["reference"]) == {"irgan-code"}
+    family = comparisons.set_index("system").loc["irgan-reward-sigmoid", "ablation_family"]
+    assert set(family) == {"", "reward"}
+    protocol = comparisons[comparisons["kind"] == "protocol"]
+    assert set(protocol["system"]) == set(QUALITY) and (protocol["system"] == protocol["reference"]).all()
+    for column in ("p", "p_holm", "p_wilcoxon", "p_wilcoxon_holm", "p_seed", "p_seed_holm"):
+        assert comparisons[column].dropna().between(0, 1).all(), column
+    assert (comparisons["p_holm"] >= comparisons["p"] - 1e-15).all()
+    assert (comparisons["p_seed_holm"].dropna() >= comparisons["p_seed"].dropna() - 1e-15).all()
+
+
+def test_holm_is_applied_over_each_whole_family(results):
+    comparisons = results["comparisons"]
+    assert set(comparisons["holm_family"]) == {
+        f"{DATASET}/test",
+        f"{DATASET}/validation",
+        f"{DATASET}/test-vs-validation",
+    }
+    for _, family in comparisons.groupby("holm_family"):
+        reject, adjusted, _, _ = multipletests(family["p"], alpha=0.05, method="holm")
+        assert family["p_holm"].to_numpy() == pytest.approx(adjusted)
+        assert (family["significant"].to_numpy() == reject).all()
+        assert (family["holm_family_size"] == len(family)).all()
+    assert holm_family_key("ds", "test", "dataset") == "ds"
+    with pytest.raises(IrganError, match="holm_family"):
+        holm_family_key("ds", "test", "metric")
+
+
+def test_per_user_differences_average_seeds_and_exclude_diverged_runs(study, results):
+    root, runs = study
+    selection, system, seed = DIVERGED
+    kept = [s for s in SEEDS if s != seed]
+    users = sum(raw_per_user(root, selection, system, s).set_index("user")["P@5"] for s in kept) / len(kept)
+    reference = sum(
+        raw_per_user(root, selection, "irgan-code", s).set_index("user")["P@5"] for s in SEEDS
+    ) / len(SEEDS)
+    row = (
+        results["comparisons"]
+        .query("kind == 'ablation' and selection == @selection and system == @system and metric == 'P@5'")
+        .iloc[0]
+    )
+    assert row["mean_diff"] == pytest.approx((users - reference).mean())
+    assert row["n_seeds_system"] == len(kept) and row["n_users"] == len(users)
+    assert row["t"] == pytest.approx(stats.ttest_rel(users, reference).statistic)
+    means = per_user_means(runs)
+    assert means.query("selection == @selection and system == @system")["n_seeds"].eq(len(kept)).all()
+
+
+def test_paired_tests_refuse_different_user_sets(tmp_path):
+    make_study(tmp_path, {"irgan-code": 0.4, "mle": 0.3}, seeds=(1,))
+    directory = run_dir(tmp_path, DATASET, "test", "mle", 1)
+    per_user = pd.read_csv(directory / "per_user.csv").iloc[:-3]
+    write_run(directory, per_user, pd.read_csv(directory / "curve.csv"), {"status": "ok"})
+    runs = load_runs(tmp_path.glob(f"{DATASET}/runs/*/*/seed-*"))
+    with pytest.raises(RunContractError, match="different users"):
+        compare_systems(runs, SETTINGS)
+
+
+# --------------------------------------------------------------------------- model selection, headline
+
+
+def test_selection_optimism_from_curves_and_records(study, results):
+    root, _ = study
+    optimism = results["optimism"]
+    directory = run_dir(root, DATASET, "validation", "irgan-code", 1)
+    curve = pd.read_csv(directory / "curve.csv")
+    selected = json.loads((directory / "record.json").read_text())["selected_epoch"]
+    test = curve[(curve["model"] == "G") & (curve["split"] == "test")].set_index("epoch")["P@5"]
+    row = optimism.query("selection == 'validation' and system == 'irgan-code' and seed == 1").iloc[0]
+    assert row["model"] == "G" and row["selected_epoch"] == selected
+    assert row["test_at_selected"] == pytest.approx(test[selected])
+    assert row["optimism"] == pytest.approx(test.max() - test[selected]) and row["optimism"] >= 0
+    assert row["best_test_epoch"] == test.idxmax()
+    baseline = optimism.query("system == 'mle'")
+    assert set(baseline["model"]) == {"mle"}
+    selection, system, seed = DIVERGED
+    assert optimism.query("selection == @selection and system == @system and seed == @seed").empty
+    summary = results["optimism_summary"].query("selection == 'validation' and system == 'irgan-code'")
+    summary = summary.iloc[0]
+    per_seed = optimism.query("selection == 'validation' and system == 'irgan-code'")["optimism"]
+    assert summary["optimism"] == pytest.approx(per_seed.mean())
+
+
+def test_selection_falls_back_to_the_curve_when_the_record_has_no_epoch(tmp_path):
+    make_study(tmp_path, {"irgan-code": 0.4}, seeds=(1,))
+    directory = run_dir(tmp_path, DATASET, "validation", "irgan-code", 1)
+    curve = pd.read_csv(directory / "curve.csv")
+    write_run(directory, pd.read_csv(directory / "per_user.csv"), curve, {"status": "ok"})
+    optimism = selection_optimism(load_runs([directory]))
+    validation = curve[(curve["model"] == "G") & (curve["split"] == "validation")].set_index("epoch")["P@5"]
+    assert optimism.iloc[0]["selected_epoch"] == validation.idxmax()
+
+
+def test_headline_compares_the_reference_with_the_best_paper_baseline(results):
+    summary = results["summary"].query("selection == 'test' and metric == 'P@5'").set_index("system")["mean"]
+    best = summary[["mle", "bpr", "lambdafm"]].idxmax()
+    headline = headline_comparison(results["summary"], results["comparisons"], SETTINGS, DATASET)
+    assert headline["system"] == "irgan-code" and headline["reference"] == best
+    assert headline["mean_diff"] == pytest.approx(summary["irgan-code"] - summary[best])
+    json.dumps(headline)  # plain values only
+
+
+def test_run_statistics_rejects_runs_of_another_dataset_and_unknown_metrics(study):
+    _, runs = study
+    with pytest.raises(RunContractError, match="given runs of"):
+        run_statistics(runs, SETTINGS, "other")
+    with pytest.raises(IrganError, match="headline.metric"):
+        run_statistics(runs, StatisticsSettings.from_config({"headline": {"metric": "P@7"}}), DATASET)

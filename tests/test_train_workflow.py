@@ -1,0 +1,45 @@
+"""The training rules as a user runs them (demo config, a fresh copy of the repository)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+
+from tests.test_workflow import checkout, snakemake  # noqa: F401  (fixture and runner)
+
+
+def job_counts(output: str) -> dict[str, int]:
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", output, flags=re.M)}
+
+
+def test_demo_plans_every_variant_and_its_pre_training(checkout):  # noqa: F811
+    plan = snakemake(checkout, "-n", "--configfile", "config/demo.yaml")
+    assert plan.returncode == 0, plan.stderr
+    counts = job_counts(plan.stdout)
+    assert counts["train_irgan"] == 13 * 2 * 2  # every variant but the released one, 2 rules, 2 seeds
+    assert counts["pretrain"] == 2 * 2 * 2  # dns and mle, 2 rules, 2 seeds
+    assert counts["pretrain_discriminator"] == 2 * 2
+
+
+def test_one_irgan_run_end_to_end(checkout):  # noqa: F811
+    run_dir = "results/synthetic/runs/validation/irgan-code/seed-1"
+    run = snakemake(checkout, "--cores", "2", f"{run_dir}/record.json", "--configfile", "config/demo.yaml")
+    assert run.returncode == 0, run.stderr
+    record = json.loads((checkout / run_dir / "record.json").read_text())
+    assert record["status"] == "ok" and record["system"] == "irgan-code"
+    assert record["final_epoch"] == 6 and 1 <= record["selected_epoch"] <= 6
+    assert record["provenance"]["device"] == "cpu" and record["provenance"]["seed"] == 1
+    assert record["hyperparameters"]["generator_init"] == "dns"
+    assert record["schedule"]["regenerations"] == 2 * 2
+    curve = pd.read_csv(checkout / run_dir / "curve.csv")
+    assert set(curve.model) == {"G", "D"} and set(curve.split) == {"validation", "test"}
+    per_user = pd.read_csv(checkout / run_dir / "per_user.csv")
+    assert per_user["P@5"].mean() == record["test_metrics"]["P@5"]
+    assert (checkout / run_dir / "model.pt").is_file() and not (checkout / run_dir / "resume.pt").exists()
+    dns = json.loads((checkout / "results/synthetic/runs/validation/dns/seed-1/record.json").read_text())
+    assert dns["status"] == "ok" and dns["reported_model"] == "DNS"
+    assert record["provenance"]["config"]["initial_models"]["generator"].endswith("dns/seed-1/model.pt")
+    log = (checkout / "results/logs/train_irgan/synthetic/validation/code/seed-1.log").read_text()
+    assert "outer epoch 2/2" in log

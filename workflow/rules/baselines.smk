@@ -1,0 +1,62 @@
+# Baselines (baselines/): each system is tuned on the validation split once per seed, then fitted
+# under every selection rule; one job writes the tuning record and one run per selection rule in
+# the contract of irgan/results.py. The `mle` and `dns` rows come from the pre-training rules.
+BASELINES = config.get("baselines", {})
+BASELINE_SYSTEMS = BASELINES.get("systems", [])
+BASELINE_SELECTIONS = BASELINES.get("selections", ["test", "validation"])
+
+
+rule baseline:
+    """Tune one baseline on validation for one seed, then fit it under each selection rule."""
+    input:
+        dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+    output:
+        tuning=f"{RESULTS}/{{dataset}}/tuning/{{system}}/seed-{{seed}}.json",
+        records=baseline_run_files("record.json"),
+        per_user=baseline_run_files("per_user.csv"),
+        curves=baseline_run_files("curve.csv"),
+    wildcard_constraints:
+        dataset=r"[^/]+",
+        system="|".join(BASELINE_SYSTEMS) or "(?!)",
+        seed=r"\d+",
+    params:
+        selections=BASELINE_SELECTIONS,
+    log:
+        f"{RESULTS}/logs/baselines/{{dataset}}/{{system}}/seed-{{seed}}.log",
+    threads: 1
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/baseline.py"
+
+
+rule baselines_summary:
+    """Mean and spread over seeds of every baseline's test metrics, beside the paper's Table 3."""
+    input:
+        records=lambda w: baseline_run_targets(w.dataset),
+    output:
+        csv=report(
+            f"{RESULTS}/{{dataset}}/baselines/summary.csv",
+            caption="../report/baselines.rst",
+            category="2. Does IRGAN beat its baselines?",
+            subcategory="{dataset}",
+        ),
+        markdown=f"{RESULTS}/{{dataset}}/baselines/summary.md",
+    wildcard_constraints:
+        dataset=r"[^/]+",
+    params:
+        systems=BASELINE_SYSTEMS,
+        selections=BASELINE_SELECTIONS,
+        seeds=config["study"]["seeds"],
+    log:
+        f"{RESULTS}/logs/baselines/{{dataset}}/summary.log",
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/baseline.py"
+
+
+rule baselines:
+    """Target: every baseline run and the baseline summary of every study dataset."""
+    input:
+        baseline_targets(),

@@ -1,0 +1,201 @@
+# Statistics, tables, figures and the paper draft: every number a reader sees is computed here
+# from the runs of the training and baseline rules. Report categories follow the study's questions.
+STATISTICS_DIR = f"{RESULTS}/{{dataset}}/statistics"
+TABLES_DIR = f"{RESULTS}/{{dataset}}/tables"
+FIGURES_DIR = f"{RESULTS}/{{dataset}}/figures"
+PAPER_DATASET = config["study"]["datasets"][0]
+
+Q_TABLE3 = "1. Does Table 3 reproduce?"
+Q_BASELINES = "2. Does IRGAN beat its baselines?"
+Q_ABLATIONS = "3. Where does the gain come from?"
+Q_SELECTION = "4. How much does choosing the epoch on test add?"
+Q_SIMPLE = "5. Do simple baselines beat it all?"
+Q_HEALTH = "6. Runs, divergence and the statistics behind every table"
+Q_PAPER = "7. Paper draft"
+
+
+rule statistics:
+    """Seed means with intervals, paired per-user tests with Holm, seed-level tests, selection optimism."""
+    input:
+        runs=report_run_files,
+    output:
+        runs=f"{STATISTICS_DIR}/runs.csv",
+        divergence=f"{STATISTICS_DIR}/divergence.csv",
+        seed_metrics=f"{STATISTICS_DIR}/seed_metrics.csv",
+        summary=report(
+            f"{STATISTICS_DIR}/summary.csv",
+            caption="../report/statistics_summary.rst",
+            category=Q_HEALTH,
+            subcategory="{dataset}",
+        ),
+        per_user_means=f"{STATISTICS_DIR}/per_user_means.csv",
+        comparisons=report(
+            f"{STATISTICS_DIR}/comparisons.csv",
+            caption="../report/statistics_comparisons.rst",
+            category=Q_HEALTH,
+            subcategory="{dataset}",
+        ),
+        optimism=f"{STATISTICS_DIR}/optimism.csv",
+        optimism_summary=f"{STATISTICS_DIR}/optimism_summary.csv",
+        curves=f"{STATISTICS_DIR}/curves.csv",
+        methods=report(
+            f"{STATISTICS_DIR}/statistics.json",
+            caption="../report/statistics_methods.rst",
+            category=Q_HEALTH,
+            subcategory="{dataset}",
+        ),
+    params:
+        statistics=config.get("statistics", {}),
+    log:
+        f"{RESULTS}/logs/statistics/{{dataset}}.log",
+    conda:
+        "../envs/stats.yaml"
+    script:
+        "../scripts/statistics.py"
+
+
+rule tables:
+    """Table 3 beside the paper, every system per protocol, ablations, model selection, tests, divergence."""
+    input:
+        unpack(statistics_inputs),
+        unpack(audit_input),
+    output:
+        csv=table_files("{dataset}", "csv"),
+        md=table_files("{dataset}", "md"),
+        tex=table_files("{dataset}", "tex"),
+        table3=report(
+            f"{TABLES_DIR}/table3.html",
+            caption="../report/table3.rst",
+            category=Q_TABLE3,
+            subcategory="{dataset}",
+        ),
+        systems_test=report(
+            f"{TABLES_DIR}/systems_test.html",
+            caption="../report/systems_test.rst",
+            category=Q_BASELINES,
+            subcategory="{dataset}",
+        ),
+        comparisons=report(
+            f"{TABLES_DIR}/comparisons.html",
+            caption="../report/comparisons.rst",
+            category=Q_BASELINES,
+            subcategory="{dataset}",
+        ),
+        ablations=report(
+            f"{TABLES_DIR}/ablations.html",
+            caption="../report/ablations.rst",
+            category=Q_ABLATIONS,
+            subcategory="{dataset}",
+        ),
+        model_selection=report(
+            f"{TABLES_DIR}/model_selection.html",
+            caption="../report/model_selection.rst",
+            category=Q_SELECTION,
+            subcategory="{dataset}",
+        ),
+        systems_validation=report(
+            f"{TABLES_DIR}/systems_validation.html",
+            caption="../report/systems_validation.rst",
+            category=Q_SIMPLE,
+            subcategory="{dataset}",
+        ),
+        divergence=report(
+            f"{TABLES_DIR}/divergence.html",
+            caption="../report/divergence.rst",
+            category=Q_HEALTH,
+            subcategory="{dataset}",
+        ),
+    params:
+        statistics=config.get("statistics", {}),
+    log:
+        f"{RESULTS}/logs/tables/{{dataset}}.log",
+    conda:
+        "../envs/stats.yaml"
+    script:
+        "../scripts/tables.py"
+
+
+rule figures:
+    """Learning curves, metrics per system, paper vs reproduced, per-user differences, selection optimism."""
+    input:
+        unpack(statistics_inputs),
+        unpack(audit_input),
+    output:
+        pdf=figure_files("{dataset}", "pdf"),
+        paper_vs_reproduced=report(
+            f"{FIGURES_DIR}/paper_vs_reproduced.png",
+            caption="../report/fig_paper_vs_reproduced.rst",
+            category=Q_TABLE3,
+            subcategory="{dataset}",
+        ),
+        metric_points=report(
+            f"{FIGURES_DIR}/metric_points.png",
+            caption="../report/fig_metric_points.rst",
+            category=Q_BASELINES,
+            subcategory="{dataset}",
+        ),
+        headline_differences=report(
+            f"{FIGURES_DIR}/headline_differences.png",
+            caption="../report/fig_headline_differences.rst",
+            category=Q_BASELINES,
+            subcategory="{dataset}",
+        ),
+        learning_curves=report(
+            f"{FIGURES_DIR}/learning_curves.png",
+            caption="../report/fig_learning_curves.rst",
+            category=Q_ABLATIONS,
+            subcategory="{dataset}",
+        ),
+        selection_optimism=report(
+            f"{FIGURES_DIR}/selection_optimism.png",
+            caption="../report/fig_selection_optimism.rst",
+            category=Q_SELECTION,
+            subcategory="{dataset}",
+        ),
+    params:
+        statistics=config.get("statistics", {}),
+    log:
+        f"{RESULTS}/logs/figures/{{dataset}}.log",
+    conda:
+        "../envs/stats.yaml"
+    script:
+        "../scripts/figures.py"
+
+
+rule paper:
+    """The manuscript template filled from the results of the study's first dataset."""
+    input:
+        unpack(lambda w: statistics_files(PAPER_DATASET)),
+        unpack(lambda w: audit_files(PAPER_DATASET)),
+        template="paper/manuscript.md",
+        dataset_summary=f"{RESULTS}/{PAPER_DATASET}/data/summary.json",
+        tables_md=table_files(PAPER_DATASET, "md"),
+        tables_csv=table_files(PAPER_DATASET, "csv"),
+        figures=figure_files(PAPER_DATASET, "pdf"),
+    output:
+        paper=report(
+            f"{RESULTS}/paper/paper.md",
+            caption="../report/paper.rst",
+            category=Q_PAPER,
+        ),
+    params:
+        dataset=PAPER_DATASET,
+        statistics=config.get("statistics", {}),
+        study={
+            "cutoffs": config["evaluation"]["cutoffs"],
+            "validation": config["validation"],
+            "description": DATASETS[PAPER_DATASET].get("description", ""),
+            "simple_baselines": config.get("statistics", {}).get("simple_baselines", []),
+        },
+    log:
+        f"{RESULTS}/logs/paper/paper.log",
+    conda:
+        "../envs/stats.yaml"
+    script:
+        "../scripts/paper.py"
+
+
+rule report_targets:
+    """Target: statistics, tables and figures of every study dataset with runs, and the paper draft."""
+    input:
+        lambda w: report_targets(),

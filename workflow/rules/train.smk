@@ -1,0 +1,94 @@
+# Training: pre-training (DNS, MLE, D) and IRGAN pointwise variants over seeds, each a run of the
+# contract in irgan/results.py with its checkpoint (model.pt) beside it; plus the speed benchmark.
+# Paths and input functions: workflow/rules/common.smk (training section).
+
+rule pretrain:
+    """DNS (the authors' cf_dns.py) or MLE pre-training; also the study's `dns` and `mle` rows."""
+    input:
+        dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+    output:
+        **run_files(RUN_DIR.replace("{system}", "{method}")),
+    wildcard_constraints:
+        method="dns|mle",
+        selection="test|validation",
+        seed=r"\d+",
+    params:
+        settings=lambda w: config["pretraining"][w.method],
+        device=config["device"],
+    log:
+        f"{RESULTS}/logs/pretrain/{{dataset}}/{{selection}}/{{method}}/seed-{{seed}}.log",
+    threads: 1
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/pretrain.py"
+
+
+rule pretrain_discriminator:
+    """D pre-trained on its own loss (positives vs uniform non-positives): Algorithm 1's D."""
+    input:
+        dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+    output:
+        **run_files(D_PRETRAINING_DIR),
+    wildcard_constraints:
+        selection="test|validation",
+        seed=r"\d+",
+    params:
+        settings=config["pretraining"]["discriminator"],
+        device=config["device"],
+        method="discriminator",
+    log:
+        f"{RESULTS}/logs/pretrain/{{dataset}}/{{selection}}/discriminator/seed-{{seed}}.log",
+    threads: 1
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/pretrain.py"
+
+
+rule train_irgan:
+    """One IRGAN variant, seed and selection rule; resumes from its last outer epoch if killed."""
+    input:
+        unpack(irgan_init_inputs),
+    output:
+        **run_files(RUN_DIR.replace("{system}", "irgan-{variant}")),
+    wildcard_constraints:
+        variant="|".join(variant_names(config["irgan"])),
+        selection="test|validation",
+        seed=r"\d+",
+    params:
+        settings=irgan_settings,
+        device=config["device"],
+        resume=lambda w: (
+            f"{RESULTS}/{w.dataset}/runs/{w.selection}/irgan-{w.variant}/seed-{w.seed}/resume.pt"
+        ),
+    log:
+        f"{RESULTS}/logs/train_irgan/{{dataset}}/{{selection}}/{{variant}}/seed-{{seed}}.log",
+    threads: 1
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/train_irgan.py"
+
+
+rule benchmark_train:
+    """Time one faithful IRGAN run on the authors' data (not part of the default target)."""
+    input:
+        dataset=f"{RESULTS}/ml-100k-irgan/data/dataset.npz",
+        generator=downloaded("ml-100k-irgan", "model_dns_ori.pkl"),
+    output:
+        csv=report(
+            f"{RESULTS}/benchmarks/train.csv",
+            caption="../report/train_benchmark.rst",
+            category="6. Runs, divergence and the statistics behind every table",
+        ),
+    params:
+        settings=lambda w: resolve_variant(config["irgan"], "code"),
+        device=config["device"],
+    log:
+        f"{RESULTS}/logs/benchmark_train.log",
+    threads: 2
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/benchmark_train.py"

@@ -1,0 +1,41 @@
+"""Rule paper: fill the manuscript template from the results of the study's first dataset."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import repo_path  # noqa: F401  (the checkout's packages, in any env)
+
+from irgan.io import write_text
+from irgan.paper_draft import paper_values, relative_path, render
+from irgan.provenance import code_version
+from irgan.runtime import snakemake_step
+from irgan.statistics import STATISTICS_FILES, StatisticsSettings
+from irgan.tables import read_statistics
+
+
+def main() -> None:
+    settings = StatisticsSettings.from_config(dict(snakemake.params.statistics))
+    statistics = read_statistics({name: snakemake.input[name] for name in STATISTICS_FILES})
+    audit = pd.read_csv(snakemake.input.audit) if "audit" in snakemake.input.keys() else None
+    output = snakemake.output.paper
+    tables = {Path(path).stem: Path(path).read_text() for path in snakemake.input.tables_md}
+    table3 = next(path for path in snakemake.input.tables_csv if Path(path).stem == "table3")
+    figures = {Path(path).stem: relative_path(path, output) for path in snakemake.input.figures}
+    values = paper_values(
+        statistics,
+        tables,
+        pd.read_csv(table3),
+        settings,
+        snakemake.params.dataset,
+        json.loads(Path(snakemake.input.dataset_summary).read_text()),
+        dict(snakemake.params.study),
+        figures,
+        audit,
+        code_version(),
+    )
+    template = Path(snakemake.input.template)
+    write_text(output, render(template.read_text(), values, str(template)))
+
+
+snakemake_step(snakemake, main)
