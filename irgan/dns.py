@@ -31,6 +31,7 @@ from irgan.training import (
     MFParams,
     Positives,
     Selector,
+    TrainerRecommender,
     TrainingDiverged,
     TrainResult,
     check_finite,
@@ -161,18 +162,7 @@ def train_dns(dataset: Dataset, selection: str, settings: dict | None = None, se
     )
 
 
-class DNSRecommender:
+class DNSRecommender(TrainerRecommender):
     """DNS-pre-trained MF behind the Recommender interface (a baseline row of the study)."""
 
-    def __init__(self, settings: dict | None = None, seed: int = 0, device: str | torch.device = "cpu"):
-        self.settings, self.seed, self.device = settings, seed, torch.device(device)
-        self.result: TrainResult | None = None
-
-    def fit(self, dataset: Dataset, selection: str = "validation") -> DNSRecommender:
-        self.result = train_dns(dataset, selection, self.settings, self.seed, self.device)
-        return self
-
-    def score(self, users: torch.Tensor) -> torch.Tensor:
-        if self.result is None:
-            raise ConfigError("DNSRecommender.score called before fit")
-        return self.result.recommender().score(users)
+    train = staticmethod(train_dns)

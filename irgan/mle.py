@@ -28,6 +28,7 @@ from irgan.training import (
     MFParams,
     Positives,
     Selector,
+    TrainerRecommender,
     TrainingDiverged,
     TrainResult,
     check_finite,
@@ -115,18 +116,7 @@ def train_mle(dataset: Dataset, selection: str, settings: dict | None = None, se
     )
 
 
-class MLERecommender:
+class MLERecommender(TrainerRecommender):
     """The MLE-trained softmax generator behind the Recommender interface (a baseline row)."""
 
-    def __init__(self, settings: dict | None = None, seed: int = 0, device: str | torch.device = "cpu"):
-        self.settings, self.seed, self.device = settings, seed, torch.device(device)
-        self.result: TrainResult | None = None
-
-    def fit(self, dataset: Dataset, selection: str = "validation") -> MLERecommender:
-        self.result = train_mle(dataset, selection, self.settings, self.seed, self.device)
-        return self
-
-    def score(self, users: torch.Tensor) -> torch.Tensor:
-        if self.result is None:
-            raise ConfigError("MLERecommender.score called before fit")
-        return self.result.recommender().score(users)
+    train = staticmethod(train_mle)

@@ -15,7 +15,7 @@ import hashlib
 import json
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -335,6 +335,28 @@ class TrainResult:
         if self.selected is None:
             raise IrganError("the run diverged: it has no model to score with")
         return TrainedRecommender(self.selected)
+
+
+class TrainerRecommender:
+    """A trainer behind the Recommender interface: ``fit`` trains and selects, ``score`` uses the
+    selected model. Subclasses name their trainer (``train(dataset, selection, settings, seed,
+    device) -> TrainResult``); the pre-training runs are baseline rows of the study this way."""
+
+    train: Callable[..., TrainResult]
+
+    def __init__(self, settings: dict | None = None, seed: int = 0,
+                 device: str | torch.device = "cpu") -> None:
+        self.settings, self.seed, self.device = settings, seed, torch.device(device)
+        self.result: TrainResult | None = None
+
+    def fit(self, dataset: Dataset, selection: str = "validation") -> TrainerRecommender:
+        self.result = type(self).train(dataset, selection, self.settings, self.seed, self.device)
+        return self
+
+    def score(self, users: torch.Tensor) -> torch.Tensor:
+        if self.result is None:
+            raise ConfigError(f"{type(self).__name__}.score called before fit")
+        return self.result.recommender().score(users)
 
 
 def divergence_record(error: TrainingDiverged, variant: str, seed: int) -> dict:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from irgan.data import Dataset, build_dataset
+from irgan.datasets import prepare_dataset
 from irgan.ratings import Interactions, read_ratings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,3 +48,20 @@ def tiny_dataset(n_users: int = 30, n_items: int = 40, seed: int = 0) -> Dataset
     train = Interactions.from_lists(users[~is_test], items[~is_test], ratings[~is_test])
     test = Interactions.from_lists(users[is_test], items[is_test], ratings[is_test])
     return build_dataset("tiny", train, test, n_users, n_items, 4.0, VALIDATION)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Tiny tensors: one intra-op thread is faster, and immune to a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def synthetic_small() -> Dataset:
+    """A small planted low-rank dataset on which training must clearly beat its start."""
+    spec = {"kind": "synthetic", "seed": 7, "n_users": 150, "n_items": 200, "density": 0.08, "rank": 4,
+            "test_fraction": 0.2, "rating_scale": [1, 5], "positive_threshold": 4}
+    return prepare_dataset("synthetic", spec, VALIDATION)

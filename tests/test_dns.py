@@ -8,7 +8,6 @@ import torch
 
 from irgan import kernels
 from irgan.config import load_config
-from irgan.datasets import prepare_dataset
 from irgan.dns import DNSRecommender, bpr_epoch, dns_negatives, train_dns
 from irgan.recommender import Recommender
 from irgan.results import read_run
@@ -16,22 +15,7 @@ from irgan.training import MFParams, Positives, load_model, uniforms, write_trai
 from tests.conftest import tiny_dataset
 
 CONFIG = load_config()
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny tensors: one intra-op thread is faster, and immune to a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def synthetic_small():
-    spec = {"kind": "synthetic", "seed": 7, "n_users": 150, "n_items": 200, "density": 0.08, "rank": 4,
-            "test_fraction": 0.2, "rating_scale": [1, 5], "positive_threshold": 4}
-    return prepare_dataset("synthetic", spec, CONFIG["validation"])
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_dns_negatives_are_the_best_scored_uniform_non_positives():

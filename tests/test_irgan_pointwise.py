@@ -12,7 +12,6 @@ import torch
 from irgan import kernels
 from irgan.config import load_config
 from irgan.data import Pairs
-from irgan.datasets import prepare_dataset
 from irgan.irgan_pointwise import (
     REWARDS,
     Triples,
@@ -35,15 +34,7 @@ from tests.conftest import tiny_dataset
 needs_numba = pytest.mark.skipif(not kernels.AVAILABLE, reason="numba not installed")
 
 CONFIG = load_config()
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny tensors: one intra-op thread is faster, and immune to a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def settings(variant: str = "code", **schedule) -> dict:
@@ -292,13 +283,6 @@ def test_batched_generator_step_equals_two_single_steps_when_users_are_independe
 @pytest.fixture(scope="module")
 def small():
     return tiny_dataset(n_users=40, n_items=60, seed=1)
-
-
-@pytest.fixture(scope="module")
-def synthetic_small():
-    spec = {"kind": "synthetic", "seed": 7, "n_users": 150, "n_items": 200, "density": 0.08, "rank": 4,
-            "test_fraction": 0.2, "rating_scale": [1, 5], "positive_threshold": 4}
-    return prepare_dataset("synthetic", spec, CONFIG["validation"])
 
 
 def test_schedule_counts(small):

@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from irgan.config import load_config
-from irgan.datasets import prepare_dataset
 from irgan.errors import ConfigError
 from irgan.mle import MLERecommender, softmax_nll, train_mle
 from irgan.recommender import Recommender
@@ -16,22 +15,7 @@ from irgan.results import read_run
 from irgan.training import load_model, write_training_run
 
 CONFIG = load_config()
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny tensors: one intra-op thread is faster, and immune to a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def synthetic_small():
-    spec = {"kind": "synthetic", "seed": 7, "n_users": 150, "n_items": 200, "density": 0.08, "rank": 4,
-            "test_fraction": 0.2, "rating_scale": [1, 5], "positive_threshold": 4}
-    return prepare_dataset("synthetic", spec, CONFIG["validation"])
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_softmax_nll_by_hand():

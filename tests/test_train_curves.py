@@ -10,16 +10,8 @@ from irgan.evaluation import Evaluator
 from irgan.training import Evaluators, MFParams, TrainingDiverged
 from tests.conftest import tiny_dataset
 
-pytestmark = pytest.mark.skipif(not kernels.AVAILABLE, reason="numba not installed")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny tensors: one intra-op thread is faster, and immune to a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = [pytest.mark.skipif(not kernels.AVAILABLE, reason="numba not installed"),
+              pytest.mark.usefixtures("one_torch_thread")]
 
 
 def params(seed: int, n_users: int, n_items: int, quantum: float | None = None) -> MFParams:

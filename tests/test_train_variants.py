@@ -50,7 +50,10 @@ def test_study_grid():
     assert ("ml-100k-irgan", "validation", "pretrain-released", 3) not in runs
     demo = study_runs(DEMO)
     assert {v for _, _, v, _ in demo} == set(variant_names(DEMO["irgan"])) - {"pretrain-released"}
-    assert len(demo) == (n_variants - 1) * 2 * 2
+    # the demo: the reference under both rules, every ablation under the honest rule only
+    assert {(selection, seed) for _, selection, v, seed in demo if v == "code"} == {
+        ("test", 1), ("test", 2), ("validation", 1), ("validation", 2)}
+    assert len(demo) == 2 * 2 + (n_variants - 2) * 2
 
 
 def test_demo_shrinks_the_schedule_and_keeps_the_variants():

@@ -18,9 +18,11 @@ def test_demo_plans_every_variant_and_its_pre_training(checkout):  # noqa: F811
     plan = snakemake(checkout, "-n", "--configfile", "config/demo.yaml")
     assert plan.returncode == 0, plan.stderr
     counts = job_counts(plan.stdout)
-    assert counts["train_irgan"] == 13 * 2 * 2  # every variant but the released one, 2 rules, 2 seeds
-    assert counts["pretrain"] == 2 * 2 * 2  # dns and mle, 2 rules, 2 seeds
-    assert counts["pretrain_discriminator"] == 2 * 2
+    # every variant but the released one, 2 seeds: the reference `code` under both rules, the
+    # 12 ablations under the honest rule only (config/demo.yaml)
+    assert counts["train_irgan"] == 2 * 2 + 12 * 2
+    assert counts["pretrain"] == 2 * 2 * 2  # dns and mle, 2 rules, 2 seeds (also baseline rows)
+    assert counts["pretrain_discriminator"] == 2  # the D-pre-trained ablations run honest only
 
 
 def test_one_irgan_run_end_to_end(checkout):  # noqa: F811

@@ -21,9 +21,9 @@ Usage: tests/slurm/slurm-cluster.sh [OPTIONS] COMMAND [TARGET ...]
 
 A single-node Slurm cluster on localhost with accounting (slurmdbd on MariaDB),
 so that Snakemake's SLURM executor plugin can submit jobs and query them with
-sacct. The node offers 8 CPUs, 16 GB and two fake GPUs (gres gpu:h100:2 backed
-by /dev/null and /dev/zero) in two partitions, 'cpu' and 'gpu', the names the profile in
-workflow/profiles/slurm uses. Needs root and Debian/Ubuntu packages; it runs no
+sacct. The node offers 8 CPUs, 40 GB and four fake GPUs (gres gpu:h100:4,
+backed by /dev/null, /dev/zero, /dev/full and /dev/urandom) in two partitions,
+'cpu' and 'gpu', the names the profile in workflow/profiles/slurm uses. Needs root and Debian/Ubuntu packages; it runs no
 container and changes no system service: every daemon is started by this
 script and stopped by 'down', by PID.
 
@@ -143,14 +143,14 @@ AccountingStoragePass=$munge_socket
 AccountingStorageTRES=gres/gpu
 JobAcctGatherType=jobacct_gather/linux
 JobCompType=jobcomp/none
-NodeName=$host CPUs=8 RealMemory=16000 Gres=gpu:h100:2 State=UNKNOWN
+NodeName=$host CPUs=8 RealMemory=40000 Gres=gpu:h100:4 State=UNKNOWN
 PartitionName=cpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 PartitionName=gpu Nodes=ALL MaxTime=INFINITE State=UP
 EOF
-    # Two fake GPUs (one device file each): sbatch accepts --gpus / --gres=gpu requests on a
-    # machine without a GPU, and two training jobs run at once, one per core.
+    # Four fake GPUs (one device file each): sbatch accepts --gpus / --gres=gpu requests on a
+    # machine without a GPU, and four training jobs (8 GB each, as the profile asks) fit at once.
     printf 'NodeName=%s Name=gpu Type=h100 File=%s\n' "$host" /dev/null "$host" /dev/zero \
-        > "$STATE/etc/gres.conf"
+        "$host" /dev/full "$host" /dev/urandom > "$STATE/etc/gres.conf"
     cat > "$STATE/etc/slurmdbd.conf" <<EOF
 AuthType=auth/munge
 AuthInfo=socket=$munge_socket
@@ -191,8 +191,18 @@ cmd_up() {
     require_root up
     local host
     host=$(hostname -s)
-    if [ -e /etc/slurm/slurm.conf ] && [ "$(readlink /etc/slurm/slurm.conf)" != "$STATE/etc/slurm.conf" ]; then
-        die "/etc/slurm/slurm.conf exists and is not this script's: is a real Slurm installed here?"
+    local current
+    current=$(readlink /etc/slurm/slurm.conf 2>/dev/null || true)
+    if [ -e /etc/slurm/slurm.conf ] && [ "$current" != "$STATE/etc/slurm.conf" ]; then
+        # A link left by an earlier run of this script with another --state, whose daemons are
+        # gone (the run was killed): safe to replace. Anything else is someone's real Slurm.
+        if [ -n "$current" ] && head -1 "$current" 2>/dev/null | grep -q "written by tests/slurm/slurm-cluster.sh" \
+                && ! pgrep -x slurmctld >/dev/null; then
+            log "replacing the stale /etc/slurm/slurm.conf link of an earlier run ($current)"
+            rm -f /etc/slurm/slurm.conf
+        else
+            die "/etc/slurm/slurm.conf exists and is not this script's: is a real Slurm installed here?"
+        fi
     fi
     local name pidfile comm
     while read -r name pidfile comm; do
@@ -331,9 +341,10 @@ cmd_run_demo() {
             --config results="$reference" ${TARGETS[@]+"${TARGETS[@]}"}
     fi
     # The profile as users run it; only what a one-node test cluster needs differs:
-    # few jobs at once on 2 cores, short waits, and job logs beside the results.
+    # four jobs at once (most of a demo job is Snakemake starting up inside it, so two real
+    # cores serve more than two jobs), short waits, and job logs beside the results.
     run_snakemake slurm "$work/slurm.log" --profile workflow/profiles/slurm "${common[@]}" \
-        --config results="$work/slurm" --jobs 2 --latency-wait 5 \
+        --config results="$work/slurm" --jobs 4 --latency-wait 5 \
         --slurm-init-seconds-before-status-checks 1 --slurm-logdir "$work/slurm-logs" \
         --slurm-keep-successful-logs ${TARGETS[@]+"${TARGETS[@]}"}
     log "the jobs, as Slurm's accounting saw them:"
