@@ -60,9 +60,21 @@ def normalise(value, roots: tuple[str, ...]):
         return [normalise(item, roots) for item in value]
     if isinstance(value, str):
         for root in roots:
-            value = value.replace(root, PLACEHOLDER)
+            # a root as a path prefix: at the start of the string or after a separator
+            value = re.sub(rf"(?<![\w.-]){re.escape(root.rstrip('/'))}(?=/|$)", PLACEHOLDER, value)
         return value
     return value
+
+
+def root_spellings(root: Path) -> list[str]:
+    """How run records spell a results root: absolute, as given, and relative to the working
+    directory the workflow ran in (the default `results: results` gives `results/...`)."""
+    spellings = {str(root.resolve()), str(root)}
+    try:
+        spellings.add(str(root.resolve().relative_to(Path.cwd().resolve())))
+    except ValueError:
+        pass
+    return sorted(spellings)
 
 
 def json_differences(a, b, rtol: float, where: str = "") -> list[str]:
@@ -144,7 +156,8 @@ def compare_trees(
         left = {path for path in left if path.parts[0] in scope}
     problems = [f"{p}: only in {reference}" for p in sorted(left - right)]
     problems += [f"{p}: only in {other}" for p in sorted(right - left)]
-    roots = (str(reference.resolve()), str(other.resolve()), str(reference), str(other))
+    # longest first, so that a relative spelling never rewrites part of an absolute one
+    roots = tuple(sorted({*root_spellings(reference), *root_spellings(other)}, key=len, reverse=True))
     counts = {"compared": 0, "present only": 0}
     for path in sorted(left & right):
         comparer = COMPARERS.get(path.suffix)

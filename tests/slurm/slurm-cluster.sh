@@ -342,10 +342,13 @@ cmd_run_demo() {
     fi
     # The profile as users run it; only what a one-node test cluster needs differs:
     # four jobs at once (most of a demo job is Snakemake starting up inside it, so two real
-    # cores serve more than two jobs), short waits, and job logs beside the results.
+    # cores serve more than two jobs), short waits, and job logs beside the results. The
+    # plugin polls first after --slurm-init-seconds-before-status-checks, then at intervals
+    # 10 s longer each time until a job ends: a first poll at 5 s (then 20 s, 45 s) catches a
+    # wave of demo jobs (about 15 s each) at 20 s, where 1 s (then 12 s, 33 s) waits to 33 s.
     run_snakemake slurm "$work/slurm.log" --profile workflow/profiles/slurm "${common[@]}" \
         --config results="$work/slurm" --jobs 4 --latency-wait 5 \
-        --slurm-init-seconds-before-status-checks 1 --slurm-logdir "$work/slurm-logs" \
+        --slurm-init-seconds-before-status-checks 5 --slurm-logdir "$work/slurm-logs" \
         --slurm-keep-successful-logs ${TARGETS[@]+"${TARGETS[@]}"}
     log "the jobs, as Slurm's accounting saw them:"
     "$PYTHON" "$REPO/tests/slurm/slurm_jobs.py" "$work/slurm.log" \
