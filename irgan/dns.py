@@ -37,6 +37,8 @@ from irgan.training import (
     check_finite,
     divergence_record,
     draw_uniform_negatives,
+    record_epoch,
+    selected_result,
     uniforms,
 )
 
@@ -138,28 +140,15 @@ def train_dns(dataset: Dataset, selection: str, settings: dict | None = None, se
             negatives = dns_negatives(scores, table, counts, rows, draws).to(step_device)
             loss = bpr_epoch(model, users, items, negatives, s["lr"], s["l2"], backend)
             check_finite(loss, "DNS", epoch, "the BPR loss")
-            means = evaluators.means(model, "DNS", epoch)
-            for split, values in means.items():
-                curve.add(epoch, "DNS", split, values)
-            selector.update(epoch, means, model)
+            means = record_epoch(evaluators, curve, selector, model, "DNS", epoch)
             log.info("DNS epoch %d/%d loss %.4f %s P@5 %.4f", epoch, s["epochs"], loss / len(positives),
                      selection, means[selection]["P@5"])
     except TrainingDiverged as error:
         status, divergence = "diverged", divergence_record(error, "dns", seed)
         log.warning("DNS run diverged: %s", error)
-    return TrainResult(
-        status=status,
-        selected=selector.best_params if status == "ok" else None,
-        curve=curve,
-        selected_epoch=selector.best_epoch if status == "ok" else None,
-        final_epoch=epoch,
-        hyperparameters={**s, "backend": backend},
-        divergence=divergence,
-        extra={"system": "dns", "reported_model": "DNS", "selection": selection, "seed": seed,
-               "dataset": dataset.name,
-               "seconds": time.perf_counter() - started,
-               "selected_value": selector.best_value if status == "ok" else None},
-    )
+    return selected_result(status, divergence, selector, curve, epoch, {**s, "backend": backend}, started,
+                           system="dns", reported_model="DNS", selection=selection, seed=seed,
+                           dataset=dataset.name)
 
 
 class DNSRecommender(TrainerRecommender):

@@ -63,6 +63,8 @@ from irgan.training import (
     draw_uniform_negatives,
     fingerprint,
     load_model,
+    record_epoch,
+    selected_result,
     uniforms,
 )
 
@@ -599,23 +601,14 @@ def pretrain_discriminator(dataset: Dataset, selection: str, settings: dict | No
             loss, _ = discriminator_epoch(D, Triples(users, items, negatives.to(step_device)),
                                           step_settings, backend)
             check_finite(loss, "D", epoch, "the discriminator's cross-entropy")
-            means = evaluators.means(D, "D", epoch)
-            for split, values in means.items():
-                curve.add(epoch, "D", split, values)
-            selector.update(epoch, means, D)
+            means = record_epoch(evaluators, curve, selector, D, "D", epoch)
             log.info("D pre-training epoch %d/%d loss %.4f %s P@5 %.4f", epoch, s["epochs"],
                      loss / (2 * len(positives)), selection, means[selection]["P@5"])
     except TrainingDiverged as error:
         status, divergence = "diverged", divergence_record(error, "d-pretraining", seed)
-    ok = status == "ok"
-    return TrainResult(
-        status=status, selected=selector.best_params if ok else None, curve=curve,
-        selected_epoch=selector.best_epoch if ok else None, final_epoch=epoch,
-        hyperparameters={**s, "backend": backend}, divergence=divergence,
-        extra={"system": "d-pretraining", "reported_model": "D", "selection": selection, "seed": seed,
-               "dataset": dataset.name, "seconds": time.perf_counter() - started,
-               "selected_value": selector.best_value if ok else None},
-    )
+    return selected_result(status, divergence, selector, curve, epoch, {**s, "backend": backend}, started,
+                           system="d-pretraining", reported_model="D", selection=selection, seed=seed,
+                           dataset=dataset.name)
 
 
 def initial_model(path: str | os.PathLike | None, kind: str, dataset: Dataset) -> MFParams | None:

@@ -33,6 +33,8 @@ from irgan.training import (
     TrainResult,
     check_finite,
     divergence_record,
+    record_epoch,
+    selected_result,
 )
 
 log = logging.getLogger("irgan.mle")
@@ -86,11 +88,7 @@ def train_mle(dataset: Dataset, selection: str, settings: dict | None = None, se
                 optimizer.step()
                 total += float(loss.detach()) * len(batch)
             check_finite(total, "MLE", epoch, "the negative log-likelihood")
-            with torch.no_grad():
-                means = evaluators.means(model, "MLE", epoch)
-                selector.update(epoch, means, model)
-            for split, values in means.items():
-                curve.add(epoch, "MLE", split, values)
+            means = record_epoch(evaluators, curve, selector, model, "MLE", epoch)
             log.info("MLE epoch %d/%d nll %.4f %s P@5 %.4f", epoch, s["epochs"],
                      total / len(train_users), selection, means[selection]["P@5"])
     except TrainingDiverged as error:
@@ -98,22 +96,12 @@ def train_mle(dataset: Dataset, selection: str, settings: dict | None = None, se
         log.warning("MLE run diverged: %s", error)
     for t in parameters:
         t.requires_grad_(False)
-    selected = selector.best_params if status == "ok" else None
-    if selected is not None:
-        selected = MFParams(*(t.detach() for t in (selected.user, selected.item_t, selected.bias)))
-    return TrainResult(
-        status=status,
-        selected=selected,
-        curve=curve,
-        selected_epoch=selector.best_epoch if status == "ok" else None,
-        final_epoch=epoch,
-        hyperparameters=s,
-        divergence=divergence,
-        extra={"system": "mle", "reported_model": "MLE", "selection": selection, "seed": seed,
-               "dataset": dataset.name,
-               "seconds": time.perf_counter() - started,
-               "selected_value": selector.best_value if status == "ok" else None},
-    )
+    result = selected_result(status, divergence, selector, curve, epoch, s, started, system="mle",
+                             reported_model="MLE", selection=selection, seed=seed, dataset=dataset.name)
+    if result.selected is not None:
+        result.selected = MFParams(*(t.detach() for t in (result.selected.user, result.selected.item_t,
+                                                          result.selected.bias)))
+    return result
 
 
 class MLERecommender(TrainerRecommender):
