@@ -12,6 +12,9 @@ from irgan.data import Dataset
 from irgan.evaluation import evaluate, summarise
 from irgan.io import atomic_path, write_text
 from irgan.paper import METRICS, TABLE3_ML100K
+from irgan.results import write_run
+
+RELEASED_START_SYSTEM = "dns-released"
 
 
 def audit_checkpoints(dataset: Dataset, checkpoints: list[str | os.PathLike]) -> pd.DataFrame:
@@ -98,3 +101,27 @@ def write_audit(results: pd.DataFrame, csv_path: str | os.PathLike, markdown_pat
     with atomic_path(csv_path) as tmp:
         results.to_csv(tmp, index=False, float_format="%.6f")
     write_text(markdown_path, audit_markdown(results))
+
+
+def write_released_start_run(
+    directory: str | os.PathLike, dataset: Dataset, checkpoint: str | os.PathLike, seed: int,
+    provenance: dict,
+) -> None:
+    """The authors' released DNS start as a run of the study (system ``dns-released``).
+
+    The reference IRGAN starts from this file under the paper protocol, so the study needs it as a
+    system beside its own DNS to say what the adversarial phase adds. Nothing is trained: the run
+    is the checkpoint evaluated on test (the same numbers for every seed, so it pairs with every
+    seed of the reference), under the ``test`` rule only, as its authors selected it on test.
+    """
+    model = load_mf_checkpoint(checkpoint, dataset.n_users, dataset.n_items)
+    per_user = evaluate(model, dataset, split="test")
+    curve = pd.DataFrame([{"epoch": 0, "model": "G", "split": "test", **summarise(per_user)}])
+    record = {
+        "status": "ok", "system": RELEASED_START_SYSTEM, "dataset": dataset.name, "selection": "test",
+        "seed": seed, "selected_epoch": 0, "final_epoch": 0, "reported_model": "G",
+        "deterministic": True, "divergence": None,
+        "hyperparameters": {"checkpoint": Path(checkpoint).name},
+        "provenance": provenance,
+    }
+    write_run(directory, per_user, curve, record)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -107,8 +108,13 @@ def bpr_epoch(model: MFParams, users: torch.Tensor, positives: torch.Tensor,
 
 
 def train_dns(dataset: Dataset, selection: str, settings: dict | None = None, seed: int = 0,
-              device: str | torch.device = "cpu", init: MFParams | None = None) -> TrainResult:
-    """Pre-train an MF model with DNS + BPR; keep the epoch with the best selection P@5."""
+              device: str | torch.device = "cpu", init: MFParams | None = None,
+              on_epoch: Callable[[int, MFParams], None] | None = None) -> TrainResult:
+    """Pre-train an MF model with DNS + BPR; keep the epoch with the best selection P@5.
+
+    ``on_epoch(epoch, model)`` sees the model after every epoch (0 = the init), e.g. to follow
+    its scale along the trajectory (irgan/start_match.py); it must not change the model.
+    """
     s = {**DEFAULTS, **(settings or {})}
     device = torch.device(device)
     backend = resolve_backend(s["backend"], device)
@@ -130,6 +136,8 @@ def train_dns(dataset: Dataset, selection: str, settings: dict | None = None, se
     means = evaluators.means(model, "DNS", 0)
     for split, values in means.items():
         curve.add(0, "DNS", split, values)
+    if on_epoch is not None:
+        on_epoch(0, model)
     status, divergence, epoch = "ok", None, 0
     started = time.perf_counter()
     try:
@@ -141,6 +149,8 @@ def train_dns(dataset: Dataset, selection: str, settings: dict | None = None, se
             loss = bpr_epoch(model, users, items, negatives, s["lr"], s["l2"], backend)
             check_finite(loss, "DNS", epoch, "the BPR loss")
             means = record_epoch(evaluators, curve, selector, model, "DNS", epoch)
+            if on_epoch is not None:
+                on_epoch(epoch, model)
             log.info("DNS epoch %d/%d loss %.4f %s P@5 %.4f", epoch, s["epochs"], loss / len(positives),
                      selection, means[selection]["P@5"])
     except TrainingDiverged as error:

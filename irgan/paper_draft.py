@@ -137,24 +137,61 @@ def headline_sentence(summary, comparisons, settings: StatisticsSettings, select
 
 
 def starting_point_sentence(summary, comparisons, settings: StatisticsSettings) -> str:
-    """The reference IRGAN against its own pre-trained generator: what the adversarial phase adds."""
-    metric, reference, start = settings.headline_metric, settings.reference, settings.starting_point
+    """The reference IRGAN against its own pre-trained generator: what the adversarial phase adds.
+
+    Under each rule the start is the first of ``settings.starting_point`` that ran beside the
+    reference (the authors' released file under the paper protocol where published, else our DNS).
+    """
+    metric, reference = settings.headline_metric, settings.reference
     parts = []
     for selection in ("test", "validation"):
-        row = _comparison(comparisons, "irgan-vs-baseline", selection, reference, start, metric)
-        if row is not None:
+        for start in settings.starting_point:
+            row = _comparison(comparisons, "irgan-vs-baseline", selection, reference, start, metric)
+            if row is None:
+                continue
             before = _with_ci(_mean_row(summary, selection, start, metric), settings.confidence)
             after = _with_ci(_mean_row(summary, selection, reference, metric), settings.confidence)
             parts.append(
-                f"under {PROTOCOL_NAMES[selection]}, {metric} {before} before and {after} after; "
-                f"{_test_text(row, settings.confidence)}"
+                f"under {PROTOCOL_NAMES[selection]}, from `{start}`: {metric} {before} before and "
+                f"{after} after; {_test_text(row, settings.confidence)}"
             )
+            break
+    starts = " or ".join(f"`{start}`" for start in settings.starting_point)
     if not parts:
-        return f"The starting point `{start}` of `{reference}` was not run beside it."
+        return f"The starting point ({starts}) of `{reference}` was not run beside it."
     return (
-        f"Against its own starting point, the pre-trained generator `{start}` that the adversarial phase "
-        f"begins from: " + "; ".join(parts) + "."
+        "Against its own starting point, the pre-trained generator that the adversarial phase "
+        "begins from: " + "; ".join(parts) + "."
     )
+
+
+START_NAMES = {
+    "released": "the authors' released DNS model (`model_dns_ori.pkl`), as theirs did",
+    "dns": "this project's DNS pre-training (the authors' `cf_dns.py` procedure)",
+    "mle": "an MLE pre-trained generator",
+    "random": "random parameters",
+}
+
+
+def reference_start_sentence(runs: pd.DataFrame, reference: str) -> str:
+    """Where the reference generator started under each rule, from the runs' records."""
+    if "start" not in runs.columns:
+        return "its generator's start is not recorded in its runs."
+    rows = runs[(runs["system"] == reference)].dropna(subset=["start"])
+    starts = {sel: sorted(set(group["start"])) for sel, group in rows.groupby("selection")}
+    if not starts:
+        return "its generator's start is not recorded in its runs."
+    described = {sel: " / ".join(START_NAMES.get(k, f"`{k}`") for k in kinds)
+                 for sel, kinds in starts.items()}
+    if len(set(described.values())) == 1:
+        return f"the generator starts from {next(iter(described.values()))}."
+    parts = [f"from {described[sel]} under {PROTOCOL_NAMES[sel]}" for sel in ("test", "validation")
+             if sel in described]
+    text = "the generator starts " + " and ".join(parts) + "."
+    if starts.get("test") == ["released"]:
+        text += (" The honest protocol cannot start from the released file: it was selected on the test "
+                 "set and trained on every training positive, the validation carve included.")
+    return text
 
 
 def versus_baselines_sentence(comparisons, settings: StatisticsSettings) -> str:
@@ -412,6 +449,42 @@ def abstract_findings(
     return " ".join(parts) if parts else "The study has not produced comparable runs yet."
 
 
+def _mean_sd(row: pd.Series | None) -> str:
+    if row is None or not math.isfinite(row["mean"]):
+        return "–"
+    values = str(row.get("seed_values", "")).split()
+    if not math.isfinite(row["sd"]) or len(set(values)) <= 1:
+        return f"{f4(row['mean'])}"  # one seed, or a deterministic system: no spread to show
+    return f"{f4(row['mean'])} ± {f4(row['sd'])}"
+
+
+def headline_table(summary: pd.DataFrame, settings: StatisticsSettings) -> str:
+    """Every system's headline metric under both rules (mean ± sd over seeds) beside Table 3."""
+    metric, reference = settings.headline_metric, settings.reference
+    published = {system: TABLE3_ML100K[row][METRICS.index(metric)]
+                 for row, system in (settings.paper_rows or {}).items() if row in TABLE3_ML100K}
+    rows = summary[summary["metric"] == metric]
+    systems = sorted(set(rows["system"]), key=lambda s: (s != reference, not is_irgan(s), s))
+    lines = [
+        "| system | paper protocol (epoch chosen on test) | honest (on validation) | paper's Table 3 |",
+        "|---|---:|---:|---:|",
+    ]
+    for system in systems:
+        cells = [_mean_sd(_mean_row(summary, selection, system, metric))
+                 for selection in ("test", "validation")]
+        paper = f4(published[system]) if system in published else ""
+        name = f"`{system}`" + (" (reference)" if system == reference else "")
+        lines.append(f"| {name} | {cells[0]} | {cells[1]} | {paper} |")
+    lines.append("")
+    lines.append(f"Test {metric}, mean ± standard deviation over converged seeds; one figure without ± is a "
+                 "deterministic system or a single seed; – not run under that rule.")
+    ref = _mean_row(summary, "test", reference, metric)
+    if ref is not None:
+        lines.append(f"Per seed, `{reference}` under the paper protocol: "
+                     + ", ".join(f"{float(v):.4f}" for v in str(ref["seed_values"]).split()) + ".")
+    return "\n".join(lines)
+
+
 def divergence_sentence(divergence: pd.DataFrame) -> str:
     total, diverged = int(divergence["n_runs"].sum()), int(divergence["n_diverged"].sum())
     if not diverged:
@@ -438,6 +511,7 @@ def paper_values(
     figures: dict[str, str],
     audit: pd.DataFrame | None = None,
     code_version: str = "",
+    start_match: str = "",
 ) -> dict[str, str]:
     """Every placeholder of the template, as text."""
     summary, comparisons = statistics["summary"], statistics["comparisons"]
@@ -458,6 +532,7 @@ def paper_values(
         "cutoffs": ", ".join(str(k) for k in study.get("cutoffs", [])),
         "metric": settings.headline_metric,
         "reference": settings.reference,
+        "reference_start_sentence": reference_start_sentence(runs, settings.reference),
         "dataset_sentence": dataset_sentence(dataset, dataset_summary, study.get("description", "")),
         "validation_sentence": (
             f"{dataset_summary.get('validation_positives', 'n/a')} positives of "
@@ -488,6 +563,8 @@ def paper_values(
         "not_reproduced": not_reproduced(table3_data, settings),
         "abstract_findings": abstract_findings(summary, comparisons, optimism_summary, settings, simple),
         "code_version": code_version or "unknown",
+        "headline_table": headline_table(summary, settings),
+        "start_match_sentence": start_match or "No released start to compare this project's DNS with.",
     }
     values |= {name: text for name, text in tables.items()}
     values |= {f"figure_{name}": path for name, path in figures.items()}

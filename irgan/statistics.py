@@ -119,6 +119,7 @@ def load_runs(paths: Iterable[str | os.PathLike]) -> StudyRuns:
                 "selected_epoch": _epoch(record.get("selected_epoch")),
                 "final_epoch": _epoch(record.get("final_epoch")),
                 "reported_model": record.get("reported_model"),
+                "start": _start(record),
                 "path": str(directory),
             }
         )
@@ -162,6 +163,23 @@ def load_runs(paths: Iterable[str | os.PathLike]) -> StudyRuns:
 
 def _sort_key(key: RunKey) -> tuple:
     return (key.dataset, key.selection, key.system, key.seed)
+
+
+def _start(record: dict) -> str | None:
+    """The generator's start of an IRGAN run (``released``, ``dns``, ...); None for other systems."""
+    hyperparameters = record.get("hyperparameters")
+    return hyperparameters.get("generator_init") if isinstance(hyperparameters, dict) else None
+
+
+def different_starts(runs: pd.DataFrame, dataset: str) -> set[str]:
+    """Systems whose runs start from different models under the two rules on ``dataset`` (the
+    authors' start: their released file under the paper protocol, our DNS under the honest one):
+    their paper-vs-honest comparison would mix the start into the selection rule."""
+    if "start" not in runs.columns:
+        return set()
+    rows = runs[runs["dataset"] == dataset].dropna(subset=["start"])
+    starts = rows.groupby("system")["start"].nunique()
+    return set(starts[starts > 1].index)
 
 
 def _read_record(directory: Path) -> dict:
@@ -432,12 +450,15 @@ def ablation_family_of(system: str, families: dict) -> str:
     return "other"
 
 
-def plan_comparisons(systems: dict[str, list[str]], reference: str, families: dict) -> list[Comparison]:
+def plan_comparisons(
+    systems: dict[str, list[str]], reference: str, families: dict, mixed_starts: Iterable[str] = ()
+) -> list[Comparison]:
     """Every comparison the study reports, from the systems each selection rule actually ran.
 
     - each IRGAN variant vs each baseline (per selection);
     - each IRGAN variant other than the reference vs the reference (per selection);
-    - each system's paper-protocol runs vs its honest runs (selection optimism).
+    - each system's paper-protocol runs vs its honest runs (selection optimism), unless the two
+      rules started it from different models (``mixed_starts``).
     """
     plan: list[Comparison] = []
     for selection in SELECTIONS:
@@ -455,7 +476,7 @@ def plan_comparisons(systems: dict[str, list[str]], reference: str, families: di
                             "ablation", ablation_family_of(system, families), selection, system, reference
                         )
                     )
-    both = sorted(set(systems.get("test", [])) & set(systems.get("validation", [])))
+    both = sorted(set(systems.get("test", [])) & set(systems.get("validation", [])) - set(mixed_starts))
     for system in both:
         plan.append(Comparison("protocol", "", PROTOCOL_SELECTION, system, system))
     return plan
@@ -512,7 +533,8 @@ class StatisticsSettings:
     headline_metric: str = "P@5"
     headline_selection: str = "test"
     headline_against: tuple[str, ...] = ("mle", "bpr", "lambdafm")
-    starting_point: str = "dns"  # the reference generator's pre-trained starting point
+    # the reference generator's start, in order of preference (per rule the first that ran)
+    starting_point: tuple[str, ...] = ("dns-released", "dns")
     families: dict | None = None
     paper_rows: dict | None = None  # published row of Table 3 -> system name
 
@@ -531,10 +553,15 @@ class StatisticsSettings:
             headline_metric=str(headline.get("metric", cls.headline_metric)),
             headline_selection=str(headline.get("selection", cls.headline_selection)),
             headline_against=tuple(headline.get("against", cls.headline_against)),
-            starting_point=str(section.get("starting_point", cls.starting_point)),
+            starting_point=_names(section.get("starting_point", cls.starting_point)),
             families=dict(section.get("families", {})),
             paper_rows=dict(section.get("paper_rows", DEFAULT_PAPER_ROWS)),
         )
+
+
+def _names(value: str | Sequence[str]) -> tuple[str, ...]:
+    """A config value that is one system name or a list of them."""
+    return (value,) if isinstance(value, str) else tuple(str(v) for v in value)
 
 
 COMPARISON_COLUMNS = [
@@ -592,7 +619,8 @@ def compare_systems(study: StudyRuns, settings: StatisticsSettings) -> pd.DataFr
         if len(seed_values) and dataset in seed_values.index.get_level_values("dataset"):
             seeds = dict(iter(seed_values.loc[[dataset]].groupby(level=["selection", "system"])))
         systems = {sel: sorted(system for s, system in means if s == sel) for sel in SELECTIONS}
-        for comparison in plan_comparisons(systems, settings.reference, settings.families or {}):
+        mixed = different_starts(study.runs, dataset)
+        for comparison in plan_comparisons(systems, settings.reference, settings.families or {}, mixed):
             rows += _compare_pair(dataset, comparison, means, seeds, study.metrics, settings)
     frame = pd.DataFrame(rows)
     if frame.empty:

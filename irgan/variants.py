@@ -1,11 +1,17 @@
 """The study's IRGAN variants: named entries of ``config['irgan']['variants']`` over the defaults.
 
 A variant is a partial settings dict merged over ``irgan.defaults`` (which
-equal the authors' cf_gan.py), plus two keys that say where it runs:
-``selections`` (the model-selection rules it is trained under) and an
-optional ``description``. The run of variant ``v`` is the system
+equal what the authors' cf_gan.py does when it runs), plus two keys that say
+where it runs: ``selections`` (the model-selection rules it is trained under)
+and an optional ``description``. The run of variant ``v`` is the system
 ``irgan-v`` of the run contract. A variant whose generator starts from the
 authors' released checkpoint runs only on datasets that publish it.
+
+``generator_init: authors`` (the default) is the authors' own start: their
+released DNS checkpoint where the dataset publishes it and the run selects on
+test (the file was itself chosen on the test set and trained on every training
+positive, so the honest rule cannot start from it), this project's DNS
+pre-training otherwise. ``start_of`` resolves it per dataset and rule.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from irgan.errors import ConfigError
 
 META_KEYS = ("description", "selections")
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-GENERATOR_INITS = ("dns", "mle", "random", "released")
+GENERATOR_INITS = ("authors", "dns", "mle", "random", "released")
 DISCRIMINATOR_INITS = ("random", "pretrained")
 
 
@@ -51,11 +57,31 @@ def resolve_variant(irgan_config: dict, name: str) -> dict:
     return settings
 
 
+def publishes_start(settings: dict, dataset_spec: dict) -> bool:
+    """Whether the dataset publishes the released checkpoint the settings name."""
+    return settings["released_checkpoint"] in dataset_spec.get("released_checkpoints", [])
+
+
+def start_of(settings: dict, dataset_spec: dict, selection: str) -> str:
+    """The generator's concrete start on a dataset under a selection rule (``authors`` resolved)."""
+    kind = settings["generator_init"]
+    if kind != "authors":
+        return kind
+    return "released" if selection == "test" and publishes_start(settings, dataset_spec) else "dns"
+
+
+def settings_for_run(irgan_config: dict, name: str, dataset_spec: dict, selection: str) -> dict:
+    """A variant's settings for one run, its generator start resolved (what the run records)."""
+    settings = resolve_variant(irgan_config, name)
+    settings["generator_init"] = start_of(settings, dataset_spec, selection)
+    return settings
+
+
 def runs_on(settings: dict, dataset_spec: dict) -> bool:
     """Whether a variant applies to a dataset (released-checkpoint variants need the file)."""
     if settings["generator_init"] != "released":
         return True
-    return settings["released_checkpoint"] in dataset_spec.get("released_checkpoints", [])
+    return publishes_start(settings, dataset_spec)
 
 
 def study_runs(config: dict) -> list[tuple[str, str, str, int]]:

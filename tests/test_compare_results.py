@@ -35,3 +35,24 @@ def test_a_different_number_is_reported(tmp_path, monkeypatch, capsys):
     write_run(other, str(other), 0.26, "2026-01-01")
     assert compare_results.main([str(reference), str(other)]) == 1
     assert "P@5" in capsys.readouterr().out
+
+
+def test_a_subset_run_is_compared_file_by_file_with_a_larger_reference(tmp_path, monkeypatch,
+                                                                       capsys):
+    """CI's SLURM check runs a few targets of the demo: the demo's other files do not count,
+    but a file the subset wrote that the reference lacks, or that differs, does."""
+    monkeypatch.chdir(tmp_path)
+    reference, other = tmp_path / "results", tmp_path / "slurm"
+    write_run(reference, "results", 0.25, "2026-01-01")
+    write_run(other, str(other), 0.25, "2026-01-01")
+    extra = reference / "synthetic" / "statistics" / "summary.csv"
+    extra.parent.mkdir(parents=True)
+    extra.write_text("system,P@5\nbpr,0.25\n")
+    assert compare_results.main([str(reference), str(other)]) == 1  # the whole trees differ
+    assert compare_results.main([str(reference), str(other), "--reference-may-hold-more"]) == 0
+    lone = other / "synthetic" / "runs" / "test" / "pop" / "seed-1" / "record.json"
+    lone.parent.mkdir(parents=True)
+    lone.write_text("{}")
+    capsys.readouterr()
+    assert compare_results.main([str(reference), str(other), "--reference-may-hold-more"]) == 1
+    assert "only in" in capsys.readouterr().out

@@ -286,7 +286,7 @@ def small():
 
 
 def test_schedule_counts(small):
-    s = settings(outer_epochs=2, d_epochs=5, regenerate_every=2, g_epochs=3)
+    s = settings("schedule-redraw-d-sample", outer_epochs=2, d_epochs=5, regenerate_every=2, g_epochs=3)
     s["discriminator"]["batch_triples"] = 7
     result = train_irgan(small, "test", s, seed=1)
     pos = Positives.from_pairs(small.train_positives, small.n_users, small.n_items)
@@ -301,9 +301,46 @@ def test_schedule_counts(small):
     assert result.final_epoch == 6 and 1 <= result.selected_epoch <= 6
 
 
+def d_samples_seen(monkeypatch, small, reuse_first_sample: bool) -> list[torch.Tensor]:
+    """The negatives D trains on in each D-epoch of a short run (3 x 6 D-epochs, redraw every 2)."""
+    from irgan import irgan_pointwise
+
+    seen = []
+    real_epoch = irgan_pointwise.discriminator_epoch
+
+    def recording_epoch(D, triples, *args, **kwargs):
+        seen.append(triples.negatives.clone())
+        return real_epoch(D, triples, *args, **kwargs)
+
+    monkeypatch.setattr(irgan_pointwise, "discriminator_epoch", recording_epoch)
+    s = settings(outer_epochs=3, d_epochs=6, regenerate_every=2, g_epochs=1)
+    s["discriminator"]["reuse_first_sample"] = reuse_first_sample
+    train_irgan(small, "test", s, seed=4)
+    assert len(seen) == 3 * 6
+    return seen
+
+
+def test_the_default_keeps_d_on_its_first_sample_as_the_published_code_does(small, monkeypatch):
+    """cf_gan.py rewrites D's file every 5th D-epoch, but reads it through linecache, which
+    never rereads it: D's triples never change after the first draw."""
+    assert CONFIG["irgan"]["defaults"]["discriminator"]["reuse_first_sample"] is True
+    seen = d_samples_seen(monkeypatch, small, reuse_first_sample=True)
+    assert all(torch.equal(negatives, seen[0]) for negatives in seen)
+
+
+def test_redrawing_changes_d_data_every_regenerate_every_d_epochs(small, monkeypatch):
+    seen = d_samples_seen(monkeypatch, small, reuse_first_sample=False)
+    for k in range(1, len(seen)):
+        d_epoch = k % 6  # D-epoch within its outer epoch; draws before D-epochs 0, 2, 4
+        same = torch.equal(seen[k], seen[k - 1])
+        assert same == (d_epoch % 2 != 0), f"D-epoch {k}: redrawn {not same}"
+
+
 def test_schedule_variants(small):
-    first = train_irgan(small, "test", settings("schedule-first-d-sample", d_epochs=4), seed=1)
+    first = train_irgan(small, "test", settings(d_epochs=4), seed=1)
     assert first.extra["schedule"]["regenerations"] == 1
+    redrawn = train_irgan(small, "test", settings("schedule-redraw-d-sample", d_epochs=4), seed=1)
+    assert redrawn.extra["schedule"]["regenerations"] == 2 * 2
     frozen = train_irgan(small, "test", settings("frozen-d"), seed=1)
     assert frozen.extra["schedule"]["d_epochs"] == 0
     assert set(frozen.curve.frame().query("model == 'D'").epoch) == {0}
@@ -331,7 +368,7 @@ def test_same_seed_gives_identical_numbers_and_another_seed_does_not(small):
     assert not torch.equal(a.extra_models["final_generator"].item_t, c.extra_models["final_generator"].item_t)
 
 
-@pytest.mark.parametrize("variant", ["code", "schedule-first-d-sample"])
+@pytest.mark.parametrize("variant", ["code", "schedule-redraw-d-sample"])
 def test_a_killed_run_resumes_to_the_same_numbers(small, tmp_path, variant):
     s = settings(variant, outer_epochs=3)
     reference = train_irgan(small, "validation", s, seed=3, variant=variant)

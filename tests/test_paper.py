@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ from irgan.paper_draft import (
     TemplateError,
     audit_sentences,
     paper_values,
+    reference_start_sentence,
     relative_path,
     render,
     starting_point_sentence,
@@ -161,9 +163,36 @@ def test_the_starting_point_sentence_tests_irgan_against_its_own_pretraining(tmp
 
 def test_without_the_starting_point_the_sentence_says_so(values):
     filled, _ = values
-    assert (
-        filled["starting_point_sentence"] == "The starting point `dns` of `irgan-code` was not run beside it."
+    assert filled["starting_point_sentence"] == (
+        "The starting point (`dns-released` or `dns`) of `irgan-code` was not run beside it."
     )
+
+
+def set_start(root, selection: str, system: str, start: str) -> None:
+    """Give every run of a system under a rule the generator start its record would carry."""
+    for record_path in (root / DATASET / "runs" / selection / system).glob("seed-*/record.json"):
+        record = json.loads(record_path.read_text())
+        record["hyperparameters"] = {"generator_init": start}
+        record_path.write_text(json.dumps(record))
+
+
+def test_the_released_start_is_the_starting_point_where_the_reference_started_from_it(tmp_path):
+    """Paper protocol: the reference starts from the authors' file (`dns-released`, test rule only);
+    honest protocol: from our DNS. Each rule's sentence names its own start, and the reference's
+    paper-vs-honest comparison is not made, since the two rules started it differently."""
+    make_study(tmp_path, {"irgan-code": 0.45, "dns": 0.35, "dns-released": 0.38}, seeds=(1, 2))
+    shutil.rmtree(tmp_path / DATASET / "runs" / "validation" / "dns-released")
+    set_start(tmp_path, "test", "irgan-code", "released")
+    set_start(tmp_path, "validation", "irgan-code", "dns")
+    runs = load_runs(sorted((tmp_path / DATASET / "runs").glob("*/*/seed-*")))
+    statistics = run_statistics(runs, SETTINGS, DATASET)
+    sentence = starting_point_sentence(statistics["summary"], statistics["comparisons"], SETTINGS)
+    assert "under the paper protocol, from `dns-released`" in sentence
+    assert "under the honest protocol, from `dns`" in sentence
+    protocol = statistics["comparisons"].query("kind == 'protocol'")
+    assert "irgan-code" not in set(protocol["system"]) and "dns" in set(protocol["system"])
+    start = reference_start_sentence(statistics["runs"], "irgan-code")
+    assert "released DNS model" in start and "this project's DNS pre-training" in start
 
 
 @pytest.mark.slow
@@ -200,3 +229,15 @@ def test_the_demo_builds_tables_figures_paper_and_report(tmp_path):
     assert "${" not in paper and "### Table 3 of the paper beside the reproduction" in paper
     report = (results / "report.html").read_text()
     assert "Does Table 3 reproduce?" in report and "paper.md" in report
+
+
+def test_the_readme_findings_are_filled_from_the_results(values):
+    filled, statistics = values
+    template = Path(__file__).resolve().parents[1] / "paper" / "findings.md"
+    text = render(template.read_text(), filled)
+    assert "${" not in text
+    summary = statistics["summary"]
+    row = summary.query("selection == 'test' and system == 'irgan-code' and metric == 'P@5'").iloc[0]
+    assert f"| `irgan-code` (reference) | {row['mean']:.4f} ± {row['sd']:.4f} |" in text
+    per_seed = ", ".join(f"{float(v):.4f}" for v in row["seed_values"].split())
+    assert f"Per seed, `irgan-code` under the paper protocol: {per_seed}." in text

@@ -46,8 +46,15 @@ def requests_gpu(resources: dict) -> bool:
     return (isinstance(gpu, int) and gpu >= 1) or re.fullmatch(r"gpu(:\w+)?:\d+", gres) is not None
 
 
+# Rules that write a run without training anything: the authors' released start, evaluated once
+# on the CPU (seconds), needs no GPU.
+EVALUATION_ONLY = {"released_start"}
+
+
 def is_training(rule) -> bool:
     """Rules that train models: they write runs or pre-trained models, or take the device."""
+    if rule.name in EVALUATION_ONLY:
+        return False
     return "device" in rule.params.keys() or any(
         TRAINING_OUTPUT.search(str(path)) for path in rule.output
     )

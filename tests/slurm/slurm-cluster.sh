@@ -11,6 +11,7 @@ CONFIGFILE=${IRGAN_SLURM_CONFIGFILE:-config/demo.yaml}
 RUN_TIMEOUT=${IRGAN_SLURM_TIMEOUT:-420}
 REFERENCE=""
 TARGETS=()
+ROOTED=()
 RUN_PID=""
 RUN_WORK=""
 PACKAGES=(slurmctld slurmd slurm-client slurmdbd munge mariadb-server)
@@ -37,8 +38,9 @@ Commands:
   run-demo  Run the study (default: $CONFIGFILE) locally and through the
             SLURM profile into separate results directories, then compare
             their deterministic numeric results (tests/slurm/compare_results.py).
-            Needs a cluster that is up; TARGETs, if given, are passed to both
-            runs.
+            Needs a cluster that is up. TARGETs, if given, are passed to both
+            runs: a rule name as it is, a path (one with a '/') relative to the
+            results root, e.g. synthetic/runs/test/irgan-code/seed-1/record.json.
   check     up, run-demo, down; down also runs when a step fails. This is what
             CI runs.
 
@@ -51,7 +53,7 @@ Options (environment variable in brackets):
   --timeout S       limit for each snakemake run in seconds [IRGAN_SLURM_TIMEOUT, default 420]
   --reference DIR   skip the local run; compare with a results directory of an earlier
                     local run of the same configuration (e.g. results/ after the demo;
-                    only its top-level directories that the SLURM run writes are compared)
+                    only the files that the SLURM run writes are compared)
   -h, --help        this text
 
 Try the profile yourself (as root, from the repository root, with the study's
@@ -324,6 +326,17 @@ run_snakemake() {  # run_snakemake NAME LOGFILE ARGS...
     log "$name run done in $((SECONDS - start))s"
 }
 
+targets_under() {  # targets_under ROOT: ROOTED=TARGETS, paths put under the results root ROOT
+    local target
+    ROOTED=()
+    for target in ${TARGETS[@]+"${TARGETS[@]}"}; do
+        case $target in
+            */*) ROOTED+=("$1/$target") ;;
+            *) ROOTED+=("$target") ;;
+        esac
+    done
+}
+
 cmd_run_demo() {
     cd "$REPO"
     find_tools
@@ -337,8 +350,9 @@ cmd_run_demo() {
     if [ -z "$reference" ]; then
         reference=$work/local
         rm -rf "$reference"
+        targets_under "$reference"
         run_snakemake local "$work/local.log" --cores 2 "${common[@]}" \
-            --config results="$reference" ${TARGETS[@]+"${TARGETS[@]}"}
+            --config results="$reference" ${ROOTED[@]+"${ROOTED[@]}"}
     fi
     # The profile as users run it; only what a one-node test cluster needs differs:
     # four jobs at once (most of a demo job is Snakemake starting up inside it, so two real
@@ -346,10 +360,11 @@ cmd_run_demo() {
     # plugin polls first after --slurm-init-seconds-before-status-checks, then at intervals
     # 10 s longer each time until a job ends: a first poll at 5 s (then 20 s, 45 s) catches a
     # wave of demo jobs (about 15 s each) at 20 s, where 1 s (then 12 s, 33 s) waits to 33 s.
+    targets_under "$work/slurm"
     run_snakemake slurm "$work/slurm.log" --profile workflow/profiles/slurm "${common[@]}" \
         --config results="$work/slurm" --jobs 4 --latency-wait 5 \
         --slurm-init-seconds-before-status-checks 5 --slurm-logdir "$work/slurm-logs" \
-        --slurm-keep-successful-logs ${TARGETS[@]+"${TARGETS[@]}"}
+        --slurm-keep-successful-logs ${ROOTED[@]+"${ROOTED[@]}"}
     log "the jobs, as Slurm's accounting saw them:"
     "$PYTHON" "$REPO/tests/slurm/slurm_jobs.py" "$work/slurm.log" \
         || die "the jobs did not get the resources the profile asks for"

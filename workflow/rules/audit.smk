@@ -31,3 +31,54 @@ rule audit:
             f"{RESULTS}/ml-100k-irgan/audit/released_checkpoints.{{ext}}",
             ext=["csv", "md"],
         ),
+
+
+rule released_start:
+    """The authors' released DNS start evaluated as the run `dns-released` (paper protocol only)."""
+    input:
+        dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+        checkpoint=lambda w: downloaded(w.dataset, config["irgan"]["defaults"]["released_checkpoint"]),
+    output:
+        per_user=f"{RESULTS}/{{dataset}}/runs/test/dns-released/seed-{{seed}}/per_user.csv",
+        curve=f"{RESULTS}/{{dataset}}/runs/test/dns-released/seed-{{seed}}/curve.csv",
+        record=f"{RESULTS}/{{dataset}}/runs/test/dns-released/seed-{{seed}}/record.json",
+    wildcard_constraints:
+        seed=r"\d+",
+    log:
+        f"{RESULTS}/logs/released_start/{{dataset}}/seed-{{seed}}.log",
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/released_start.py"
+
+
+rule match_released_start:
+    """Our DNS pre-training against the authors' released start: P@5, scale and perplexity."""
+    input:
+        dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+        checkpoint=lambda w: downloaded(w.dataset, config["irgan"]["defaults"]["released_checkpoint"]),
+    output:
+        csv=f"{RESULTS}/{{dataset}}/audit/start_match.csv",
+        verdict=f"{RESULTS}/{{dataset}}/audit/start_match.json",
+        markdown=report(
+            f"{RESULTS}/{{dataset}}/audit/start_match.md",
+            caption="../report/start_match.rst",
+            category="Released checkpoints",
+        ),
+    params:
+        grid=config["start_match"]["grid"],
+        grid_seeds=config["start_match"]["grid_seeds"],
+        seeds=config["study"]["seeds"],
+    log:
+        f"{RESULTS}/logs/start_match/{{dataset}}.log",
+    threads: 1
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/start_match.py"
+
+
+rule start_match:
+    """Target: our DNS pre-training against the released start, on every dataset that has one."""
+    input:
+        start_match_targets(),

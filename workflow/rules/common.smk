@@ -84,6 +84,15 @@ def audit_files(dataset):
     return {}
 
 
+def start_match_files(dataset):
+    """Our DNS against the released start, for datasets that publish it (workflow/rules/audit.smk)."""
+    from irgan.variants import publishes_start
+
+    if publishes_start(config["irgan"]["defaults"], dataset_spec(dataset)):
+        return {"start_match": f"{RESULTS}/{dataset}/audit/start_match.json"}
+    return {}
+
+
 def audit_input(wildcards):
     return audit_files(wildcards.dataset)
 
@@ -115,7 +124,7 @@ def report_targets():
 
 def irgan_run_targets():
     """Run files of the pre-training rows (dns, mle) and of every IRGAN variant, seed and rule."""
-    from irgan.variants import study_runs
+    from irgan.variants import publishes_start, study_runs
 
     files = ("per_user.csv", "curve.csv", "record.json", "model.pt")
     runs = [
@@ -126,10 +135,18 @@ def irgan_run_targets():
         for seed in config["study"]["seeds"]
     ]
     runs += [(d, sel, f"irgan-{variant}", seed) for d, sel, variant, seed in study_runs(config)]
+    # the authors' released start, where the reference starts from it (workflow/rules/audit.smk)
+    released = [
+        (dataset, "test", "dns-released", seed)
+        for dataset in config["study"]["datasets"]
+        if publishes_start(config["irgan"]["defaults"], DATASETS[dataset])
+        for seed in config["study"]["seeds"]
+    ]
     return [
         f"{RESULTS}/{dataset}/runs/{selection}/{system}/seed-{seed}/{name}"
-        for dataset, selection, system, seed in runs
+        for dataset, selection, system, seed in runs + released
         for name in files
+        if not (system == "dns-released" and name == "model.pt")  # nothing is trained
     ]
 
 
@@ -160,13 +177,25 @@ def baseline_targets():
     return [f"{RESULTS}/{name}/baselines/summary.md" for name in config["study"]["datasets"]]
 
 
+def start_match_targets():
+    """The DNS-against-released-start comparison, on datasets that publish the authors' start."""
+    from irgan.variants import publishes_start
+
+    return [
+        f"{RESULTS}/{name}/audit/start_match.md"
+        for name in config["study"]["datasets"]
+        if publishes_start(config["irgan"]["defaults"], DATASETS[name])
+    ]
+
+
 def study_targets():
     targets = [f"{RESULTS}/{name}/data/summary.json" for name in config["study"]["datasets"]]
-    return targets + audit_targets() + irgan_run_targets() + baseline_targets() + report_targets()
+    return (targets + audit_targets() + start_match_targets() + irgan_run_targets() + baseline_targets()
+            + report_targets())
 
 
 # Training rules (workflow/rules/train.smk): run paths, variant settings, initial checkpoints.
-from irgan.variants import resolve_variant, variant_names
+from irgan.variants import resolve_variant, settings_for_run, variant_names
 
 RUN_DIR = f"{RESULTS}/{{dataset}}/runs/{{selection}}/{{system}}/seed-{{seed}}"
 D_PRETRAINING_DIR = f"{RESULTS}/{{dataset}}/pretraining/{{selection}}/discriminator/seed-{{seed}}"
@@ -183,7 +212,9 @@ def run_files(directory):
 
 
 def irgan_settings(wildcards):
-    return resolve_variant(config["irgan"], wildcards.variant)
+    """A variant's settings for one run, `generator_init: authors` resolved for its dataset and rule."""
+    return settings_for_run(config["irgan"], wildcards.variant, dataset_spec(wildcards.dataset),
+                            wildcards.selection)
 
 
 def irgan_init_inputs(wildcards):

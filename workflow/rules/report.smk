@@ -167,7 +167,9 @@ rule paper:
     input:
         unpack(lambda w: statistics_files(PAPER_DATASET)),
         unpack(lambda w: audit_files(PAPER_DATASET)),
+        unpack(lambda w: start_match_files(PAPER_DATASET)),
         template="paper/manuscript.md",
+        findings_template="paper/findings.md",
         dataset_summary=f"{RESULTS}/{PAPER_DATASET}/data/summary.json",
         tables_md=table_files(PAPER_DATASET, "md"),
         tables_csv=table_files(PAPER_DATASET, "csv"),
@@ -178,6 +180,7 @@ rule paper:
             caption="../report/paper.rst",
             category=Q_PAPER,
         ),
+        findings=f"{RESULTS}/paper/findings.md",
     params:
         dataset=PAPER_DATASET,
         statistics=config.get("statistics", {}),

@@ -18,6 +18,8 @@ def main() -> None:
     settings = StatisticsSettings.from_config(dict(snakemake.params.statistics))
     statistics = read_statistics({name: snakemake.input[name] for name in STATISTICS_FILES})
     audit = pd.read_csv(snakemake.input.audit) if "audit" in snakemake.input.keys() else None
+    start_match = (json.loads(Path(snakemake.input.start_match).read_text())["sentence"]
+                   if "start_match" in snakemake.input.keys() else "")
     output = snakemake.output.paper
     tables = {Path(path).stem: Path(path).read_text() for path in snakemake.input.tables_md}
     table3 = next(path for path in snakemake.input.tables_csv if Path(path).stem == "table3")
@@ -33,9 +35,11 @@ def main() -> None:
         figures,
         audit,
         code_version(),
+        start_match,
     )
-    template = Path(snakemake.input.template)
-    write_text(output, render(template.read_text(), values, str(template)))
+    for template, path in ((snakemake.input.template, output),
+                           (snakemake.input.findings_template, snakemake.output.findings)):
+        write_text(path, render(Path(template).read_text(), values, str(template)))
 
 
 snakemake_step(snakemake, main)
