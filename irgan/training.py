@@ -46,6 +46,11 @@ class TrainingDiverged(IrganError):
         self.reason = reason
 
 
+class NonFiniteSampling(IrganError):
+    """A sampling distribution holds NaN or inf: the model diverged before a draw could become an
+    index. Raised inside a step (which knows no epoch); the trainer records it as a divergence."""
+
+
 @dataclass
 class MFParams:
     """f(u, i) = <user[u], item_t[:, i]> + bias[i]; float32, contiguous, updated in place."""
