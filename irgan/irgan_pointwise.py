@@ -44,10 +44,10 @@ import torch
 import torch.nn.functional as F
 
 from irgan import kernels
-from irgan.checkpoints import load_mf_checkpoint
+from irgan.checkpoints import CheckpointReadError, load_mf_checkpoint, load_tensors
 from irgan.data import Dataset
 from irgan.dns import resolve_backend
-from irgan.errors import ConfigError
+from irgan.errors import ConfigError, UnsafePickleError
 from irgan.io import atomic_path
 from irgan.training import (
     Curve,
@@ -356,7 +356,7 @@ class GeneratorEvaluations:
 # The run.
 # ---------------------------------------------------------------------------------------------
 
-RESUME_VERSION = 1
+RESUME_VERSION = 2  # 2: tensors only (weights_only loading)
 
 
 def check_settings(s: dict) -> None:
@@ -560,11 +560,11 @@ def save_resume(path, key, outer_done, epoch, G, D, selector, curve, rng, triple
         return
     state = {
         "version": RESUME_VERSION, "key": key, "outer_done": outer_done, "epoch": epoch,
-        "G": G.state(), "D": D.state(), "curve": curve.rows, "rng": rng.get_state(),
-        "best": selector.best_params.state() if selector.best_params is not None else None,
+        "G": G.tensors(), "D": D.tensors(), "curve": curve.rows, "rng": rng.get_state(),
+        "best": selector.best_params.tensors() if selector.best_params is not None else None,
         "best_value": selector.best_value, "best_epoch": selector.best_epoch,
         # only the stale-data variant carries D's data across outer epochs
-        "triples": (tuple(t.cpu().numpy() for t in (triples.users, triples.positives, triples.negatives))
+        "triples": (tuple(t.cpu() for t in (triples.users, triples.positives, triples.negatives))
                     if keep_triples and triples is not None else None),
         "counts": counts, "seconds": seconds,
     }
@@ -573,14 +573,19 @@ def save_resume(path, key, outer_done, epoch, G, D, selector, curve, rng, triple
 
 
 def load_resume(path, key) -> dict | None:
+    """The saved state if it belongs to these settings; tensors and plain values only
+    (``weights_only``): a resume.pt that holds anything else is refused, naming the file,
+    and nothing in it runs. A truncated one (a kill while writing) is ignored."""
     if path is None or not Path(path).is_file():
         return None
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
-    except (OSError, RuntimeError, EOFError) as exc:
-        log.warning("ignoring unreadable resume state %s (%s)", path, exc)
+        state = load_tensors(path, "resume state")
+    except CheckpointReadError as exc:
+        log.warning("ignoring unreadable resume state: %s", exc)
         return None
-    if state.get("version") != RESUME_VERSION or state.get("key") != key:
+    except UnsafePickleError as exc:
+        raise UnsafePickleError(f"{exc}. Delete it to start the run afresh.") from None
+    if not isinstance(state, dict) or state.get("version") != RESUME_VERSION or state.get("key") != key:
         log.info("resume state %s belongs to other settings: starting afresh", path)
         return None
     return state

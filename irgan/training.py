@@ -25,6 +25,7 @@ import pandas as pd
 import torch
 
 from irgan import kernels
+from irgan.checkpoints import load_tensors, mf_from_arrays
 from irgan.data import Dataset, Pairs
 from irgan.errors import ConfigError, IrganError
 from irgan.evaluation import CUTOFFS, Evaluator, NonFiniteScoresError, metric_names
@@ -116,6 +117,10 @@ class MFParams:
             "item_emb": self.item_t.detach().cpu().numpy().T.copy(),
             "item_bias": self.bias.detach().cpu().numpy().copy(),
         }
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        """:meth:`state` as CPU tensors: what ``model.pt`` and ``resume.pt`` store (weights only)."""
+        return {name: torch.from_numpy(array) for name, array in self.state().items()}
 
     @classmethod
     def from_state(cls, state: dict, device: str | torch.device = "cpu") -> MFParams:
@@ -418,8 +423,9 @@ def data_fingerprint(dataset: Dataset, selection: str) -> str:
 
 
 def save_model(path: str | os.PathLike, models: dict[str, MFParams], meta: dict) -> None:
-    """``model.pt``: {name: {user_emb, item_emb, item_bias}} of numpy arrays, plus ``meta``."""
-    payload = {"models": {name: params.state() for name, params in models.items()}, "meta": meta}
+    """``model.pt``: {name: {user_emb, item_emb, item_bias}} of tensors, plus ``meta`` (plain
+    values): it loads with ``weights_only=True``, so nothing in it can run code."""
+    payload = {"models": {name: params.tensors() for name, params in models.items()}, "meta": meta}
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
 
@@ -427,22 +433,21 @@ def save_model(path: str | os.PathLike, models: dict[str, MFParams], meta: dict)
 def load_model(path: str | os.PathLike, name: str | None = None,
                n_users: int | None = None, n_items: int | None = None) -> MatrixFactorization:
     """The model ``name`` (default: the selected one) of a ``model.pt`` as a MatrixFactorization."""
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=False)
-        models = payload["models"]
-    except (OSError, RuntimeError, KeyError, TypeError, EOFError) as exc:
-        raise IrganError(f"{path}: not a readable model checkpoint ({exc})") from exc
+    payload = load_tensors(path, "model checkpoint")
+    models = payload.get("models") if isinstance(payload, dict) else None
+    if not isinstance(models, dict):
+        raise IrganError(f"{path}: not a model checkpoint of this study (no 'models' entry)")
     key = name or next(iter(models), "selected")
     if key not in models and payload.get("meta", {}).get("status") == "diverged":
         raise IrganError(f"{path}: the run diverged, so it has no {key!r} model to start from")
     if key not in models:
         raise IrganError(f"{path}: no model {key!r} (has {', '.join(models)})")
-    model = MFParams.from_state(models[key]).to_model()
-    if n_users is not None and model.user_emb.shape[0] != n_users:
-        raise IrganError(f"{path}: model has {model.user_emb.shape[0]} users, the dataset {n_users}")
-    if n_items is not None and model.n_items != n_items:
-        raise IrganError(f"{path}: model has {model.n_items} items, the dataset {n_items}")
-    return model
+    state = models[key]
+    try:
+        arrays = [state[k] for k in ("user_emb", "item_emb", "item_bias")]
+    except (KeyError, TypeError) as exc:
+        raise IrganError(f"{path}: model {key!r} lacks user_emb, item_emb or item_bias") from exc
+    return mf_from_arrays(path, *arrays, n_users=n_users, n_items=n_items)
 
 
 def write_training_run(directory: str | os.PathLike, result: TrainResult, dataset: Dataset,

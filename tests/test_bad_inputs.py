@@ -1,0 +1,199 @@
+"""Every bad input the harness promises to handle, in one table: the file (or setting) a user or
+a hostile copy supplies, the fragment of the one-line error they see, and the promise that
+nothing is left behind (no new or half-written file) and nothing in the file ran.
+
+Each case builds its bad input under a fresh directory and returns the action that must fail.
+The README's "Reliability" section lists the same classes.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from irgan.checkpoints import load_mf_checkpoint
+from irgan.data import Dataset
+from irgan.errors import IrganError
+from irgan.irgan_pointwise import initial_model, train_irgan
+from irgan.training import MFParams, load_model, save_model
+from tests.conftest import tiny_dataset
+
+MARKER = "ran-code.marker"
+
+
+class RunsCode:
+    """A pickle payload that would create the marker file if anything unpickled it unsafely."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+@dataclass(frozen=True)
+class Case:
+    """A bad input: ``build(tmp)`` writes it and returns the action that must refuse it."""
+
+    build: Callable[[Path], Callable[[], object]]
+    fragment: str  # regex the error's one line must match (the file's name is checked separately)
+    names: str | None = None  # a name the message must contain, relative to tmp ("" = none)
+
+
+TINY = tiny_dataset()
+
+
+def _params(dim: int = 3, n_items: int | None = None) -> MFParams:
+    g = torch.Generator().manual_seed(0)
+    return MFParams.random(TINY.n_users, n_items or TINY.n_items, dim, 0.1, g)
+
+
+# ----------------------------------------------------------------- files that would run code
+
+
+def _evil_raw_pickle(name: str, action: Callable[[Path], object]):
+    def build(tmp: Path):
+        path = tmp / name
+        path.write_bytes(pickle.dumps({"models": RunsCode(tmp / MARKER)}, protocol=2))
+        return lambda: action(path)
+    return build
+
+
+def _evil_torch_zip(name: str, action: Callable[[Path], object]):
+    def build(tmp: Path):
+        path = tmp / name
+        torch.save({"models": {"selected": RunsCode(tmp / MARKER)}, "meta": {}}, path)
+        return lambda: action(path)
+    return build
+
+
+def _resume_reader(path: Path):
+    from tests.test_irgan_pointwise import settings
+    return train_irgan(TINY, "validation", settings("code", outer_epochs=1, d_epochs=1, g_epochs=1), seed=1,
+                       resume_path=path)
+
+
+def _evil_npz(tmp: Path):
+    path = tmp / "dataset.npz"
+    np.savez(path, format_version=np.array([RunsCode(tmp / MARKER)], dtype=object))
+    return lambda: Dataset.load(path)
+
+
+def _evil_released(tmp: Path):
+    path = tmp / "model_dns_ori.pkl"
+    path.write_bytes(pickle.dumps([RunsCode(tmp / MARKER), np.zeros(3)], protocol=2))
+    return lambda: load_mf_checkpoint(path, TINY.n_users, TINY.n_items)
+
+
+# ----------------------------------------------------------------- checkpoints that do not fit
+
+
+def _model_file(tmp: Path, params: MFParams) -> Path:
+    path = tmp / "model.pt"
+    save_model(path, {"selected": params}, {"status": "ok"})
+    return path
+
+
+def _wrong_embedding_size(tmp: Path):
+    params = _params()
+    params.item_t = torch.zeros(7, TINY.n_items)  # embedding size 7 against users' 3
+    path = _model_file(tmp, params)
+    return lambda: initial_model(path, "dns", TINY)
+
+
+def _wrong_item_count(tmp: Path):
+    path = _model_file(tmp, _params(n_items=TINY.n_items + 5))
+    return lambda: initial_model(path, "dns", TINY)
+
+
+def _all_nan_checkpoint(tmp: Path):
+    params = _params()
+    params.user.fill_(float("nan"))
+    path = _model_file(tmp, params)
+    return lambda: load_model(path, n_users=TINY.n_users, n_items=TINY.n_items)
+
+
+def _all_nan_released(tmp: Path):
+    path = tmp / "gan_generator.pkl"
+    path.write_bytes(pickle.dumps([np.full((TINY.n_users, 5), np.nan), np.zeros((TINY.n_items, 5)),
+                                   np.zeros(TINY.n_items)], protocol=2))
+    return lambda: load_mf_checkpoint(path, TINY.n_users, TINY.n_items)
+
+
+def _released_inconsistent(tmp: Path):
+    path = tmp / "model_dns_ori.pkl"
+    path.write_bytes(pickle.dumps([np.zeros((TINY.n_users, 5)), np.zeros((TINY.n_items, 7)),
+                                   np.zeros(TINY.n_items)], protocol=2))
+    return lambda: load_mf_checkpoint(path, TINY.n_users, TINY.n_items)
+
+
+def _truncated_model(tmp: Path):
+    path = _model_file(tmp, _params())
+    path.write_bytes(path.read_bytes()[:200])
+    return lambda: load_model(path)
+
+
+def _diverged_model(tmp: Path):
+    path = tmp / "model.pt"
+    save_model(path, {}, {"status": "diverged"})
+    return lambda: load_model(path)
+
+
+CASES: dict[str, Case] = {
+    # nothing in a results folder executes (issue 14, item 2)
+    "model.pt with an os.system reducer (raw pickle)": Case(
+        _evil_raw_pickle("model.pt", load_model), r"refusing to load model checkpoint", "model.pt"),
+    "model.pt with an os.system reducer (torch zip)": Case(
+        _evil_torch_zip("model.pt", load_model), r"refusing to load model checkpoint.*system", "model.pt"),
+    "initial G checkpoint with an os.system reducer": Case(
+        _evil_torch_zip("model.pt", lambda p: initial_model(p, "dns", TINY)), r"refusing to load",
+        "model.pt"),
+    "resume.pt with an os.system reducer": Case(
+        _evil_torch_zip("resume.pt", _resume_reader), r"refusing to load resume state.*Delete it",
+        "resume.pt"),
+    "resume.pt as a raw pickle with an os.system reducer": Case(
+        _evil_raw_pickle("resume.pt", _resume_reader), r"refusing to load resume state", "resume.pt"),
+    "dataset.npz holding a pickled object": Case(
+        _evil_npz, r"not a readable dataset artifact", "dataset.npz"),
+    "released checkpoint with an os.system reducer": Case(
+        _evil_released, r"refusing to load (posix|os)\.system", "model_dns_ori.pkl"),
+    # checkpoints that do not fit (issue 14, item 6)
+    "checkpoint with embedding size 7 against 3": Case(
+        _wrong_embedding_size, r"inconsistent shapes \(user_emb \(30, 3\), item_emb \(40, 7\)", "model.pt"),
+    "checkpoint for another item count": Case(
+        _wrong_item_count, r"do not fit 30 users and 40 items", "model.pt"),
+    "released checkpoint with inconsistent shapes": Case(
+        _released_inconsistent, r"inconsistent shapes", "model_dns_ori.pkl"),
+    "all-NaN checkpoint": Case(_all_nan_checkpoint, r"NaN or infinite values \(user_emb\)", "model.pt"),
+    "all-NaN released checkpoint": Case(_all_nan_released, r"NaN or infinite values", "gan_generator.pkl"),
+    "truncated model.pt": Case(_truncated_model, r"not a readable model checkpoint", "model.pt"),
+    "model.pt of a diverged run": Case(_diverged_model, r"the run diverged, so it has no", "model.pt"),
+}
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input_is_one_clear_error_and_leaves_nothing_behind(name, tmp_path):
+    case = CASES[name]
+    action = case.build(tmp_path)
+    before = _files(tmp_path)
+    with pytest.raises(IrganError) as caught:
+        action()
+    message = str(caught.value)
+    assert "\n" not in message, message
+    assert re.search(case.fragment, message), message
+    if case.names:
+        assert str(tmp_path / case.names) in message, message
+    assert not (tmp_path / MARKER).exists(), "the file's code ran"
+    assert _files(tmp_path) == before, "a file was created, changed or left half-written"
