@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +22,11 @@ import torch
 
 from irgan.checkpoints import load_mf_checkpoint
 from irgan.data import Dataset
+from irgan.datasets import prepare_dataset
 from irgan.errors import IrganError
 from irgan.irgan_pointwise import initial_model, train_irgan
 from irgan.training import MFParams, load_model, save_model
-from tests.conftest import tiny_dataset
+from tests.conftest import VALIDATION, tiny_dataset
 
 MARKER = "ran-code.marker"
 
@@ -147,7 +149,76 @@ def _diverged_model(tmp: Path):
     return lambda: load_model(path)
 
 
+# ----------------------------------------------------------------- ratings files
+
+
+def _split(train: str, test: str, **spec):
+    """A ratings-split dataset of two files; ``spec`` overrides the registry entry."""
+    def build(tmp: Path):
+        (tmp / "train.txt").write_text(train)
+        (tmp / "test.txt").write_text(test)
+        entry = {"kind": "ratings-split", "train_file": "train.txt", "test_file": "test.txt",
+                 "rating_scale": [1, 5], "positive_threshold": 4, **spec}
+        files = {"train.txt": tmp / "train.txt", "test.txt": tmp / "test.txt"}
+        return lambda: prepare_dataset("bad", entry, VALIDATION, files)
+    return build
+
+
+def _archive(tmp: Path, members: dict[str, str]) -> Path:
+    path = tmp / "ml-100k.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return path
+
+
+def _archive_split(members: dict[str, str], corrupt: bool = False):
+    def build(tmp: Path):
+        path = _archive(tmp, members)
+        if corrupt:
+            path.write_bytes(path.read_bytes()[:30])
+        entry = {"kind": "archive-split", "archive": "ml-100k.zip", "train_member": "u{fold}.base",
+                 "test_member": "u{fold}.test", "rating_scale": [1, 5], "positive_threshold": 4}
+        return lambda: prepare_dataset("bad", entry, VALIDATION, {"ml-100k.zip": path})
+    return build
+
+
+TRAIN = "0 0 5\n0 1 4\n1 1 5\n1 2 2\n2 0 4\n2 2 5\n"
+TEST = "0 2 5\n1 0 4\n2 1 3\n"
+
+
 CASES: dict[str, Case] = {
+    # ratings files that would mislead without a word (issue 14, item 3) and the parser's own checks
+    "duplicated (user, item) pair with a conflicting rating": Case(
+        _split(TRAIN + "0 1 1\n", TEST), r"train\.txt, line 7: user 0 item 1 was already rated on line 2",
+        "train.txt"),
+    "test row repeating a training pair": Case(
+        _split(TRAIN, TEST + "1 2 5\n"), r"test\.txt, line 4: user 1 item 2 is also in the training data",
+        "test.txt"),
+    "test item id beyond the training items, no n_items declared": Case(
+        _split(TRAIN, TEST + "1 5000 5\n"),
+        r"test\.txt, line 4: item id 5000 lies beyond the item ids of the training file .*no n_items",
+        "test.txt"),
+    "test user id beyond the training users, no n_users declared": Case(
+        _split(TRAIN, TEST + "7 1 5\n", n_items=3), r"test\.txt, line 4: user id 7 lies beyond", "test.txt"),
+    "item id beyond the declared n_items": Case(
+        _split(TRAIN, TEST + "1 5 5\n", n_users=3, n_items=4),
+        r"test\.txt, line 4: item id 5 >= n_items \(4\)", "test.txt"),
+    "malformed line": Case(_split(TRAIN + "0 3\n", TEST), r"train\.txt, line 7: expected 3 or 4 fields",
+                           "train.txt"),
+    "non-numeric id": Case(_split("x 1 4\n", TEST), r"line 1: non-numeric user id 'x'", "train.txt"),
+    "negative id": Case(_split(TRAIN, "-1 1 4\n"), r"test\.txt, line 1: negative user id -1", "test.txt"),
+    "rating outside the scale": Case(_split(TRAIN + "3 3 9\n", TEST), r"line 7: rating 9 outside the scale",
+                                     "train.txt"),
+    "empty ratings file": Case(_split(TRAIN, "\n"), r"test\.txt: no ratings found", "test.txt"),
+    "test split without a positive": Case(_split(TRAIN, "0 2 1\n"), r"the test split has no positive"),
+    "archive without the expected member": Case(
+        _archive_split({"u1.base": TRAIN}), r"ml-100k\.zip: no member 'u1\.test'", "ml-100k.zip"),
+    "corrupt archive": Case(_archive_split({"u1.base": TRAIN}, corrupt=True), r"not a readable zip archive",
+                            "ml-100k.zip"),
+    "archive test member repeating a training pair": Case(
+        _archive_split({"u1.base": TRAIN, "u1.test": "2 2 4\n"}), r"u1\.test, line 1: user 2 item 2 is also",
+        "ml-100k.zip"),
     # nothing in a results folder executes (issue 14, item 2)
     "model.pt with an os.system reducer (raw pickle)": Case(
         _evil_raw_pickle("model.pt", load_model), r"refusing to load model checkpoint", "model.pt"),
