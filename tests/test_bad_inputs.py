@@ -15,6 +15,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -23,6 +24,7 @@ import torch
 from irgan.checkpoints import load_mf_checkpoint
 from irgan.data import Dataset
 from irgan.datasets import prepare_dataset
+from irgan.download import MIRROR_ENV, fetch
 from irgan.errors import IrganError
 from irgan.irgan_pointwise import initial_model, train_irgan
 from irgan.training import MFParams, load_model, save_model
@@ -183,11 +185,35 @@ def _archive_split(members: dict[str, str], corrupt: bool = False):
     return build
 
 
+# ----------------------------------------------------------------- downloads
+
+
+def _fetch_from_mirror(payload: bytes | None, sha256: str = "0" * 64):
+    """Fetch through IRGAN_MIRROR (``payload`` None: the mirror lacks the file, the URL is missing)."""
+    def build(tmp: Path):
+        mirror = tmp / "mirror"
+        mirror.mkdir()
+        if payload is not None:
+            (mirror / "ratings.txt").write_bytes(payload)
+        url = f"file://{tmp}/nowhere/ratings.txt"
+
+        def action():
+            with mock.patch.dict(os.environ, {MIRROR_ENV: str(mirror)}):
+                return fetch(url, tmp / "downloads" / "ratings.txt", sha256)
+        return action
+    return build
+
+
 TRAIN = "0 0 5\n0 1 4\n1 1 5\n1 2 2\n2 0 4\n2 2 5\n"
 TEST = "0 2 5\n1 0 4\n2 1 3\n"
 
 
 CASES: dict[str, Case] = {
+    # downloads (issue 14, item 5): one message, no retry of what cannot change, no file left
+    "download whose checksum does not match": Case(
+        _fetch_from_mirror(b"0 0 5\n"), r"checksum mismatch for ratings\.txt .*expected sha256 0{64}, got",
+        "mirror/ratings.txt"),
+    "download that fails": Case(_fetch_from_mirror(None), r"could not download ratings\.txt from file://"),
     # ratings files that would mislead without a word (issue 14, item 3) and the parser's own checks
     "duplicated (user, item) pair with a conflicting rating": Case(
         _split(TRAIN + "0 1 1\n", TEST), r"train\.txt, line 7: user 0 item 1 was already rated on line 2",
