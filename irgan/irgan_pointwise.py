@@ -48,7 +48,7 @@ from irgan.checkpoints import CheckpointReadError, load_mf_checkpoint, load_tens
 from irgan.data import Dataset
 from irgan.dns import resolve_backend
 from irgan.errors import ConfigError, UnsafePickleError
-from irgan.io import atomic_path
+from irgan.io import save_tensors
 from irgan.training import (
     Curve,
     Evaluators,
@@ -568,8 +568,7 @@ def save_resume(path, key, outer_done, epoch, G, D, selector, curve, rng, triple
                     if keep_triples and triples is not None else None),
         "counts": counts, "seconds": seconds,
     }
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    save_tensors(path, state)
 
 
 def load_resume(path, key) -> dict | None:

@@ -29,9 +29,9 @@ from irgan.checkpoints import load_tensors, mf_from_arrays
 from irgan.data import Dataset, Pairs
 from irgan.errors import ConfigError, IrganError
 from irgan.evaluation import CUTOFFS, Evaluator, NonFiniteScoresError, metric_names
-from irgan.io import atomic_path
+from irgan.io import save_tensors
 from irgan.models import MatrixFactorization
-from irgan.results import SELECTIONS, write_run
+from irgan.results import CURVE, PER_USER, RECORD, SELECTIONS, write_run
 
 SELECTION_METRIC = "P@5"
 MODEL_FILE = "model.pt"
@@ -426,8 +426,7 @@ def save_model(path: str | os.PathLike, models: dict[str, MFParams], meta: dict)
     """``model.pt``: {name: {user_emb, item_emb, item_bias}} of tensors, plus ``meta`` (plain
     values): it loads with ``weights_only=True``, so nothing in it can run code."""
     payload = {"models": {name: params.tensors() for name, params in models.items()}, "meta": meta}
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    save_tensors(path, payload)
 
 
 def load_model(path: str | os.PathLike, name: str | None = None,
@@ -471,11 +470,16 @@ def write_training_run(directory: str | os.PathLike, result: TrainResult, datase
         **copy.deepcopy(result.extra),
         "provenance": provenance,
     }
-    write_run(directory, per_user, result.curve.frame(), record)
     models = {"selected": result.selected} if result.selected is not None else {}
     models.update(result.extra_models)
-    save_model(model_file or directory / MODEL_FILE, models,
-               {"status": result.status, "selected_epoch": result.selected_epoch})
+    model_path = Path(model_file or directory / MODEL_FILE)
+    try:
+        write_run(directory, per_user, result.curve.frame(), record)
+        save_model(model_path, models, {"status": result.status, "selected_epoch": result.selected_epoch})
+    except BaseException:  # e.g. a full disk at the last file: no run is left half-written
+        for path in (directory / CURVE, directory / PER_USER, directory / RECORD, model_path):
+            path.unlink(missing_ok=True)
+        raise
     return record
 
 

@@ -8,6 +8,7 @@ The README's "Reliability" section lists the same classes.
 
 from __future__ import annotations
 
+import errno
 import os
 import pickle
 import re
@@ -26,8 +27,9 @@ from irgan.data import Dataset
 from irgan.datasets import prepare_dataset
 from irgan.download import MIRROR_ENV, fetch
 from irgan.errors import IrganError
+from irgan.io import write_json
 from irgan.irgan_pointwise import initial_model, train_irgan
-from irgan.training import MFParams, load_model, save_model
+from irgan.training import MFParams, load_model, save_model, write_training_run
 from tests.conftest import VALIDATION, tiny_dataset
 
 MARKER = "ran-code.marker"
@@ -204,11 +206,44 @@ def _fetch_from_mirror(payload: bytes | None, sha256: str = "0" * 64):
     return build
 
 
+# ----------------------------------------------------------------- a full disk
+
+
+def _disk_full(write: Callable[[Path], object]):
+    """Every file write fails half-way with ENOSPC, as on a full disk."""
+    def build(tmp: Path):
+        def fail_half_way(self: Path, data, *args, **kwargs):
+            with open(self, "wb") as handle:
+                handle.write(b"half")
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+        def action():
+            with mock.patch.object(Path, "write_bytes", fail_half_way), \
+                    mock.patch.object(Path, "write_text", fail_half_way):
+                return write(tmp)
+        return action
+    return build
+
+
+def _write_run(tmp: Path):
+    from tests.test_irgan_pointwise import settings
+    result = train_irgan(TINY, "validation", settings("code", outer_epochs=1, d_epochs=1, g_epochs=1), seed=1)
+    return write_training_run(tmp / "run", result, TINY, {})
+
+
 TRAIN = "0 0 5\n0 1 4\n1 1 5\n1 2 2\n2 0 4\n2 2 5\n"
 TEST = "0 2 5\n1 0 4\n2 1 3\n"
 
 
 CASES: dict[str, Case] = {
+    # a full disk while writing results (issue 14, item 6): one line naming the path, no partial file
+    "full disk while writing a JSON result": Case(
+        _disk_full(lambda tmp: write_json(tmp / "out" / "record.json", {"a": 1})),
+        r"record\.json: no space left on the device while writing it", "out/record.json"),
+    "full disk while writing model.pt": Case(
+        _disk_full(lambda tmp: save_model(tmp / "model.pt", {"selected": _params()}, {})),
+        r"model\.pt: no space left on the device", "model.pt"),
+    "full disk while writing a run": Case(_disk_full(_write_run), r"no space left on the device", "run/"),
     # downloads (issue 14, item 5): one message, no retry of what cannot change, no file left
     "download whose checksum does not match": Case(
         _fetch_from_mirror(b"0 0 5\n"), r"checksum mismatch for ratings\.txt .*expected sha256 0{64}, got",
