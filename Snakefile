@@ -1,17 +1,17 @@
 # irgan-repro: the study's entry point. Rules live in workflow/rules/*.smk,
 # logic in the irgan and baselines packages.
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# Beside this Snakefile, wherever Snakemake is started from (`snakemake -s <repo>/Snakefile`).
+# The config is validated once, by irgan.config (workflow/rules/common.smk): one line naming
+# the file and the full key path, instead of Snakemake's pages of jsonschema.
+configfile: f"{workflow.basedir}/config/config.yaml"
 
 
 report: "workflow/report/workflow.rst"
-
-
-validate(config, "config/config.schema.yaml")
 
 
 include: "workflow/rules/common.smk"
