@@ -26,3 +26,24 @@ rule all:
     default_target: True
     input:
         study_targets(),
+
+
+# One workflow per results root, across clones and working directories (irgan/lock.py): the
+# lock is taken when jobs are about to run (not for dry runs) and released at the end.
+from irgan.lock import ResultsLocked, acquire, release
+
+
+onstart:
+    try:
+        acquire(RESULTS)
+    except ResultsLocked as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(1)
+
+
+onsuccess:
+    release(RESULTS)
+
+
+onerror:
+    release(RESULTS)
