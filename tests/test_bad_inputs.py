@@ -23,12 +23,14 @@ import pytest
 import torch
 
 from irgan.checkpoints import load_mf_checkpoint
+from irgan.config import load_config
 from irgan.data import Dataset
 from irgan.datasets import prepare_dataset
 from irgan.download import MIRROR_ENV, fetch
 from irgan.errors import IrganError
 from irgan.io import write_json
 from irgan.irgan_pointwise import initial_model, train_irgan
+from irgan.lock import acquire
 from irgan.training import MFParams, load_model, save_model, write_training_run
 from tests.conftest import VALIDATION, tiny_dataset
 
@@ -231,11 +233,46 @@ def _write_run(tmp: Path):
     return write_training_run(tmp / "run", result, TINY, {})
 
 
+# ----------------------------------------------------------------- config files and the results lock
+
+
+def _config(text: str):
+    def build(tmp: Path):
+        (tmp / "my.yaml").write_text(text)
+        return lambda: load_config(tmp / "my.yaml")
+    return build
+
+
+def _locked(tmp: Path):
+    (tmp / ".irgan-lock").write_text('{"pid": 1, "host": "other-host", "started": "2026-01-01 10:00:00"}')
+    return lambda: acquire(tmp)
+
+
 TRAIN = "0 0 5\n0 1 4\n1 1 5\n1 2 2\n2 0 4\n2 2 5\n"
 TEST = "0 2 5\n1 0 4\n2 1 3\n"
 
 
 CASES: dict[str, Case] = {
+    # config (issue 14, item 4): one line naming the file and the full key path
+    "config: wrong type": Case(_config("study: {seeds: [a]}\n"), r"key study\.seeds\.0: 'a' is not of type",
+                               "my.yaml"),
+    "config: out-of-range value": Case(_config("validation: {fraction: 1.5}\n"),
+                                       r"key validation\.fraction: 1\.5 is greater than", "my.yaml"),
+    "config: unknown top-level key": Case(_config("seeds: [1]\n"), r"key seeds: unknown key", "my.yaml"),
+    "config: unknown key in a variant": Case(
+        _config("irgan: {variants: {fast: {generator: {lrr: 0.1}}}}\n"),
+        r"key irgan\.variants\.fast\.generator\.lrr: unknown key \(did you mean lr\?\)", "my.yaml"),
+    "config: bad choice": Case(_config("irgan: {variants: {fast: {reward: tanh}}}\n"),
+                               r"key irgan\.variants\.fast\.reward: 'tanh' is not one of", "my.yaml"),
+    "config: removed key evaluation.cutoffs": Case(_config("evaluation: {cutoffs: [3, 10]}\n"),
+                                                  r"key evaluation: removed", "my.yaml"),
+    "config: study names an unknown dataset": Case(_config("study: {datasets: [ml-1b]}\n"),
+                                                  r"key study\.datasets names 'ml-1b'", "my.yaml"),
+    "config: YAML syntax error": Case(_config("study:\n  seeds: [1, 2\n  datasets: x\n"),
+                                      r"my\.yaml, line 3, column 11: YAML syntax error", "my.yaml"),
+    # the results root's lock (issue 14, item 8)
+    "results root locked by another workflow": Case(
+        _locked, r"another workflow is writing this results folder \(process 1 on other-host", ".irgan-lock"),
     # a full disk while writing results (issue 14, item 6): one line naming the path, no partial file
     "full disk while writing a JSON result": Case(
         _disk_full(lambda tmp: write_json(tmp / "out" / "record.json", {"a": 1})),
