@@ -1,17 +1,17 @@
 # irgan-repro: the study's entry point. Rules live in workflow/rules/*.smk,
 # logic in the irgan and baselines packages.
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# Beside this Snakefile, wherever Snakemake is started from (`snakemake -s <repo>/Snakefile`).
+# The config is validated once, by irgan.config (workflow/rules/common.smk): one line naming
+# the file and the full key path, instead of Snakemake's pages of jsonschema.
+configfile: f"{workflow.basedir}/config/config.yaml"
 
 
 report: "workflow/report/workflow.rst"
-
-
-validate(config, "config/config.schema.yaml")
 
 
 include: "workflow/rules/common.smk"
@@ -26,3 +26,24 @@ rule all:
     default_target: True
     input:
         study_targets(),
+
+
+# One workflow per results root, across clones and working directories (irgan/lock.py): the
+# lock is taken when jobs are about to run (not for dry runs) and released at the end.
+from irgan.lock import ResultsLocked, acquire, release
+
+
+onstart:
+    try:
+        acquire(RESULTS)
+    except ResultsLocked as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(1)
+
+
+onsuccess:
+    release(RESULTS)
+
+
+onerror:
+    release(RESULTS)

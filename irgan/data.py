@@ -9,6 +9,7 @@ the training positives (for honest model selection). It is stored as one
 from __future__ import annotations
 
 import os
+import zipfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -17,12 +18,18 @@ from typing import Literal
 import numpy as np
 import torch
 
-from irgan.errors import ConfigError
+from irgan.errors import ConfigError, IrganError
 from irgan.io import atomic_path, write_json
 from irgan.ratings import Interactions
 from irgan.splits import rank_within_user
 
 Split = Literal["test", "validation"]
+
+
+class DatasetFileError(IrganError):
+    """A dataset artifact cannot be read (corrupt, foreign, or holding pickled objects)."""
+
+
 FORMAT_VERSION = 1
 
 
@@ -141,6 +148,15 @@ class Dataset:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Dataset:
+        """Read the artifact: plain arrays only (``allow_pickle=False``); an unreadable or
+        foreign file is one error naming it."""
+        try:
+            return cls._load(path)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
+            raise DatasetFileError(f"{path}: not a readable dataset artifact ({exc})") from None
+
+    @classmethod
+    def _load(cls, path: str | os.PathLike) -> Dataset:
         with np.load(path, allow_pickle=False) as arrays:
             if int(arrays["format_version"]) != FORMAT_VERSION:
                 raise ConfigError(f"{path}: dataset format {int(arrays['format_version'])} unsupported")

@@ -13,12 +13,25 @@ import pandas as pd
 from irgan import netflix, synthetic
 from irgan.data import Dataset, build_dataset
 from irgan.errors import ConfigError, RatingsFormatError
-from irgan.ratings import Interactions, parse_ratings, read_ratings
+from irgan.ratings import Interactions, parse_ratings, read_ratings, reject_test_pairs_in_training
 from irgan.splits import per_user_holdout
 
 
 def _id_bound(train: Interactions, test: Interactions, attr: str) -> int:
     return int(max(getattr(train, attr).max(), getattr(test, attr).max())) + 1
+
+
+def _test_limits(train: Interactions, n_users: int | None, n_items: int | None) -> tuple[int, int]:
+    """Id limits of a test file: the declared counts, else the training file's id range (a test
+    id beyond it would silently add users or items that nothing was trained on)."""
+    return (int(n_users) if n_users is not None else int(train.users.max()) + 1,
+            int(n_items) if n_items is not None else int(train.items.max()) + 1)
+
+
+def _limits_note(train_source: str | os.PathLike, n_users: int | None, n_items: int | None) -> dict[str, str]:
+    """Which of the test file's id limits come from the training file (for its error messages)."""
+    note = f"the training file {train_source}"
+    return {what: note for what, declared in (("user", n_users), ("item", n_items)) if declared is None}
 
 
 def read_archive_member(archive: str | os.PathLike, member: str) -> list[bytes]:
@@ -83,27 +96,24 @@ def prepare_dataset(
     n_users, n_items = spec.get("n_users"), spec.get("n_items")
     extra: dict = {}
     if kind == "ratings-split":
-        read = {"n_users": n_users, "n_items": n_items, "id_base": id_base}
-        train = read_ratings(_local(files, spec["train_file"], name), scale, **read)
-        test = read_ratings(_local(files, spec["test_file"], name), scale, **read)
+        read = {"id_base": id_base}
+        train_path = _local(files, spec["train_file"], name)
+        train = read_ratings(train_path, scale, n_users, n_items, **read)
+        test = read_ratings(_local(files, spec["test_file"], name), scale,
+                            *_test_limits(train, n_users, n_items), **read,
+                            limits_from=_limits_note(train_path, n_users, n_items))
+        reject_test_pairs_in_training(train, test)
     elif kind == "archive-split":
         archive = _local(files, spec["archive"], name)
         fold = spec.get("fold", 1)
-        parsed = []
-        for key in ("train_member", "test_member"):
-            member = spec[key].format(fold=fold)
-            parsed.append(
-                parse_ratings(
-                    read_archive_member(archive, member),
-                    f"{archive}:{member}",
-                    scale,
-                    n_users,
-                    n_items,
-                    spec.get("separator"),
-                    id_base,
-                )
-            )
-        train, test = parsed
+        train_member, test_member = (spec[key].format(fold=fold) for key in ("train_member", "test_member"))
+        train_source = f"{archive}:{train_member}"
+        train = parse_ratings(read_archive_member(archive, train_member), train_source, scale, n_users,
+                              n_items, spec.get("separator"), id_base)
+        test = parse_ratings(read_archive_member(archive, test_member), f"{archive}:{test_member}", scale,
+                             *_test_limits(train, n_users, n_items), spec.get("separator"), id_base,
+                             _limits_note(train_source, n_users, n_items))
+        reject_test_pairs_in_training(train, test)
     elif kind == "archive-ratings":
         archive = _local(files, spec["archive"], name)
         member = spec["member"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import os
 import tempfile
@@ -10,20 +12,39 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from irgan.errors import IrganError
+
+# A full disk or quota: the same write fails again until the user frees space.
+NO_SPACE = {errno.ENOSPC, errno.EDQUOT}
+
+
+class NoSpaceError(IrganError):
+    """A result file could not be written for lack of space; nothing was left at its path."""
+
 
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it into place only on success."""
+    """Yield a temporary path beside ``path``; rename it into place only on success.
+
+    A full disk (ENOSPC, or a quota) while writing becomes one :class:`NoSpaceError` naming
+    ``path``; the partial temporary file is removed, so nothing half-written is left behind."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(handle)
-    tmp = Path(tmp_name)
+    tmp: Path | None = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+        os.close(handle)
+        tmp = Path(tmp_name)
         yield tmp
         os.replace(tmp, path)
+    except OSError as exc:
+        if exc.errno in NO_SPACE:
+            raise NoSpaceError(f"{path}: no space left on the device while writing it ({exc.strerror}); "
+                               "nothing was written there: free some space and run again") from None
+        raise
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 def write_json(path: str | os.PathLike, payload: Any) -> None:
@@ -36,3 +57,19 @@ def write_text(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(text)
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` atomically (a full disk is one error naming ``path``)."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def save_tensors(path: str | os.PathLike, payload: Any) -> None:
+    """``torch.save`` atomically. Serialised in memory first: torch's own file writer reports a
+    full disk as a bare RuntimeError, Python's as OSError ENOSPC (one line naming ``path``)."""
+    import torch  # only the trainers need it
+
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    write_bytes(path, buffer.getvalue())

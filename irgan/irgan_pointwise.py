@@ -44,15 +44,16 @@ import torch
 import torch.nn.functional as F
 
 from irgan import kernels
-from irgan.checkpoints import load_mf_checkpoint
+from irgan.checkpoints import CheckpointReadError, load_mf_checkpoint, load_tensors
 from irgan.data import Dataset
 from irgan.dns import resolve_backend
-from irgan.errors import ConfigError
-from irgan.io import atomic_path
+from irgan.errors import ConfigError, UnsafePickleError
+from irgan.io import save_tensors
 from irgan.training import (
     Curve,
     Evaluators,
     MFParams,
+    NonFiniteSampling,
     Positives,
     Selector,
     TrainingDiverged,
@@ -101,8 +102,17 @@ def sample_inverse_cdf(weights: torch.Tensor, draws: torch.Tensor) -> torch.Tens
     """Row-wise draws with replacement, as numpy's ``choice(p=...)``: normalised cumulative
     sum (float64), first index whose cdf exceeds the uniform."""
     cdf = torch.cumsum(weights.double(), dim=1)
+    require_finite_totals(cdf[:, -1], "the generator's sampling distribution")
     cdf = cdf / cdf[:, -1:]
     return torch.searchsorted(cdf, draws, right=True).clamp_(max=weights.shape[1] - 1)
+
+
+def require_finite_totals(totals: torch.Tensor, what: str) -> None:
+    """Refuse a distribution whose total mass is NaN, inf or zero: a diverged model must end
+    the run as diverged, never be sampled from (a NaN cdf would give a meaningless index)."""
+    bad = ~(torch.isfinite(totals) & (totals > 0))
+    if bool(bad.any()):
+        raise NonFiniteSampling(f"{what} is not finite for {int(bad.sum())} of {len(totals)} users")
 
 
 def policy_gradient_loss(log_prob: torch.Tensor, reward: torch.Tensor,
@@ -215,14 +225,18 @@ def sample_for_discriminator(G: MFParams, positives: Positives, temperature: flo
     search serves every user; float64 keeps the shift exact to ~1e-13.
     """
     n_items = positives.n_items
+    what = "the generator's distribution of D's samples"
     if backend == "compiled":  # the same draws, one user at a time in a compiled loop
         out = np.empty(len(positives), dtype=np.int64)
-        kernels.sample_from_generator(*G.to("cpu").arrays(), positives.user_ids, positives.indptr,
-                                      temperature, draws.numpy(), out)
+        bad_user = kernels.sample_from_generator(*G.to("cpu").arrays(), positives.user_ids,
+                                                 positives.indptr, temperature, draws.numpy(), out)
+        if bad_user >= 0:
+            raise NonFiniteSampling(f"{what} is not finite (user {bad_user})")
         return torch.from_numpy(out)
     with torch.no_grad():
         logits = G.to(device).score(torch.as_tensor(positives.user_ids, device=device))
         cdf = torch.cumsum(torch.softmax(logits.double() / temperature, dim=1), dim=1)
+        require_finite_totals(cdf[:, -1], what)
         cdf = cdf / cdf[:, -1:] + torch.arange(len(cdf), device=device, dtype=torch.float64)[:, None]
         rows = torch.as_tensor(positives.row, device=device)
         flat = torch.searchsorted(cdf.flatten(), rows + draws.to(device), right=True)
@@ -275,11 +289,13 @@ def generator_epoch(G: MFParams, D: MFParams, positives: Positives, batches: lis
     """
     g = s["generator"]
     if backend == "compiled":
-        loss = kernels.generator_epoch(
+        loss, bad_user = kernels.generator_epoch(
             *G.arrays(), *D.arrays(), positives.user_ids, positives.indptr, positives.items,
             positive_mask.numpy(), draws.numpy(), g["samples_per_positive"], g["positive_mix"],
             g["lr"], g["l2"], kernels.REWARD_CODES[s["reward"]], s["reward_baseline"] == "mean",
             with_loss)
+        if bad_user >= 0:
+            raise NonFiniteSampling(f"the generator's sampling distribution is not finite (user {bad_user})")
         return float(loss)
     draws = draws.to(G.device)
     total = torch.zeros((), dtype=torch.float64, device=G.device)
@@ -340,7 +356,7 @@ class GeneratorEvaluations:
 # The run.
 # ---------------------------------------------------------------------------------------------
 
-RESUME_VERSION = 1
+RESUME_VERSION = 2  # 2: tensors only (weights_only loading)
 
 
 def check_settings(s: dict) -> None:
@@ -458,8 +474,11 @@ def train_irgan(
                             d_cfg["reuse_first_sample"] and triples is not None):
                         tick = time.perf_counter()
                         draws = uniforms(rng, len(positives))
-                        negatives = sample_for_discriminator(G, positives, d_cfg["temperature"], draws,
-                                                             device, backend)
+                        try:
+                            negatives = sample_for_discriminator(G, positives, d_cfg["temperature"],
+                                                                 draws, device, backend)
+                        except NonFiniteSampling as exc:
+                            raise TrainingDiverged("D", counts["d_epochs"] + 1, str(exc)) from exc
                         triples = Triples(triple_users, triple_positives, negatives.to(step_device))
                         counts["regenerations"] += 1
                         seconds["regeneration"] += time.perf_counter() - tick
@@ -477,11 +496,18 @@ def train_irgan(
                 tick = time.perf_counter()
                 draws = uniforms(rng, n_draws)
                 last = g_epoch == g_cfg["epochs"] - 1
-                loss = generator_epoch(G, D, positives, batches, draws, s, g_backend, positive_mask, last)
+                try:
+                    loss = generator_epoch(G, D, positives, batches, draws, s, g_backend, positive_mask,
+                                           last)
+                except NonFiniteSampling as exc:
+                    g_evaluations.flush()  # an earlier epoch's non-finite G is reported first
+                    raise TrainingDiverged("G", epoch + 1, str(exc)) from exc
                 seconds["g_sgd"] += time.perf_counter() - tick
                 epoch += 1
                 counts["g_epochs"] += 1
                 counts["g_steps"] += len(batches) if g_backend == "torch" else len(positives.user_ids)
+                if not math.isfinite(loss):
+                    g_evaluations.flush()  # the same outcome with or without the overlap
                 check_finite(loss, "G", epoch, "the policy-gradient loss")
                 if last:
                     losses["G"] = loss / len(positives.user_ids)
@@ -534,27 +560,31 @@ def save_resume(path, key, outer_done, epoch, G, D, selector, curve, rng, triple
         return
     state = {
         "version": RESUME_VERSION, "key": key, "outer_done": outer_done, "epoch": epoch,
-        "G": G.state(), "D": D.state(), "curve": curve.rows, "rng": rng.get_state(),
-        "best": selector.best_params.state() if selector.best_params is not None else None,
+        "G": G.tensors(), "D": D.tensors(), "curve": curve.rows, "rng": rng.get_state(),
+        "best": selector.best_params.tensors() if selector.best_params is not None else None,
         "best_value": selector.best_value, "best_epoch": selector.best_epoch,
         # only the stale-data variant carries D's data across outer epochs
-        "triples": (tuple(t.cpu().numpy() for t in (triples.users, triples.positives, triples.negatives))
+        "triples": (tuple(t.cpu() for t in (triples.users, triples.positives, triples.negatives))
                     if keep_triples and triples is not None else None),
         "counts": counts, "seconds": seconds,
     }
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    save_tensors(path, state)
 
 
 def load_resume(path, key) -> dict | None:
+    """The saved state if it belongs to these settings; tensors and plain values only
+    (``weights_only``): a resume.pt that holds anything else is refused, naming the file,
+    and nothing in it runs. A truncated one (a kill while writing) is ignored."""
     if path is None or not Path(path).is_file():
         return None
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
-    except (OSError, RuntimeError, EOFError) as exc:
-        log.warning("ignoring unreadable resume state %s (%s)", path, exc)
+        state = load_tensors(path, "resume state")
+    except CheckpointReadError as exc:
+        log.warning("ignoring unreadable resume state: %s", exc)
         return None
-    if state.get("version") != RESUME_VERSION or state.get("key") != key:
+    except UnsafePickleError as exc:
+        raise UnsafePickleError(f"{exc}. Delete it to start the run afresh.") from None
+    if not isinstance(state, dict) or state.get("version") != RESUME_VERSION or state.get("key") != key:
         log.info("resume state %s belongs to other settings: starting afresh", path)
         return None
     return state

@@ -225,7 +225,9 @@ def bpr_epoch(user_emb, item_emb_t, item_bias, users, positives, negatives, lr, 
 
 @_njit
 def _softmax_row(user_row, item_t, bias, scale, out):
-    """out = exp(scale * f(u, .) - max), returned with the max and the sum (float64)."""
+    """out = exp(scale * f(u, .) - max), returned with the max, the sum and whether every
+    logit and the sum are finite (a NaN logit can vanish in max() and the clamped exponential,
+    so the logits' own sum is checked: a diverged row must never reach an index)."""
     dim, n_items = item_t.shape
     for j in range(n_items):
         out[j] = bias[j]
@@ -234,14 +236,17 @@ def _softmax_row(user_row, item_t, bias, scale, out):
         for j in range(n_items):
             out[j] += pd * item_t[d, j]
     top = out[0] * scale
+    check = _F32(0.0)
     for j in range(n_items):
         out[j] *= scale
         top = max(top, out[j])
+        check += out[j]
     norm = _F32(0.0)
     for j in range(n_items):
         out[j] = _exp32(out[j] - top)
         norm += out[j]
-    return top, norm
+    finite = math.isfinite(check) and math.isfinite(top) and math.isfinite(norm) and norm > 0
+    return top, norm, finite
 
 
 GUIDE_SIZE = 128
@@ -265,7 +270,7 @@ def _guide_table(cdf, total, guide):
 def _guided_search(cdf, guide, total, x):
     """First index j with cdf[j] > x (x in [0, total)), clamped into range; see _guide_table."""
     size = guide.shape[0]
-    m = min(int(x / total * size), size - 1)
+    m = max(min(int(x / total * size), size - 1), 0)  # callers pass finite x < total (checked)
     j = guide[m]
     n = cdf.shape[0]
     while j < n - 1 and cdf[j] <= x:
@@ -290,19 +295,25 @@ def _search(cdf, x):
 @_njit
 def sample_from_generator(g_user, g_item_t, g_bias, user_ids, indptr, temperature, uniforms, out):
     """D's generated items: for training user k, ``indptr[k+1] - indptr[k]`` draws from
-    softmax(f_G(u, .) / temperature) over all items, by inverse CDF with ``uniforms``."""
+    softmax(f_G(u, .) / temperature) over all items, by inverse CDF with ``uniforms``.
+
+    Returns -1, or the first user whose distribution is not finite (G diverged): the
+    draws stop there, before a NaN could become an index."""
     n_items = g_item_t.shape[1]
     weights = np.empty(n_items, dtype=np.float32)
     cdf = np.empty(n_items, dtype=np.float64)
     scale = _F32(1.0 / temperature)
     for k in range(user_ids.shape[0]):
-        _softmax_row(g_user[user_ids[k]], g_item_t, g_bias, scale, weights)
+        _, _, finite = _softmax_row(g_user[user_ids[k]], g_item_t, g_bias, scale, weights)
+        if not finite:
+            return user_ids[k]
         running = 0.0
         for j in range(n_items):
             running += weights[j]
             cdf[j] = running
         for t in range(indptr[k], indptr[k + 1]):
             out[t] = _search(cdf, uniforms[t] * running)
+    return -1
 
 
 @_njit
@@ -370,8 +381,9 @@ def generator_epoch(g_user, g_item_t, g_bias, d_user, d_item_t, d_bias,
 
     ``pos_indptr`` indexes ``pos_items`` per entry of ``users``; the uniforms of
     entry ``idx`` are ``uniforms[samples_per_positive * pos_indptr[idx]:...]``.
-    Returns the summed loss over users with ``with_loss``, else a cheaper sentinel
-    that is finite unless the step diverged.
+    Returns (the summed loss over users with ``with_loss``, else a cheaper sentinel
+    that is finite unless the step diverged; -1, or the first user whose sampling
+    distribution is not finite: the epoch stops there, before a NaN reaches an index).
     """
     dim, n_items = g_item_t.shape
     weights = np.empty(n_items, dtype=np.float32)
@@ -400,13 +412,17 @@ def generator_epoch(g_user, g_item_t, g_bias, d_user, d_item_t, d_bias,
         for d in range(dim):
             p_old[d] = g_user[u, d]
         # p = softmax(f_G(u, .)); pn mixes in the uniform distribution over u's positives
-        top, norm = _softmax_row(p_old, g_item_t, g_bias, _F32(1.0), weights)
+        top, norm, finite = _softmax_row(p_old, g_item_t, g_bias, _F32(1.0), weights)
+        if not finite:
+            return math.nan, u
         share = _F32(positive_mix / n_pos)
         for k in range(first, first + n_pos):
             extra[pos_items[k]] += share
         running = _mixture_cdf(weights, _F32(1.0) / norm, one_minus_mix, extra, prob, pn, cdf)
         for k in range(first, first + n_pos):
             extra[pos_items[k]] = 0.0
+        if not (math.isfinite(running) and running > 0.0):
+            return math.nan, u
         # draw from pn, score with D (or the label), importance-weight
         base = samples_per_positive * first
         _guide_table(cdf, running, guide)
@@ -483,7 +499,7 @@ def generator_epoch(g_user, g_item_t, g_bias, d_user, d_item_t, d_bias,
                 g_bias[j] -= lr32 * grad_logit[j]
         for d in range(dim):
             g_user[u, d] -= lr32 * grad_user[d]
-    return total
+    return total, -1
 
 
 @_njit

@@ -25,12 +25,13 @@ import pandas as pd
 import torch
 
 from irgan import kernels
+from irgan.checkpoints import load_tensors, mf_from_arrays
 from irgan.data import Dataset, Pairs
 from irgan.errors import ConfigError, IrganError
 from irgan.evaluation import CUTOFFS, Evaluator, NonFiniteScoresError, metric_names
-from irgan.io import atomic_path
+from irgan.io import save_tensors
 from irgan.models import MatrixFactorization
-from irgan.results import SELECTIONS, write_run
+from irgan.results import CURVE, PER_USER, RECORD, SELECTIONS, write_run
 
 SELECTION_METRIC = "P@5"
 MODEL_FILE = "model.pt"
@@ -44,6 +45,11 @@ class TrainingDiverged(IrganError):
         self.phase = phase
         self.epoch = epoch
         self.reason = reason
+
+
+class NonFiniteSampling(IrganError):
+    """A sampling distribution holds NaN or inf: the model diverged before a draw could become an
+    index. Raised inside a step (which knows no epoch); the trainer records it as a divergence."""
 
 
 @dataclass
@@ -111,6 +117,10 @@ class MFParams:
             "item_emb": self.item_t.detach().cpu().numpy().T.copy(),
             "item_bias": self.bias.detach().cpu().numpy().copy(),
         }
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        """:meth:`state` as CPU tensors: what ``model.pt`` and ``resume.pt`` store (weights only)."""
+        return {name: torch.from_numpy(array) for name, array in self.state().items()}
 
     @classmethod
     def from_state(cls, state: dict, device: str | torch.device = "cpu") -> MFParams:
@@ -413,31 +423,30 @@ def data_fingerprint(dataset: Dataset, selection: str) -> str:
 
 
 def save_model(path: str | os.PathLike, models: dict[str, MFParams], meta: dict) -> None:
-    """``model.pt``: {name: {user_emb, item_emb, item_bias}} of numpy arrays, plus ``meta``."""
-    payload = {"models": {name: params.state() for name, params in models.items()}, "meta": meta}
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    """``model.pt``: {name: {user_emb, item_emb, item_bias}} of tensors, plus ``meta`` (plain
+    values): it loads with ``weights_only=True``, so nothing in it can run code."""
+    payload = {"models": {name: params.tensors() for name, params in models.items()}, "meta": meta}
+    save_tensors(path, payload)
 
 
 def load_model(path: str | os.PathLike, name: str | None = None,
                n_users: int | None = None, n_items: int | None = None) -> MatrixFactorization:
     """The model ``name`` (default: the selected one) of a ``model.pt`` as a MatrixFactorization."""
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=False)
-        models = payload["models"]
-    except (OSError, RuntimeError, KeyError, TypeError, EOFError) as exc:
-        raise IrganError(f"{path}: not a readable model checkpoint ({exc})") from exc
+    payload = load_tensors(path, "model checkpoint")
+    models = payload.get("models") if isinstance(payload, dict) else None
+    if not isinstance(models, dict):
+        raise IrganError(f"{path}: not a model checkpoint of this study (no 'models' entry)")
     key = name or next(iter(models), "selected")
     if key not in models and payload.get("meta", {}).get("status") == "diverged":
         raise IrganError(f"{path}: the run diverged, so it has no {key!r} model to start from")
     if key not in models:
         raise IrganError(f"{path}: no model {key!r} (has {', '.join(models)})")
-    model = MFParams.from_state(models[key]).to_model()
-    if n_users is not None and model.user_emb.shape[0] != n_users:
-        raise IrganError(f"{path}: model has {model.user_emb.shape[0]} users, the dataset {n_users}")
-    if n_items is not None and model.n_items != n_items:
-        raise IrganError(f"{path}: model has {model.n_items} items, the dataset {n_items}")
-    return model
+    state = models[key]
+    try:
+        arrays = [state[k] for k in ("user_emb", "item_emb", "item_bias")]
+    except (KeyError, TypeError) as exc:
+        raise IrganError(f"{path}: model {key!r} lacks user_emb, item_emb or item_bias") from exc
+    return mf_from_arrays(path, *arrays, n_users=n_users, n_items=n_items)
 
 
 def write_training_run(directory: str | os.PathLike, result: TrainResult, dataset: Dataset,
@@ -461,11 +470,16 @@ def write_training_run(directory: str | os.PathLike, result: TrainResult, datase
         **copy.deepcopy(result.extra),
         "provenance": provenance,
     }
-    write_run(directory, per_user, result.curve.frame(), record)
     models = {"selected": result.selected} if result.selected is not None else {}
     models.update(result.extra_models)
-    save_model(model_file or directory / MODEL_FILE, models,
-               {"status": result.status, "selected_epoch": result.selected_epoch})
+    model_path = Path(model_file or directory / MODEL_FILE)
+    try:
+        write_run(directory, per_user, result.curve.frame(), record)
+        save_model(model_path, models, {"status": result.status, "selected_epoch": result.selected_epoch})
+    except BaseException:  # e.g. a full disk at the last file: no run is left half-written
+        for path in (directory / CURVE, directory / PER_USER, directory / RECORD, model_path):
+            path.unlink(missing_ok=True)
+        raise
     return record
 
 

@@ -23,7 +23,12 @@ def config():
         (("validation", "seed"), -1, "validation.seed"),
         (("device",), "tpu", "device"),
         (("study", "seeds"), [], "study.seeds"),
-        (("evaluation", "cutoffs"), [0, 5], "evaluation.cutoffs.0"),
+        (("evaluation",), {"cutoffs": [3, 10]}, "evaluation: removed"),
+        (("seeds",), [1], "seeds: unknown key"),
+        (("irgan", "variants", "fast", "generator", "lrr"), 0.1,
+         r"irgan.variants.fast.generator.lrr: unknown key \(did you mean lr\?\)"),
+        (("irgan", "variants", "fast", "reward"), "tanh", "irgan.variants.fast.reward: 'tanh' is not one of"),
+        (("irgan", "defaults", "generator", "lr"), "fast", "irgan.defaults.generator.lr: 'fast' is not of"),
         (("datasets", "synthetic", "density"), 0, "datasets.synthetic.density"),
         (("datasets", "synthetic", "n_users"), "many", "datasets.synthetic.n_users"),
         (
@@ -41,8 +46,9 @@ def test_bad_value_names_its_key(config, path, value, key):
     for part in path[:-1]:
         node = node[part]
     node[path[-1]] = value
-    with pytest.raises(ConfigError, match=f"key {key}"):
+    with pytest.raises(ConfigError, match=f"key {key}") as error:
         validate_config(bad)
+    assert "\n" not in str(error.value)
 
 
 def test_checkpoint_without_checksum_is_refused(config):
@@ -58,8 +64,25 @@ def test_demo_config_merges_over_the_default(tmp_path):
     assert "ml-100k-irgan" in demo["datasets"]  # the registry is kept, so `audit` still works
 
 
-def test_unreadable_config_file_is_reported(tmp_path):
+def test_yaml_syntax_error_names_file_and_line(tmp_path):
     path = tmp_path / "broken.yaml"
-    path.write_text("study: [unclosed\n")
-    with pytest.raises(ConfigError, match="broken.yaml: cannot read config"):
+    path.write_text("study:\n  seeds: [1, 2\n  datasets: x\n")
+    with pytest.raises(ConfigError, match=r"broken.yaml, line 3, column 11: YAML syntax error"):
         load_config(path)
+
+
+def test_the_error_names_the_file_that_sets_the_key(tmp_path):
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_text("validation: {fraction: 1.5}\n")
+    second.write_text("study: {seeds: [1]}\n")
+    with pytest.raises(ConfigError, match=r"first.yaml: key validation.fraction"):
+        load_config(second, first)
+
+
+def test_cuda_without_cuda_fails_with_one_line(monkeypatch):
+    from irgan.config import check_device
+
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    with pytest.raises(ConfigError, match=r"^my.yaml: key device: 'cuda:1' requested but CUDA is not"):
+        check_device("cuda:1", "my.yaml")
+    check_device("auto", "my.yaml")

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import re
+import urllib.error
 
 import pytest
 
+from irgan import download
 from irgan.download import MIRROR_ENV, fetch
 from irgan.errors import DownloadError
+from tests.conftest import REPO
 
 PAYLOAD = b"0\t0\t5\n0\t1\t3\n"
 SHA = hashlib.sha256(PAYLOAD).hexdigest()
@@ -59,3 +64,65 @@ def test_mirror_without_the_file_falls_back_to_the_url(mirror, tmp_path):
     source.write_bytes(PAYLOAD)
     out = fetch(f"file://{source}", tmp_path / "out" / "ratings.txt", SHA)
     assert out.read_bytes() == PAYLOAD
+
+
+class FlakyNetwork:
+    """urlopen that fails ``failures`` times with ``error``, then serves ``payload``."""
+
+    def __init__(self, failures: int, error: Exception, payload: bytes = PAYLOAD) -> None:
+        self.failures, self.error, self.payload, self.calls = failures, error, payload, 0
+
+    def __call__(self, url, timeout=None):
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise self.error
+        return io.BytesIO(self.payload)
+
+
+@pytest.fixture
+def network(monkeypatch):
+    """No mirror, no real network, no real waiting; returns a function that installs a FlakyNetwork."""
+    monkeypatch.delenv(MIRROR_ENV, raising=False)
+    waits: list[float] = []
+    monkeypatch.setattr(download.time, "sleep", waits.append)
+
+    def install(flaky: FlakyNetwork) -> FlakyNetwork:
+        monkeypatch.setattr(download.urllib.request, "urlopen", flaky)
+        flaky.waits = waits
+        return flaky
+
+    return install
+
+
+def test_network_errors_are_retried_inside_the_download(network, tmp_path):
+    flaky = network(FlakyNetwork(2, urllib.error.URLError(ConnectionResetError("reset by peer"))))
+    out = fetch(URL, tmp_path / "out" / "ratings.txt", SHA)
+    assert out.read_bytes() == PAYLOAD and flaky.calls == 3 and flaky.waits == [5.0, 10.0]
+
+
+def test_a_checksum_mismatch_is_never_retried(network, tmp_path):
+    flaky = network(FlakyNetwork(0, OSError(), payload=PAYLOAD + b"x"))
+    with pytest.raises(DownloadError, match="checksum mismatch"):
+        fetch(URL, tmp_path / "out" / "ratings.txt", SHA)
+    assert flaky.calls == 1 and flaky.waits == [] and leftovers(tmp_path / "out") == []
+
+
+def test_a_persistent_network_error_ends_after_the_attempts_with_one_message(network, tmp_path):
+    flaky = network(FlakyNetwork(99, TimeoutError("timed out")))
+    with pytest.raises(DownloadError, match="could not download ratings.txt .* after 3 attempts: timed out"):
+        fetch(URL, tmp_path / "out" / "ratings.txt", SHA)
+    assert flaky.calls == 3 and leftovers(tmp_path / "out") == []
+
+
+def test_errors_that_cannot_change_are_not_retried(network, tmp_path):
+    missing = urllib.error.HTTPError(URL, 404, "Not Found", {}, None)
+    flaky = network(FlakyNetwork(99, missing))
+    with pytest.raises(DownloadError, match="HTTP Error 404"):
+        fetch(URL, tmp_path / "out" / "ratings.txt", SHA)
+    assert flaky.calls == 1 and flaky.waits == []
+
+
+def test_the_download_rule_has_no_workflow_retries():
+    """Snakemake's retries would repeat a checksum mismatch (three times the same error)."""
+    rule = (REPO / "workflow" / "rules" / "data.smk").read_text().split("rule download:")[1].split("rule ")[0]
+    assert not re.search(r"^\s*retries:", rule, re.M)

@@ -59,3 +59,25 @@ def test_non_utf8_line_is_reported(tmp_path):
 def test_empty_file_is_an_error(tmp_path):
     with pytest.raises(RatingsFormatError, match="no ratings found"):
         read_ratings(write(tmp_path, "\n\n"))
+
+
+def test_a_byte_order_mark_is_tolerated(tmp_path):
+    """Editors on some systems start UTF-8 files with U+FEFF; it is not part of the first id."""
+    path = tmp_path / "bom.txt"
+    path.write_bytes("\ufeff0 0 5\n1 2 3\n".encode())
+    data = read_ratings(path)
+    assert data.users.tolist() == [0, 1] and data.items.tolist() == [0, 2]
+
+
+def test_duplicate_pairs_name_both_lines(tmp_path):
+    path = write(tmp_path, "0 0 5\n0 1 4\n1 1 2\n0 1 1\n0 0 5\n")
+    with pytest.raises(RatingsFormatError) as error:
+        read_ratings(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}, line 4: user 0 item 1 was already rated on line 2 (2 repeated")
+
+
+def test_lines_and_source_are_kept_for_later_checks(tmp_path):
+    path = write(tmp_path, "\n0 0 5\n\n3 1 4\n")
+    data = read_ratings(path)
+    assert data.lines.tolist() == [2, 4] and data.source == str(path) and data.where(1) == f"{path}, line 4"

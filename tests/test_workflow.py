@@ -95,12 +95,51 @@ def test_malformed_rating_line_fails_with_file_and_line_and_no_artifact(checkout
     assert not (checkout / "results/broken/data/summary.json").exists()
 
 
-def test_out_of_range_config_value_names_the_key(checkout):
-    (checkout / "bad.yaml").write_text("validation: {fraction: 1.5, min_user_positives: 5, seed: 1}\n")
+def error_lines(run) -> list[str]:
+    """What Snakemake printed, less its note that --configfile extends the default config."""
+    return [line for line in (run.stdout + run.stderr).splitlines()
+            if line.strip() and "is extended by additional config" not in line]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("validation: {fraction: 1.5, min_user_positives: 5, seed: 1}\n",
+         "bad.yaml: key validation.fraction: 1.5 is greater than or equal to the maximum of 1"),
+        ("seeds: [1]\n", "bad.yaml: key seeds: unknown key"),
+        ("irgan: {variants: {fast: {generator: {lrr: 0.1}}}}\n",
+         "bad.yaml: key irgan.variants.fast.generator.lrr: unknown key (did you mean lr?)"),
+        ("irgan: {variants: {fast: {reward: tanh}}}\n", "bad.yaml: key irgan.variants.fast.reward: 'tanh'"),
+        ("evaluation: {cutoffs: [3, 10]}\n", "bad.yaml: key evaluation: removed"),
+    ],
+)
+def test_a_bad_config_is_one_line_naming_file_and_key(checkout, text, expected):
+    (checkout / "bad.yaml").write_text(text)
     run = snakemake(checkout, "-n", "--configfile", "bad.yaml")
     assert run.returncode != 0
-    output = run.stdout + run.stderr
-    assert "validation" in output and "fraction" in output and "1.5" in output
+    lines = error_lines(run)
+    assert len(lines) == 1 and expected in lines[0], lines
+
+
+def test_the_default_config_is_found_from_another_directory(checkout, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run = subprocess.run([*SNAKEMAKE, "-s", str(checkout / "Snakefile"), "-n", "--quiet", "rules"],
+                         cwd=elsewhere, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "train_irgan" in run.stdout + run.stderr
+
+
+def test_cuda_without_cuda_fails_at_planning_time(checkout):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    (checkout / "gpu.yaml").write_text("device: cuda\n")
+    run = snakemake(checkout, "-n", "--configfile", "gpu.yaml")
+    assert run.returncode != 0
+    lines = error_lines(run)
+    assert len(lines) == 1 and "gpu.yaml: key device: 'cuda' requested but CUDA is not available" in lines[0]
 
 
 def test_adding_ml_1m_is_one_line(checkout):

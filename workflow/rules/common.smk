@@ -4,9 +4,10 @@ from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)  # the irgan package of this checkout
 
-from irgan.config import validate_config
+from irgan.config import planning_check
 
-validate_config(config, "snakemake config")
+# One validation (irgan.config): a bad config stops planning with one line naming its file and key.
+planning_check(config, workflow)
 
 RESULTS = config["results"]
 DATASETS = config["datasets"]

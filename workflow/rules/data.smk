@@ -9,7 +9,7 @@ rule download:
         sha256=lambda w: dataset_spec(w.dataset)["files"][w.filename],
     log:
         f"{RESULTS}/logs/download/{{dataset}}/{{filename}}.log",
-    retries: 2
+    # no `retries:` here: irgan.download retries network errors itself, never a checksum mismatch
     conda:
         "../envs/core.yaml"
     script:

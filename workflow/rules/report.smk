@@ -5,6 +5,8 @@ TABLES_DIR = f"{RESULTS}/{{dataset}}/tables"
 FIGURES_DIR = f"{RESULTS}/{{dataset}}/figures"
 PAPER_DATASET = config["study"]["datasets"][0]
 
+from irgan.evaluation import CUTOFFS
+
 Q_TABLE3 = "1. Does Table 3 reproduce?"
 Q_BASELINES = "2. Does IRGAN beat its baselines?"
 Q_ABLATIONS = "3. Where does the gain come from?"
@@ -168,8 +170,8 @@ rule paper:
         unpack(lambda w: statistics_files(PAPER_DATASET)),
         unpack(lambda w: audit_files(PAPER_DATASET)),
         unpack(lambda w: start_match_files(PAPER_DATASET)),
-        template="paper/manuscript.md",
-        findings_template="paper/findings.md",
+        template=f"{workflow.basedir}/paper/manuscript.md",
+        findings_template=f"{workflow.basedir}/paper/findings.md",
         dataset_summary=f"{RESULTS}/{PAPER_DATASET}/data/summary.json",
         tables_md=table_files(PAPER_DATASET, "md"),
         tables_csv=table_files(PAPER_DATASET, "csv"),
@@ -185,7 +187,7 @@ rule paper:
         dataset=PAPER_DATASET,
         statistics=config.get("statistics", {}),
         study={
-            "cutoffs": config["evaluation"]["cutoffs"],
+            "cutoffs": list(CUTOFFS),  # the paper's k of P@k and NDCG@k (irgan.evaluation)
             "validation": config["validation"],
             "description": DATASETS[PAPER_DATASET].get("description", ""),
             "simple_baselines": config.get("statistics", {}).get("simple_baselines", []),
