@@ -36,6 +36,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.close(handle)
         tmp = Path(tmp_name)
         yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results follow the user's umask
         os.replace(tmp, path)
     except OSError as exc:
         if exc.errno in NO_SPACE:
@@ -45,6 +46,13 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it, so set it straight back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_json(path: str | os.PathLike, payload: Any) -> None:
