@@ -485,6 +485,12 @@ def headline_table(summary: pd.DataFrame, settings: StatisticsSettings) -> str:
     return "\n".join(lines)
 
 
+def _demote_headings(markdown: str) -> str:
+    """A generated Markdown file placed inside a document: its title dropped, its text kept."""
+    lines = markdown.strip().splitlines()
+    return "\n".join(lines[1:] if lines and lines[0].startswith("# ") else lines).strip()
+
+
 def divergence_sentence(divergence: pd.DataFrame) -> str:
     total, diverged = int(divergence["n_runs"].sum()), int(divergence["n_diverged"].sum())
     if not diverged:
@@ -512,6 +518,7 @@ def paper_values(
     audit: pd.DataFrame | None = None,
     code_version: str = "",
     start_match: str = "",
+    start_match_table: str = "",
 ) -> dict[str, str]:
     """Every placeholder of the template, as text."""
     summary, comparisons = statistics["summary"], statistics["comparisons"]
@@ -565,6 +572,7 @@ def paper_values(
         "code_version": code_version or "unknown",
         "headline_table": headline_table(summary, settings),
         "start_match_sentence": start_match or "No released start to compare this project's DNS with.",
+        "start_match_table": _demote_headings(start_match_table) or "(no released start on this dataset)",
     }
     values |= {name: text for name, text in tables.items()}
     values |= {f"figure_{name}": path for name, path in figures.items()}

@@ -90,7 +90,8 @@ def start_match_files(dataset):
     from irgan.variants import publishes_start
 
     if publishes_start(config["irgan"]["defaults"], dataset_spec(dataset)):
-        return {"start_match": f"{RESULTS}/{dataset}/audit/start_match.json"}
+        return {"start_match": f"{RESULTS}/{dataset}/audit/start_match.json",
+                "start_match_table": f"{RESULTS}/{dataset}/audit/start_match.md"}
     return {}
 
 

@@ -18,8 +18,10 @@ def main() -> None:
     settings = StatisticsSettings.from_config(dict(snakemake.params.statistics))
     statistics = read_statistics({name: snakemake.input[name] for name in STATISTICS_FILES})
     audit = pd.read_csv(snakemake.input.audit) if "audit" in snakemake.input.keys() else None
-    start_match = (json.loads(Path(snakemake.input.start_match).read_text())["sentence"]
-                   if "start_match" in snakemake.input.keys() else "")
+    start_match, start_match_table = "", ""
+    if "start_match" in snakemake.input.keys():
+        start_match = json.loads(Path(snakemake.input.start_match).read_text())["sentence"]
+        start_match_table = Path(snakemake.input.start_match_table).read_text()
     output = snakemake.output.paper
     tables = {Path(path).stem: Path(path).read_text() for path in snakemake.input.tables_md}
     table3 = next(path for path in snakemake.input.tables_csv if Path(path).stem == "table3")
@@ -36,6 +38,7 @@ def main() -> None:
         audit,
         code_version(),
         start_match,
+        start_match_table,
     )
     for template, path in ((snakemake.input.template, output),
                            (snakemake.input.findings_template, snakemake.output.findings)):
