@@ -170,6 +170,8 @@ def planning_check(config: dict, workflow) -> None:
     rules, and ``device: cuda`` against this machine (when jobs run here). A problem ends
     planning with one line naming its file and key, and exit status 1."""
     settings = workflow.config_settings
+    if settings.config:
+        retype_command_line(config, settings.config)
     command_line = [str(p) for p in settings.configfiles]
     defaults = [str(p) for p in workflow.configfiles if str(p) not in command_line]
     try:
@@ -182,6 +184,33 @@ def planning_check(config: dict, workflow) -> None:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def _scalar(text: str):
+    """A --config scalar as YAML would read it in a file: '3' -> 3, '0.05' -> 0.05, 'true' -> True."""
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return value if isinstance(value, bool | int | float) else text
+
+
+def retype_command_line(config: dict, overrides: dict) -> None:
+    """Snakemake reads a nested ``--config`` value (``study={seeds: [1, 2]}``) with YAML's
+    BaseLoader, which keeps every scalar a string; give those scalars the types they would have
+    in a config file, in ``config`` (where the command line's values won), before validation."""
+
+    def walk(target, source) -> None:
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, value in items:
+            if isinstance(value, dict | list):
+                walk(target[key], value)
+            elif isinstance(value, str):
+                target[key] = _scalar(value)
+
+    for key, value in overrides.items():
+        if isinstance(value, dict | list) and key in config:
+            walk(config[key], value)
 
 
 def check_device(device: str, source: str) -> None:

@@ -86,3 +86,21 @@ def test_cuda_without_cuda_fails_with_one_line(monkeypatch):
     with pytest.raises(ConfigError, match=r"^my.yaml: key device: 'cuda:1' requested but CUDA is not"):
         check_device("cuda:1", "my.yaml")
     check_device("auto", "my.yaml")
+
+
+def test_nested_command_line_values_get_the_types_a_config_file_gives():
+    """snakemake --config 'study={seeds: [1, 2, 3]}' hands every nested scalar over as a string
+    (YAML's BaseLoader); the study must see integers, as from a file, and plain strings stay."""
+    from irgan.config import retype_command_line
+
+    config = {"study": {"datasets": ["ml-100k-irgan"], "seeds": ["1", "2", "3"]},
+              "irgan": {"defaults": {"generator": {"lr": "0.002"}, "train_discriminator": "false",
+                                     "reward": "softplus"}}}
+    overrides = {"study": {"seeds": ["1", "2", "3"]},
+                 "irgan": {"defaults": {"generator": {"lr": "0.002"}, "train_discriminator": "false",
+                                        "reward": "softplus"}}}
+    retype_command_line(config, overrides)
+    assert config["study"] == {"datasets": ["ml-100k-irgan"], "seeds": [1, 2, 3]}
+    defaults = config["irgan"]["defaults"]
+    assert defaults["generator"]["lr"] == 0.002 and defaults["train_discriminator"] is False
+    assert defaults["reward"] == "softplus"
