@@ -41,6 +41,12 @@ def p_text(value: float) -> str:
     return "< 0.0001" if value < 1e-4 else f"{value:.4f}"
 
 
+def p_is(value: float) -> str:
+    """``p = 0.0102``, ``p < 0.0001`` or ``p n/a``: a p-value as a sentence states it."""
+    text = p_text(value)
+    return f"p {text}" if text.startswith("<") or text == "n/a" else f"p = {text}"
+
+
 def code_list(names) -> str:
     names = list(names)
     return ", ".join(f"`{n}`" for n in names) if names else "none"
@@ -59,6 +65,8 @@ def _mean_row(summary: pd.DataFrame, selection: str, system: str, metric: str) -
 def _with_ci(row: pd.Series | None, confidence: float) -> str:
     if row is None:
         return "n/a (not run)"
+    if len(set(str(row.get("seed_values", "")).split())) == 1 and int(row["n_seeds"]) > 1:
+        return f"{f4(row['mean'])} (the same for every seed)"  # a deterministic system
     if not math.isfinite(row["ci_low"]):
         return f"{f4(row['mean'])} ({int(row['n_seeds'])} seed)"
     return (
@@ -92,8 +100,8 @@ def _test_text(row: pd.Series, confidence: float) -> str:
     return (
         f"mean per-user difference {signed4(row['mean_diff'])} (bootstrap {confidence:.0%} CI "
         f"{signed4(row['boot_low'])} to {signed4(row['boot_high'])}; paired t({int(row['df'])}) = "
-        f"{row['t']:.2f}, Holm-adjusted p = {p_text(row['p_holm'])}; Wilcoxon Holm-adjusted p = "
-        f"{p_text(row['p_wilcoxon_holm'])}; d_z = {d_z}): {verdict}"
+        f"{row['t']:.2f}, Holm-adjusted {p_is(row['p_holm'])}; Wilcoxon Holm-adjusted "
+        f"{p_is(row['p_wilcoxon_holm'])}; d_z = {d_z}): {verdict}"
     )
 
 
@@ -130,8 +138,8 @@ def headline_sentence(summary, comparisons, settings: StatisticsSettings, select
         if math.isfinite(row["p_seed"]):
             text += (
                 f" Over seeds (Welch's test on {int(row['n_seeds_system'])} and "
-                f"{int(row['n_seeds_reference'])} seed means) p = {p_text(row['p_seed'])}, "
-                f"Holm-adjusted {p_text(row['p_seed_holm'])}."
+                f"{int(row['n_seeds_reference'])} seed means) {p_is(row['p_seed'])}, "
+                f"Holm-adjusted {p_is(row['p_seed_holm'])}."
             )
     return text
 
@@ -166,7 +174,7 @@ def starting_point_sentence(summary, comparisons, settings: StatisticsSettings) 
 
 
 START_NAMES = {
-    "released": "the authors' released DNS model (`model_dns_ori.pkl`), as theirs did",
+    "released": "the authors' released DNS model (`model_dns_ori.pkl`, their own start)",
     "dns": "this project's DNS pre-training (the authors' `cf_dns.py` procedure)",
     "mle": "an MLE pre-trained generator",
     "random": "random parameters",
@@ -237,7 +245,7 @@ def ablation_sentences(summary, comparisons, settings: StatisticsSettings) -> st
                     mark = "significant" if row["significant"] else "n.s."
                     parts.append(
                         f"{signed4(row['mean_diff'])} under {PROTOCOL_NAMES[selection]} "
-                        f"(Holm p = {p_text(row['p_holm'])}, {mark})"
+                        f"(Holm {p_is(row['p_holm'])}, {mark})"
                     )
             items.append(f"`{system}` − `{reference}`: Δ{metric} " + (" and ".join(parts) or "n/a"))
         lines.append(f"- **{family}** ({spec.get('question', '')}): " + "; ".join(items) + ".")
@@ -421,7 +429,7 @@ def abstract_findings(
             parts.append(
                 f"Under {PROTOCOL_NAMES[selection]} the reference IRGAN differs from the strongest "
                 f"paper baseline (`{best}`) by {signed4(row['mean_diff'])} {metric}, {verdict} after "
-                f"Holm's correction (p = {p_text(row['p_holm'])})."
+                f"Holm's correction ({p_is(row['p_holm'])})."
             )
     honest = optimism_summary[
         (optimism_summary["selection"] == "validation") & (optimism_summary["system"] == reference)
