@@ -253,7 +253,7 @@ TEST = "0 2 5\n1 0 4\n2 1 3\n"
 
 
 CASES: dict[str, Case] = {
-    # config (issue 14, item 4): one line naming the file and the full key path
+    # config: one line naming the file and the full key path
     "config: wrong type": Case(_config("study: {seeds: [a]}\n"), r"key study\.seeds\.0: 'a' is not of type",
                                "my.yaml"),
     "config: out-of-range value": Case(_config("validation: {fraction: 1.5}\n"),
@@ -270,10 +270,10 @@ CASES: dict[str, Case] = {
                                                   r"key study\.datasets names 'ml-1b'", "my.yaml"),
     "config: YAML syntax error": Case(_config("study:\n  seeds: [1, 2\n  datasets: x\n"),
                                       r"my\.yaml, line 3, column 11: YAML syntax error", "my.yaml"),
-    # the results root's lock (issue 14, item 8)
+    # the results root's lock
     "results root locked by another workflow": Case(
         _locked, r"another workflow is writing this results folder \(process 1 on other-host", ".irgan-lock"),
-    # a full disk while writing results (issue 14, item 6): one line naming the path, no partial file
+    # a full disk while writing results: one line naming the path, no partial file
     "full disk while writing a JSON result": Case(
         _disk_full(lambda tmp: write_json(tmp / "out" / "record.json", {"a": 1})),
         r"record\.json: no space left on the device while writing it", "out/record.json"),
@@ -281,12 +281,12 @@ CASES: dict[str, Case] = {
         _disk_full(lambda tmp: save_model(tmp / "model.pt", {"selected": _params()}, {})),
         r"model\.pt: no space left on the device", "model.pt"),
     "full disk while writing a run": Case(_disk_full(_write_run), r"no space left on the device", "run/"),
-    # downloads (issue 14, item 5): one message, no retry of what cannot change, no file left
+    # downloads: one message, no retry of what cannot change, no file left
     "download whose checksum does not match": Case(
         _fetch_from_mirror(b"0 0 5\n"), r"checksum mismatch for ratings\.txt .*expected sha256 0{64}, got",
         "mirror/ratings.txt"),
     "download that fails": Case(_fetch_from_mirror(None), r"could not download ratings\.txt from file://"),
-    # ratings files that would mislead without a word (issue 14, item 3) and the parser's own checks
+    # ratings files that would mislead without a word and the parser's own checks
     "duplicated (user, item) pair with a conflicting rating": Case(
         _split(TRAIN + "0 1 1\n", TEST), r"train\.txt, line 7: user 0 item 1 was already rated on line 2",
         "train.txt"),
@@ -317,7 +317,7 @@ CASES: dict[str, Case] = {
     "archive test member repeating a training pair": Case(
         _archive_split({"u1.base": TRAIN, "u1.test": "2 2 4\n"}), r"u1\.test, line 1: user 2 item 2 is also",
         "ml-100k.zip"),
-    # nothing in a results folder executes (issue 14, item 2)
+    # nothing in a results folder executes
     "model.pt with an os.system reducer (raw pickle)": Case(
         _evil_raw_pickle("model.pt", load_model), r"refusing to load model checkpoint", "model.pt"),
     "model.pt with an os.system reducer (torch zip)": Case(
@@ -334,7 +334,7 @@ CASES: dict[str, Case] = {
         _evil_npz, r"not a readable dataset artifact", "dataset.npz"),
     "released checkpoint with an os.system reducer": Case(
         _evil_released, r"refusing to load (posix|os)\.system", "model_dns_ori.pkl"),
-    # checkpoints that do not fit (issue 14, item 6)
+    # checkpoints that do not fit
     "checkpoint with embedding size 7 against 3": Case(
         _wrong_embedding_size, r"inconsistent shapes \(user_emb \(30, 3\), item_emb \(40, 7\)", "model.pt"),
     "checkpoint for another item count": Case(

@@ -1,5 +1,5 @@
 """Divergence never crashes: diverging settings, repeated with numba's bounds checking on, end the
-run as ``status: diverged`` (phase, epoch, reason) every time, with the same outcome (issue 14).
+run as ``status: diverged`` (phase, epoch, reason) every time, with the same outcome.
 
 Before the fix, a NaN probability reached the compiled inverse-CDF search as an index: the run
 died with SIGSEGV in 2 of 3 identical runs (``reward: log-sigmoid``, generator ``lr: 1.0e+8``,
@@ -28,7 +28,7 @@ REPEATS = 5
 
 # setting name -> (variant, generator lr, discriminator lr, backend, G starts from DNS)
 SETTINGS = {
-    "issue-14: log-sigmoid reward, G lr 1e8, compiled": ("reward-log-sigmoid", 1.0e8, None, "compiled", True),
+    "log-sigmoid reward, G lr 1e8, compiled": ("reward-log-sigmoid", 1.0e8, None, "compiled", True),
     "2sigmoid-1 reward, D lr 1e8, compiled": ("code", None, 1.0e8, "compiled", True),
     "log-sigmoid reward, G lr 1e30, torch steps": ("reward-log-sigmoid", 1.0e30, None, "torch", True),
 }

@@ -1,4 +1,4 @@
-"""The results root's own lock: one workflow per results folder, across clones (issue 14)."""
+"""The results root's own lock: one workflow per results folder, across clones."""
 
 from __future__ import annotations
 
