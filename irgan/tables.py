@@ -61,7 +61,7 @@ def signed(value: float, digits: int = 4) -> str:
 
 PUBLISHED_TABLE3_DATASETS = ("ml-100k-irgan", "ml-100k")  # the authors' split; GroupLens fold 1
 SPREAD_NOTE = (
-    "mean over converged seeds ± the standard deviation over converged seeds (± is always that "
+    "Cells: mean over converged seeds ± the standard deviation over converged seeds (± is always that "
     "standard deviation); a system marked (deterministic) gives the same value for every seed, "
     "and it and a single seed show no ±."
 )
@@ -431,8 +431,9 @@ def table3(
     if released:
         sections.append(("The authors' released checkpoints", pd.DataFrame(released)))
     notes = [
-        f"Dataset {dataset}; selection: {SELECTION_NAMES[selection]}. Reproduced cells: "
-        + SPREAD_NOTE,
+        f"Dataset {dataset}; selection: {SELECTION_NAMES[selection]}. Reproduced "
+        + SPREAD_NOTE.lower()[0]
+        + SPREAD_NOTE[1:],
         f"Marker {STAR}: the reproduced {settings.reference} beats the best reproduced paper baseline "
         f"on that metric (paired t-test over users, Holm-corrected, alpha {settings.alpha}).",
         f"Marker {DAGGER}: the published figure lies outside our {settings.confidence:.0%} bootstrap "
