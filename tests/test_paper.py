@@ -244,3 +244,12 @@ def test_the_readme_findings_are_filled_from_the_results(values):
     assert f"| `irgan-code` (reference) | {row['mean']:.4f} ± {row['sd']:.4f} |" in text
     per_seed = ", ".join(f"{float(v):.4f}" for v in row["seed_values"].split())
     assert f"Per seed, `irgan-code` under the paper protocol: {per_seed}." in text
+
+
+def test_two_seeds_print_their_range_not_an_interval():
+    from irgan.paper_draft import _with_ci
+
+    row = pd.Series({"mean": 0.0155, "ci_low": float("nan"), "ci_high": float("nan"), "n_seeds": 2,
+                     "seed_values": "0.001000 0.030000", "seed_min": 0.001, "seed_max": 0.03})
+    text = _with_ci(row, 0.95)
+    assert text == "0.0155 (2 seeds, range 0.0010 to 0.0300; no interval)" and "CI" not in text
