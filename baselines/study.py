@@ -154,19 +154,26 @@ def run_seed(config: Mapping[str, Any], dataset: Dataset, system: str, seed: int
 
 def summarise(results: str | os.PathLike, dataset: str, systems: Sequence[str],
               selections: Sequence[str], seeds: Sequence[int]) -> pd.DataFrame:
-    """Mean, standard deviation and count over seeds of each run's test metrics (ok runs only)."""
+    """Mean, standard deviation and count over seeds of each run's test metrics (ok runs only).
+
+    ``deterministic``: every run's record says so (pop, itemknn, ease) or every
+    seed gave the same metrics; such a system has no spread to report.
+    """
     rows = []
     for system in systems:
         for selection in selections:
-            values, diverged = [], 0
+            values, diverged, flags = [], 0, []
             for seed in seeds:
                 _, _, record = read_run(run_dir(results, dataset, selection, system, seed))
                 if record["status"] == "ok":
                     values.append(record["test_metrics"])
+                    flags.append(bool(record.get("deterministic", False)))
                 else:
                     diverged += 1
             frame = pd.DataFrame(values)
-            row = {"system": system, "selection": selection, "runs": len(values), "diverged": diverged}
+            same = len(frame) > 1 and bool((frame.nunique() == 1).all())
+            row = {"system": system, "selection": selection, "runs": len(values), "diverged": diverged,
+                   "deterministic": bool(flags) and (all(flags) or same)}
             for metric in frame.columns:
                 row[f"{metric} mean"] = frame[metric].mean()
                 row[f"{metric} sd"] = frame[metric].std(ddof=1) if len(frame) > 1 else float("nan")
@@ -174,10 +181,22 @@ def summarise(results: str | os.PathLike, dataset: str, systems: Sequence[str],
     return pd.DataFrame(rows)
 
 
+def _cell(mean, sd, deterministic: bool) -> str:
+    """``mean ± sd``; the mean alone for a deterministic system or a single run (no spread)."""
+    if mean is None or mean != mean:
+        return "–"
+    if deterministic or sd is None or sd != sd:
+        return f"{mean:.4f}"
+    return f"{mean:.4f} ± {sd:.4f}"
+
+
 def summary_markdown(summary: pd.DataFrame, dataset: str) -> str:
     """The summary as a Markdown table, with the paper's Table 3 rows beside it."""
     metrics = ["P@3", "P@5", "P@10", "MAP", "NDCG@3", "NDCG@5", "NDCG@10", "MRR"]
     lines = [f"# Baselines on `{dataset}`: test metrics, mean ± sd over seeds", "",
+             "± is the standard deviation over seeds (as in every table of the study). A system "
+             "marked (deterministic) gives the same figures for every seed and is shown without ±; "
+             "a single run has no spread either.", "",
              "Hyper-parameters are always chosen on the validation split. Selection `validation`: "
              "fit on training minus the validation carve, epoch chosen on validation P@5. "
              "Selection `test` (the paper's protocol): fit on every training positive, epoch chosen "
@@ -186,11 +205,12 @@ def summary_markdown(summary: pd.DataFrame, dataset: str) -> str:
              "| system | selection | runs | " + " | ".join(metrics) + " |",
              "|---|---|---:|" + "---:|" * len(metrics)]
     for row in summary.to_dict("records"):
-        cells = [f"{row[f'{m} mean']:.4f} ± {row[f'{m} sd']:.4f}" if f"{m} mean" in row else "–"
+        cells = [_cell(row.get(f"{m} mean"), row.get(f"{m} sd"), row.get("deterministic", False))
                  for m in metrics]
         runs = f"{row['runs']}" + (f" (+{row['diverged']} diverged)" if row["diverged"] else "")
+        runs += " (deterministic)" if row.get("deterministic", False) else ""
         lines.append(f"| {row['system']} | {row['selection']} | {runs} | " + " | ".join(cells) + " |")
-    if dataset == "ml-100k-irgan":
+    if dataset in ("ml-100k-irgan", "ml-100k"):  # Table 3's data; elsewhere no published figure
         lines += ["", "Paper, Table 3 (MovieLens-100k):", "",
                   "| system | " + " | ".join(metrics) + " |", "|---|" + "---:|" * len(metrics)]
         lines += [f"| {name} | " + " | ".join(f"{v:.4f}" for v in values) + " |"

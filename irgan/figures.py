@@ -2,8 +2,12 @@
 
 Every figure colours a system the same way (:func:`system_palette`, built
 from the full list of systems of a dataset), labels its axes with the metric
-and the unit of averaging, and draws intervals as the same Student-t
-intervals over seeds that the tables print.
+and the unit of averaging, and draws the intervals of the statistics
+summary (:func:`irgan.statistics.seed_interval`): a percentile bootstrap over
+3 or more seeds, which cannot leave the metric's range; with 2 seeds the
+seeds' range, drawn differently and named so; none for a deterministic system.
+Figures are sized for the report's width (about 1100 px at 150 dpi, 7.5 in),
+with legends outside the data.
 """
 
 from __future__ import annotations
@@ -21,13 +25,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
-from scipy import stats  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
 
 from irgan.io import atomic_path  # noqa: E402
 from irgan.paper import METRICS, TABLE3_ML100K  # noqa: E402
-from irgan.statistics import StatisticsSettings, ablation_family_of, is_irgan, t_interval  # noqa: E402
+from irgan.statistics import StatisticsSettings, ablation_family_of, is_irgan, seed_interval  # noqa: E402
 from irgan.study_outputs import FIGURE_FORMATS as FORMATS  # noqa: E402
 from irgan.study_outputs import FIGURE_NAMES  # noqa: E402, F401  (re-exported)
+from irgan.tables import PUBLISHED_TABLE3_DATASETS, is_deterministic  # noqa: E402
 
 SELECTION_LABELS = {
     "test": "paper protocol (epoch chosen on test)",
@@ -43,15 +48,26 @@ def system_order(systems: Sequence[str], reference: str = "irgan-code") -> list[
 
 
 def system_palette(systems: Sequence[str], reference: str = "irgan-code") -> dict[str, tuple]:
-    """One colour per system, fixed by the system's place in :func:`system_order`."""
+    """One colour per system, fixed by the system's place in :func:`system_order`.
+
+    The reference is black; baselines take the qualitative tab10 colours (so
+    the few of them that figures set side by side differ clearly) and IRGAN
+    variants a hue circle of their own.
+    """
     order = system_order(systems, reference)
-    if len(order) <= 10:
-        colours = sns.color_palette("tab10", len(order))
-    elif len(order) <= 20:
-        colours = sns.color_palette("tab20", len(order))
+    baselines = [s for s in order if s != reference and not is_irgan(s)]
+    variants = [s for s in order if s != reference and is_irgan(s)]
+    if len(baselines) <= 10:
+        base_colours = sns.color_palette("tab10", len(baselines))
+    elif len(baselines) <= 20:
+        base_colours = sns.color_palette("tab20", len(baselines))
     else:
-        colours = sns.color_palette("husl", len(order))
-    return dict(zip(order, colours, strict=True))
+        base_colours = sns.color_palette("husl", len(baselines))
+    palette = dict(zip(baselines, base_colours, strict=True))
+    palette |= dict(zip(variants, sns.husl_palette(len(variants), l=0.5, s=0.9), strict=True))
+    if reference in order:
+        palette[reference] = (0.0, 0.0, 0.0)
+    return palette
 
 
 def save_figure(figure: plt.Figure, paths: dict[str, str | os.PathLike]) -> None:
@@ -68,42 +84,158 @@ def figure_paths(directory: str | os.PathLike, name: str) -> dict[str, Path]:
     return {fmt: Path(directory) / f"{name}.{fmt}" for fmt in FORMATS}
 
 
+WIDTH = 7.5  # inches: about 1100 px at the saved 150 dpi, the report's width, so text keeps its size
+
+
 def _theme() -> None:
-    sns.set_theme(context="paper", style="whitegrid", font_scale=1.0)
+    sns.set_theme(
+        context="paper",
+        style="whitegrid",
+        rc={
+            "font.size": 9,
+            "axes.titlesize": 9,
+            "axes.labelsize": 9,
+            "xtick.labelsize": 8,
+            "ytick.labelsize": 8,
+            "legend.fontsize": 8,
+            "figure.titlesize": 10,
+        },
+    )
 
 
 def _empty(message: str) -> plt.Figure:
-    figure, axis = plt.subplots(figsize=(6, 2))
+    figure, axis = plt.subplots(figsize=(WIDTH, 1.6))
     axis.axis("off")
-    axis.text(0.5, 0.5, message, ha="center", va="center", wrap=True)
+    axis.text(0.5, 0.5, message, ha="center", va="center", wrap=True, fontsize=10)
     return figure
+
+
+# --------------------------------------------------------------------------- intervals
+
+
+def summary_interval(row) -> tuple[float, float, str]:
+    """The bar to draw for a summary row: ``(low, high, kind)``, kind as in :func:`seed_interval`.
+
+    Reads the summary's ``interval`` column; summaries written before it
+    existed are read from their per-seed values, so old results draw the
+    same way (never as a t interval).
+    """
+    values = [float(v) for v in str(row.get("seed_values", "") or "").split()]
+    if is_deterministic(row):
+        return row["mean"], row["mean"], "deterministic"
+    kind = row.get("interval")
+    if isinstance(kind, str) and kind:
+        if kind == "bootstrap":
+            return row["ci_low"], row["ci_high"], kind
+        if kind == "range":
+            return row["seed_min"], row["seed_max"], kind
+        return row["mean"], row["mean"], kind
+    _, low, high, kind = seed_interval(values)
+    return low, high, kind
+
+
+INTERVAL_STYLE = {  # kind -> errorbar keywords; the legend names each
+    "bootstrap": {"fmt": "o", "capsize": 2.5, "elinewidth": 1.4, "markersize": 5},
+    "range": {"fmt": "o", "capsize": 0, "elinewidth": 0.9, "markersize": 5},
+    "deterministic": {"fmt": "s", "capsize": 0, "elinewidth": 0, "markersize": 5},
+    "single": {"fmt": "o", "capsize": 0, "elinewidth": 0, "markersize": 5},
+}
+
+
+def interval_label(kind: str, confidence: float) -> str:
+    return {
+        "bootstrap": f"mean, {confidence:.0%} bootstrap CI over seeds (3+ seeds)",
+        "range": "mean, range of 2 seeds (too few for a CI)",
+        "deterministic": "same value for every seed: no interval",
+        "single": "one seed: no interval",
+    }.get(kind, kind)
+
+
+def draw_estimate(axis, x: float, y: float, low: float, high: float, kind: str, colour, **extra) -> None:
+    """One mean with its bar, in the style of its interval kind (dotted bar for a 2-seed range)."""
+    style = dict(INTERVAL_STYLE.get(kind, INTERVAL_STYLE["single"]))
+    style.update(extra)
+    if kind in ("bootstrap", "range") and math.isfinite(low) and math.isfinite(high):
+        xerr = [[max(x - low, 0)], [max(high - x, 0)]]
+    else:
+        xerr = None
+    bars = axis.errorbar(x, y, xerr=xerr, color=colour, zorder=4, **style)
+    if kind == "range" and xerr is not None:
+        for line in bars.lines[2]:
+            line.set_linestyle(":")
+
+
+def interval_handles(kinds: set[str], confidence: float) -> list:
+    """Legend entries (black proxies) for the interval kinds drawn."""
+    handles = []
+    for kind in ("bootstrap", "range", "deterministic", "single"):
+        if kind in kinds:
+            style = INTERVAL_STYLE[kind]
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color="black",
+                    marker=style["fmt"],
+                    linestyle=":" if kind == "range" else ("-" if kind == "bootstrap" else "none"),
+                    markersize=5,
+                    label=interval_label(kind, confidence),
+                )
+            )
+    return handles
 
 
 # --------------------------------------------------------------------------- learning curves
 
 
 def curve_bands(curves: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Mean and t interval over seeds per system, model, split and epoch (vectorised)."""
+    """Mean and range (min to max) over seeds per system, model, split and epoch (vectorised).
+
+    A range, not a t interval: it stays within the metric's range whatever the
+    number of seeds (a t interval over 2 seeds runs far below 0). ``confidence``
+    is kept for callers and unused.
+    """
     keys = ["system", "model", "split", "epoch"]
-    grouped = curves.groupby(keys)["value"].agg(["mean", "std", "count"]).reset_index()
-    half = np.where(
-        grouped["count"] > 1,
-        stats.t.ppf((1 + confidence) / 2, np.maximum(grouped["count"] - 1, 1))
-        * grouped["std"].fillna(0)
-        / np.sqrt(grouped["count"]),
-        np.nan,
+    grouped = curves.groupby(keys)["value"].agg(["mean", "min", "max", "count"]).reset_index()
+    single = grouped["count"] < 2
+    return grouped.assign(low=grouped["min"].where(~single), high=grouped["max"].where(~single)).drop(
+        columns=["min", "max"]
     )
-    return grouped.assign(low=grouped["mean"] - half, high=grouped["mean"] + half)
+
+
+def _curve_panels(systems: list[str], settings: StatisticsSettings) -> dict[str, list[str]]:
+    """IRGAN variants by ablation family (each panel also shows the reference), then the baselines."""
+    families = settings.families or {}
+    panels: dict[str, list[str]] = {}
+    for system in systems:
+        if system == settings.reference:
+            continue
+        panel = ablation_family_of(system, families) if is_irgan(system) else "baselines"
+        panels.setdefault(panel, []).append(system)
+    if settings.reference in systems and not any(p != "baselines" for p in panels):
+        panels["reference"] = []
+    names = sorted(panels, key=lambda p: (p == "baselines", p == "other", p))
+    return {name: panels[name] for name in names}
+
+
+def _panel_colours(systems: Sequence[str], reference: str) -> dict[str, tuple]:
+    """Distinct colours within one panel: the reference black, the others tab10 in order."""
+    others = [s for s in systems if s != reference]
+    colours = dict(zip(others, sns.color_palette("tab10", max(len(others), 1)), strict=False))
+    return colours | {reference: (0.0, 0.0, 0.0)}
 
 
 def learning_curves(
     curves: pd.DataFrame, settings: StatisticsSettings, palette: dict, selection: str = "validation"
 ) -> plt.Figure:
-    """Test and validation metric per epoch of G and D: one column per variant family.
+    """Validation and test metric per epoch: one row per IRGAN variant family, the baselines last.
 
-    Rows: the split evaluated; columns: the ablation families (each with the
-    reference IRGAN for scale) and the trained baselines; colour: system;
-    line style: model (generator solid, discriminator dashed).
+    Why rows, not one wide row: at the report's width six columns made the
+    ticks and legends unreadable. IRGAN rows count G-epochs (outer epochs of
+    the adversarial game) and share that x-axis; the baselines row counts
+    their own training epochs on its own axis. Each row's legend sits outside
+    the data on the right. Line: mean over seeds; band: range over seeds;
+    G solid, D dashed.
     """
     _theme()
     data = curves[curves["selection"] == selection]
@@ -113,62 +245,78 @@ def learning_curves(
     if data.empty:
         return _empty("No learning curves were recorded.")
     metric = str(data["metric"].iloc[0])
-    bands = curve_bands(data, settings.confidence)
-    families = settings.families or {}
+    bands = curve_bands(data)
+    points = bands.groupby(["system", "model", "split"])["epoch"].transform("size")
+    bands = bands[points > 1]  # a system evaluated once (pop, itemknn, ease) has no curve
+    if bands.empty:
+        return _empty("No system has a learning curve with more than one evaluated epoch.")
     systems = sorted(bands["system"].unique())
-    panels: dict[str, list[str]] = {}
-    for system in systems:
-        if system == settings.reference:
-            continue
-        panel = ablation_family_of(system, families) if is_irgan(system) else "baselines"
-        panels.setdefault(panel, []).append(system)
-    if not panels:
-        panels = {"reference": []}
-    panel_names = sorted(panels, key=lambda p: (p == "baselines", p == "other", p))
+    panels = _curve_panels(systems, settings)
     splits = [s for s in ("validation", "test") if s in set(bands["split"])]
     figure, axes = plt.subplots(
+        len(panels),
         len(splits),
-        len(panel_names),
         squeeze=False,
-        sharey="row",
-        figsize=(3.6 * len(panel_names), 2.8 * len(splits)),
+        figsize=(WIDTH + 0.5, 2.0 * len(panels) + 0.9),
     )
+    irgan_axes = [axes[r][c] for r, p in enumerate(panels) if p != "baselines" for c in range(len(splits))]
+    for axis in irgan_axes[1:]:
+        axis.sharex(irgan_axes[0])
     styles = {"G": "-", "D": "--"}
-    for row, split in enumerate(splits):
-        for column, panel in enumerate(panel_names):
+    seeds = data.groupby("system")["seed"].nunique()
+    for row, (panel, members) in enumerate(panels.items()):
+        shown = (
+            members
+            if panel == "baselines"
+            else ([settings.reference] if settings.reference in systems else []) + members
+        )
+        handles, models = [], set()
+        colours = _panel_colours(shown, settings.reference)
+        for column, split in enumerate(splits):
             axis = axes[row][column]
-            shown = ([settings.reference] if settings.reference in systems else []) + panels[panel]
             for system in shown:
                 lines = bands[(bands["system"] == system) & (bands["split"] == split)]
                 for model, band in lines.groupby("model"):
                     band = band.sort_values("epoch")
-                    label = f"{system} ({model})" if model in styles else system
+                    models.add(model if model in styles else "G")
                     axis.plot(
                         band["epoch"],
                         band["mean"],
                         styles.get(model, "-"),
-                        color=palette[system],
-                        label=label,
-                        linewidth=1.2,
+                        color=colours[system],
+                        linewidth=1.5 if system == settings.reference else 1.2,
                     )
                     axis.fill_between(
                         band["epoch"],
                         band["low"],
                         band["high"],
-                        color=palette[system],
-                        alpha=0.2,
+                        color=colours[system],
+                        alpha=0.15,
                         linewidth=0,
                     )
-            if row == 0:
-                axis.set_title(panel)
-            axis.set_xlabel("epoch")
-            axis.set_ylabel(f"{split} {metric} (mean over users)" if column == 0 else "")
-            if row == len(splits) - 1:
-                axis.legend(fontsize=6, loc="lower right")
+            axis.set_title(f"{panel}: {split} {metric}", loc="left")
+            axis.set_xlabel("G-epoch (IRGAN)" if panel != "baselines" else "epoch (baseline training)")
+            axis.set_ylabel(f"{metric}" if column == 0 else "")
+            axis.tick_params(axis="both", labelsize=8)
+        for system in shown:
+            if system in set(bands["system"]):
+                label = system + (" (reference)" if system == settings.reference else "")
+                handles.append(Line2D([], [], color=colours[system], linewidth=2, label=label))
+        if panel != "baselines" and "D" in models:
+            handles += [
+                Line2D([], [], color="black", linestyle="-", label="G (generator)"),
+                Line2D([], [], color="black", linestyle="--", label="D (discriminator)"),
+            ]
+        axes[row][-1].legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False, fontsize=8
+        )
+    n_seeds = sorted(set(seeds))
     figure.suptitle(
-        f"Learning curves, {SELECTION_LABELS[selection]}: mean over seeds with "
-        f"{settings.confidence:.0%} t interval; G solid, D dashed",
+        f"Learning curves of the {SHORT_SELECTION_LABELS[selection]} runs (epoch chosen on {selection}): "
+        f"line = mean over seeds ({', '.join(map(str, n_seeds))} seeds), band = range over seeds",
         fontsize=9,
+        x=0.02,
+        ha="left",
     )
     figure.tight_layout()
     return figure
@@ -177,61 +325,98 @@ def learning_curves(
 # --------------------------------------------------------------------------- metrics per system
 
 
+def _row(frame: pd.DataFrame) -> dict:
+    return frame.iloc[0].to_dict()
+
+
 def metric_points(
     seed_metrics: pd.DataFrame, summary: pd.DataFrame, settings: StatisticsSettings, palette: dict
 ) -> plt.Figure:
-    """Each metric per system and selection rule: seed mean with its t interval, seeds as dots.
+    """Each metric per system and selection rule: seed mean with its interval, seeds as open dots.
 
-    Means and intervals are the summary's (the tables' numbers); drawn with
-    matplotlib directly, as seaborn's categorical plots are slow at this many panels.
+    Means and intervals are the summary's (the tables' numbers). Each
+    selection rule lists only the systems run under it (no empty rows), in
+    four metric columns (eight columns were unreadable at the report's width);
+    drawn with matplotlib directly, as seaborn's categorical plots are slow here.
     """
     _theme()
     if seed_metrics.empty:
         return _empty("No converged run.")
     metrics = [m for m in METRICS if m in set(seed_metrics["metric"])]
     selections = [s for s in ("test", "validation") if s in set(seed_metrics["selection"])]
-    order = system_order(seed_metrics["system"], settings.reference)
-    position = {system: i for i, system in enumerate(order)}
+    columns = min(4, len(metrics))
+    metric_rows = [metrics[i : i + columns] for i in range(0, len(metrics), columns)]
+    blocks = []  # (selection, metrics of the row, systems)
+    for selection in selections:
+        systems = system_order(
+            seed_metrics.loc[seed_metrics["selection"] == selection, "system"], settings.reference
+        )
+        blocks += [(selection, row, systems) for row in metric_rows]
+    heights = [0.145 * len(systems) + 0.6 for _, _, systems in blocks]
     figure, axes = plt.subplots(
-        len(selections),
-        len(metrics),
+        len(blocks),
+        columns,
         squeeze=False,
-        sharey=True,
-        figsize=(2.0 * len(metrics) + 1.5, 0.28 * len(order) * len(selections) + 1.5),
+        figsize=(WIDTH + 0.5, sum(heights) + 1.4),  # height: see below
+        gridspec_kw={"height_ratios": heights},
     )
-    jitter = np.random.default_rng(0)  # fixed: the figure is the same on every run
-    for row, selection in enumerate(selections):
-        for column, metric in enumerate(metrics):
+    kinds: set[str] = set()
+    for row, (selection, row_metrics, order) in enumerate(blocks):
+        position = {system: i for i, system in enumerate(order)}
+        for column in range(columns):
             axis = axes[row][column]
+            if column >= len(row_metrics):
+                axis.axis("off")
+                continue
+            metric = row_metrics[column]
             seeds = seed_metrics[
                 (seed_metrics["selection"] == selection) & (seed_metrics["metric"] == metric)
             ]
             means = summary[(summary["selection"] == selection) & (summary["metric"] == metric)]
+            means = means.dropna(subset=["mean"])
             for system, group in seeds.groupby("system"):
-                y = position[system] + jitter.uniform(-0.15, 0.15, len(group))
-                axis.scatter(group["value"], y, s=5, alpha=0.5, color=palette[system], linewidths=0)
-            for r in means.dropna(subset=["mean"]).itertuples():
-                low, high = (r.ci_low, r.ci_high) if math.isfinite(r.ci_low) else (r.mean, r.mean)
-                axis.errorbar(
-                    r.mean,
-                    position[r.system],
-                    xerr=[[r.mean - low], [high - r.mean]],
-                    fmt="o",
-                    color=palette[r.system],
-                    markersize=4,
-                    capsize=2,
+                axis.scatter(
+                    group["value"],
+                    np.full(len(group), position[system] + 0.28),
+                    s=9,
+                    facecolors="none",
+                    edgecolors=palette.get(system, "grey"),
+                    linewidths=0.8,
+                    zorder=3,
                 )
-            axis.set_xlabel(f"{metric}")
-            axis.set_ylabel(SHORT_SELECTION_LABELS[selection] if column == 0 else "")
-            axis.set_yticks(range(len(order)), order)
-            axis.tick_params(axis="x", labelsize=7)
-    axes[0][0].set_ylim(len(order) - 0.5, -0.5)  # first system on top
+            for _, r in means.iterrows():
+                low, high, kind = summary_interval(r)
+                kinds.add(kind)
+                draw_estimate(
+                    axis, r["mean"], position[r["system"]], low, high, kind, palette.get(r["system"])
+                )
+            axis.set_ylim(len(order) - 0.4, -0.6)  # first system on top
+            axis.set_yticks(range(len(order)), order if column == 0 else [""] * len(order))
+            axis.set_xlabel(f"test {metric}")
+            if column == 0:
+                axis.set_ylabel(SHORT_SELECTION_LABELS[selection])
+            axis.tick_params(axis="x", labelsize=7, rotation=30)
+            axis.tick_params(axis="y", labelsize=7)
+    handles = interval_handles(kinds, settings.confidence) + [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            markerfacecolor="none",
+            markeredgecolor="black",
+            linestyle="none",
+            markersize=4,
+            label="one seed (mean over users)",
+        )
+    ]
+    figure.legend(handles=handles, loc="lower center", ncol=2, frameon=False, bbox_to_anchor=(0.5, 0.0))
+    height = sum(heights) + 1.4
     figure.suptitle(
-        f"Test metrics per system: mean over seeds with {settings.confidence:.0%} t interval "
-        "(dots: single seeds, each the mean over users)",
+        "Test metrics per system: paper protocol (epoch chosen on test) above, honest protocol "
+        "(on validation) below",
         fontsize=9,
     )
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, (0.25 + 0.2 * ((len(handles) + 1) // 2)) / height, 1, 1 - 0.3 / height))
     return figure
 
 
@@ -245,13 +430,29 @@ def paper_vs_reproduced(
     audit: pd.DataFrame | None = None,
     selection: str = "test",
     published: dict[str, tuple[float, ...]] = TABLE3_ML100K,
+    dataset: str | None = None,
+    published_datasets: Sequence[str] = PUBLISHED_TABLE3_DATASETS,
 ) -> plt.Figure:
-    """Each published Table 3 figure (open diamond) beside our mean and interval (filled dot)."""
+    """Each published Table 3 figure (open diamond) beside our mean and interval (filled dot).
+
+    Only on the dataset Table 3 was published for: on any other dataset the
+    file holds a note saying so instead (same file name, so the workflow's
+    outputs do not change), as MovieLens figures say nothing about other data.
+    """
     _theme()
+    if dataset is None and len(summary):
+        dataset = str(summary["dataset"].iloc[0])
+    if dataset not in published_datasets:
+        return _empty(
+            f"No published figures for dataset '{dataset}'.\nThe paper's Table 3 is MovieLens-100k "
+            f"({', '.join(published_datasets)}); this study's figures for '{dataset}'\nare in the "
+            "metric-points figure and the systems tables, with no reproduction claim."
+        )
     paper_rows = settings.paper_rows or {}
     rows = list(published)
-    figure, axes = plt.subplots(2, 4, figsize=(12, 4.8), sharey=True)
-    released_markers = ["X", "P", "s", "^"]
+    figure, axes = plt.subplots(4, 2, figsize=(WIDTH, 7.6), sharey=True)
+    released_markers = ["X", "P", "^", "v"]
+    kinds: set[str] = set()
     for axis, metric in zip(axes.flat, METRICS, strict=True):
         for y, row_name in enumerate(rows):
             paper_value = published[row_name][METRICS.index(metric)]
@@ -263,7 +464,7 @@ def paper_vs_reproduced(
                 edgecolors="black",
                 s=36,
                 zorder=3,
-                label="published" if y == 0 else None,
+                linewidths=1.2,
             )
             system = paper_rows.get(row_name)
             match = summary[
@@ -272,21 +473,12 @@ def paper_vs_reproduced(
                 & (summary["metric"] == metric)
             ].dropna(subset=["mean"])
             if len(match):
-                r = match.iloc[0]
-                low, high = (r["ci_low"], r["ci_high"]) if math.isfinite(r["ci_low"]) else (r["mean"],) * 2
-                axis.errorbar(
-                    r["mean"],
-                    y + 0.15,
-                    xerr=[[r["mean"] - low], [high - r["mean"]]],
-                    fmt="o",
-                    color=palette.get(system, "grey"),
-                    markersize=5,
-                    capsize=2,
-                    zorder=4,
-                    label=f"reproduced {system}",
-                )
+                r = _row(match)
+                low, high, kind = summary_interval(r)
+                kinds.add(kind)
+                draw_estimate(axis, r["mean"], y + 0.2, low, high, kind, palette.get(system, "grey"))
         if audit is not None and len(audit):
-            for k, (checkpoint, group) in enumerate(audit.groupby("checkpoint", sort=False)):
+            for k, (_, group) in enumerate(audit.groupby("checkpoint", sort=False)):
                 values = dict(zip(group["metric"], group["value"], strict=True))
                 closest = min(
                     rows,
@@ -294,33 +486,58 @@ def paper_vs_reproduced(
                 )
                 axis.scatter(
                     values[metric],
-                    rows.index(closest) - 0.15,
+                    rows.index(closest) - 0.2,
                     marker=released_markers[k % len(released_markers)],
                     color="dimgray",
                     s=30,
                     zorder=5,
-                    label=f"released {checkpoint}",
                 )
-        axis.set_title(metric)
-        axis.set_xlabel(f"{metric} (mean over users)")
+        axis.set_xlabel(f"test {metric} (mean over users)")
         axis.set_yticks(range(len(rows)), rows)
-        axis.set_ylim(-0.6, len(rows) - 0.4)
-    handles, labels = [], []
-    for axis in axes.flat:
-        for handle, label in zip(*axis.get_legend_handles_labels(), strict=True):
-            if label not in labels:
-                handles.append(handle)
-                labels.append(label)
-    figure.legend(
-        handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=7, bbox_to_anchor=(0.5, -0.08)
-    )
+        axis.set_ylim(len(rows) - 0.4, -0.6)
+        axis.tick_params(axis="both", labelsize=8)
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="D",
+            markerfacecolor="none",
+            markeredgecolor="black",
+            linestyle="none",
+            label="published (Table 3)",
+        )
+    ]
+    handles += interval_handles(kinds, settings.confidence)
+    if audit is not None and len(audit):
+        handles += [
+            Line2D(
+                [],
+                [],
+                marker=released_markers[k % len(released_markers)],
+                color="dimgray",
+                linestyle="none",
+                label=f"released {checkpoint}, evaluated once",
+            )
+            for k, checkpoint in enumerate(dict.fromkeys(audit["checkpoint"]))
+        ]
+    handles += [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            color=palette.get(system, "grey"),
+            linestyle="none",
+            label=f"reproduced {system}",
+        )
+        for system in dict.fromkeys(paper_rows.values())
+    ]
+    figure.legend(handles=handles, loc="lower center", ncol=2, frameon=False, fontsize=8)
     figure.suptitle(
-        f"Table 3 of the paper (open diamonds) against the reproduction under the "
-        f"{SELECTION_LABELS[selection]} (dots: mean over seeds, bars: "
-        f"{settings.confidence:.0%} t interval)",
+        f"Table 3 of the paper (MovieLens-100k) against the reproduction on {dataset}, "
+        f"{SHORT_SELECTION_LABELS[selection]}",
         fontsize=9,
     )
-    figure.tight_layout()
+    figure.tight_layout(rect=(0, 0.028 * ((len(handles) + 1) // 2), 1, 1))
     return figure
 
 
@@ -344,7 +561,7 @@ def headline_differences(
     selections = [s for s in ("test", "validation") if s in baselines]
     if not selections:
         return _empty("The headline comparison has no runs.")
-    figure, axes = plt.subplots(1, len(selections), squeeze=False, figsize=(5 * len(selections), 3.4))
+    figure, axes = plt.subplots(1, len(selections), squeeze=False, figsize=(WIDTH, 3.6))
     for axis, selection in zip(axes[0], selections, strict=True):
         baseline = baselines[selection]
         data = per_user_means[per_user_means["selection"] == selection]
@@ -354,7 +571,7 @@ def headline_differences(
         sns.histplot(
             diff,
             ax=axis,
-            color=palette.get(settings.reference),
+            color="dimgray",
             discrete=False,
             bins=min(41, max(10, int(np.sqrt(len(diff))) * 2)),
             stat="count",
@@ -369,17 +586,23 @@ def headline_differences(
         axis.axvline(0, color="black", linewidth=0.8)
         if len(row):
             r = row.iloc[0]
-            axis.axvspan(r["boot_low"], r["boot_high"], color="crimson", alpha=0.2, label="bootstrap CI")
+            axis.axvspan(
+                r["boot_low"],
+                r["boot_high"],
+                color="crimson",
+                alpha=0.2,
+                label=f"{settings.confidence:.0%} bootstrap CI (users)",
+            )
             axis.axvline(r["mean_diff"], color="crimson", linewidth=1.2, label=f"mean {r['mean_diff']:+.4f}")
             axis.set_title(
-                f"{SELECTION_LABELS[selection]}\nt-test p (Holm) = {r['p_holm']:.2g}, "
-                f"d_z = {r['d_z']:.2f}, zero differences: {int(r['n_zero_diff'])}/"
+                f"{SHORT_SELECTION_LABELS[selection]}: t-test p (Holm) = {r['p_holm']:.2g}, "
+                f"d_z = {r['d_z']:.2f}\nusers with no difference: {int(r['n_zero_diff'])} of "
                 f"{int(r['n_users'])}",
                 fontsize=8,
             )
-        axis.set_xlabel(f"{metric}: {settings.reference} − {baseline} per user (mean over seeds)")
+        axis.set_xlabel(f"{metric}: {settings.reference} − {baseline}\nper user (mean over seeds)")
         axis.set_ylabel("users")
-        axis.legend(fontsize=7)
+        axis.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, frameon=False)
     figure.tight_layout()
     return figure
 
@@ -390,7 +613,11 @@ def headline_differences(
 def selection_optimism(
     optimism: pd.DataFrame, summary: pd.DataFrame, settings: StatisticsSettings, palette: dict
 ) -> plt.Figure:
-    """Left: optimism of test selection within honest runs; right: paper-protocol vs honest runs."""
+    """Left: optimism of test selection within honest runs; right: paper-protocol vs honest runs.
+
+    Each panel has its own legend below it. The optimism is never negative,
+    and its interval (:func:`seed_interval`) cannot be either.
+    """
     _theme()
     metric = settings.headline_metric
     honest = optimism[optimism["selection"] == "validation"]
@@ -398,75 +625,122 @@ def selection_optimism(
     if honest.empty and means.empty:
         return _empty("No run records the curves needed for the selection optimism.")
     order = system_order(set(honest["system"]) | set(means["system"]), settings.reference)
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 0.3 * len(order) + 1.8), sharey=True)
-
-    def t_ci(values):
-        _, low, high = t_interval(values, settings.confidence)
-        mean = float(np.mean(values))
-        return (low, high) if math.isfinite(low) else (mean, mean)
-
-    if not honest.empty:
-        sns.stripplot(
-            data=honest,
-            x="optimism",
-            y="system",
-            hue="system",
-            order=order,
-            palette=palette,
-            size=3,
-            alpha=0.5,
-            jitter=0.15,
-            legend=False,
-            ax=left,
+    figure, axes = plt.subplots(
+        2,
+        2,
+        figsize=(WIDTH + 0.5, 0.2 * len(order) + 3.0),
+        gridspec_kw={"height_ratios": [0.2 * len(order) + 1.4, 1.1]},
+    )
+    (left, right), (left_key, right_key) = axes
+    right.sharey(left)
+    left_key.axis("off")  # each panel's legend, below it and outside the data
+    right_key.axis("off")
+    left_kinds: set[str] = set()
+    for y, system in enumerate(order):
+        values = honest.loc[honest["system"] == system, "optimism"].dropna()
+        if values.empty:
+            continue
+        colour = palette.get(system, "grey")
+        left.scatter(
+            values,
+            np.full(len(values), y + 0.28),
+            s=9,
+            facecolors="none",
+            edgecolors=colour,
+            linewidths=0.8,
+            zorder=3,
         )
-        sns.pointplot(
-            data=honest,
-            x="optimism",
-            y="system",
-            hue="system",
-            order=order,
-            palette=palette,
-            errorbar=t_ci,
-            linestyle="none",
-            markersize=4,
-            legend=False,
-            ax=left,
+        mean, low, high, kind = seed_interval(
+            values, settings.confidence, settings.bootstrap_resamples, settings.bootstrap_seed
         )
+        left_kinds.add(kind)
+        draw_estimate(left, mean, y, low, high, kind, colour)
     left.axvline(0, color="black", linewidth=0.8)
-    left.set_xlabel(f"best test {metric} over epochs − test {metric} at the validation-chosen epoch")
+    left.set_xlabel(
+        f"optimism: best test {metric} over epochs\n− test {metric} at the validation-chosen epoch"
+    )
     left.set_ylabel("system")
-    left.set_title("Optimism of choosing the epoch on test (honest runs; dots: seeds)", fontsize=8)
+    left.set_title("Optimism of choosing the epoch on test\n(honest runs)", fontsize=9)
+    left_key.legend(
+        handles=interval_handles(left_kinds, settings.confidence)
+        + [
+            Line2D(
+                [],
+                [],
+                marker="o",
+                markerfacecolor="none",
+                markeredgecolor="black",
+                linestyle="none",
+                markersize=4,
+                label="one seed",
+            )
+        ],
+        loc="upper right",
+        frameon=False,
+        fontsize=8,
+    )
+    right_kinds: set[str] = set()
     for y, system in enumerate(order):
         points = {}
-        for selection, marker, offset in (("test", "D", -0.15), ("validation", "o", 0.15)):
+        for selection, offset in (("test", -0.18), ("validation", 0.18)):
             r = means[(means["system"] == system) & (means["selection"] == selection)]
             if len(r):
-                r = r.iloc[0]
-                low, high = (r["ci_low"], r["ci_high"]) if math.isfinite(r["ci_low"]) else (r["mean"],) * 2
-                right.errorbar(
+                r = _row(r)
+                low, high, kind = summary_interval(r)
+                right_kinds.add(kind)
+                colour = palette.get(system, "grey")
+                draw_estimate(
+                    right,
                     r["mean"],
                     y + offset,
-                    xerr=[[r["mean"] - low], [high - r["mean"]]],
-                    fmt=marker,
-                    color=palette[system],
-                    markersize=5,
-                    capsize=2,
-                    mfc="none" if selection == "test" else palette[system],
-                    label=SELECTION_LABELS[selection] if y == 0 else None,
+                    low,
+                    high,
+                    kind,
+                    colour,
+                    fmt="D"
+                    if selection == "test"
+                    else INTERVAL_STYLE.get(kind, INTERVAL_STYLE["single"])["fmt"],
+                    mfc="white" if selection == "test" else colour,
                 )
                 points[selection] = r["mean"]
         if len(points) == 2:
             right.plot(
                 [points["test"], points["validation"]],
-                [y - 0.15, y + 0.15],
-                color=palette[system],
+                [y - 0.18, y + 0.18],
+                color=palette.get(system, "grey"),
                 linewidth=0.8,
             )
-    right.set_xlabel(f"test {metric} (mean over seeds, {settings.confidence:.0%} t interval)")
-    right.set_title("Paper-protocol runs (open diamond) vs honest runs (dot)", fontsize=8)
-    right.set_yticks(range(len(order)), order)
-    if not right.yaxis_inverted():  # categories top to bottom, as seaborn draws them
-        right.invert_yaxis()
+    right.set_xlabel(f"test {metric} (mean over seeds)")
+    right.set_title("Paper-protocol runs against honest runs", fontsize=9)
+    right_key.legend(
+        handles=[
+            Line2D(
+                [],
+                [],
+                marker="D",
+                markerfacecolor="white",
+                markeredgecolor="black",
+                linestyle="none",
+                label="paper protocol (epoch on test)",
+            ),
+            Line2D(
+                [],
+                [],
+                marker="o",
+                color="black",
+                linestyle="none",
+                label="honest protocol (epoch on validation)",
+            ),
+        ]
+        + interval_handles(right_kinds - {"single"}, settings.confidence),
+        loc="upper left",
+        frameon=False,
+        fontsize=8,
+    )
+    left.set_yticks(range(len(order)), order)
+    left.set_ylim(len(order) - 0.4, -0.6)
+    left.tick_params(axis="y", labelsize=8)
+    right.tick_params(axis="y", labelleft=False)
     figure.tight_layout()
     return figure
 
@@ -486,15 +760,20 @@ def best_baselines(summary: pd.DataFrame, settings: StatisticsSettings) -> dict[
 
 
 def build_figures(
-    statistics: dict[str, pd.DataFrame], settings: StatisticsSettings, audit: pd.DataFrame | None = None
+    statistics: dict[str, pd.DataFrame],
+    settings: StatisticsSettings,
+    audit: pd.DataFrame | None = None,
+    dataset: str | None = None,
 ) -> dict[str, plt.Figure]:
     """Every figure of :data:`FIGURE_NAMES` (the caller saves and closes them)."""
     summary = statistics["summary"]
+    if dataset is None and len(summary):
+        dataset = str(summary["dataset"].iloc[0])
     palette = system_palette(summary["system"].unique(), settings.reference)
     return {
         "learning_curves": learning_curves(statistics["curves"], settings, palette),
         "metric_points": metric_points(statistics["seed_metrics"], summary, settings, palette),
-        "paper_vs_reproduced": paper_vs_reproduced(summary, settings, palette, audit),
+        "paper_vs_reproduced": paper_vs_reproduced(summary, settings, palette, audit, dataset=dataset),
         "headline_differences": headline_differences(
             statistics["per_user_means"],
             statistics["comparisons"],

@@ -67,8 +67,12 @@ def _with_ci(row: pd.Series | None, confidence: float) -> str:
         return "n/a (not run)"
     if len(set(str(row.get("seed_values", "")).split())) == 1 and int(row["n_seeds"]) > 1:
         return f"{f4(row['mean'])} (the same for every seed)"  # a deterministic system
-    if not math.isfinite(row["ci_low"]):
-        return f"{f4(row['mean'])} ({int(row['n_seeds'])} seed)"
+    if not math.isfinite(row["ci_low"]):  # fewer than 3 seeds: no interval (irgan.statistics.seed_interval)
+        n = int(row["n_seeds"])
+        if n == 2 and math.isfinite(row.get("seed_min", math.nan)):
+            low, high = f4(row["seed_min"]), f4(row["seed_max"])
+            return f"{f4(row['mean'])} (2 seeds, range {low} to {high}; no interval)"
+        return f"{f4(row['mean'])} ({n} seed{'s' if n != 1 else ''}, no interval)"
     return (
         f"{f4(row['mean'])} ({confidence:.0%} CI {f4(row['ci_low'])} to {f4(row['ci_high'])}, "
         f"{int(row['n_seeds'])} seeds)"
@@ -266,9 +270,13 @@ def optimism_sentence(summary, optimism_summary, comparisons, settings: Statisti
         text.append(
             f"In the honest runs of `{reference}`, choosing the epoch on the test set instead of validation "
             f"would have raised test {metric} by {signed4(r['optimism'])} on average "
-            f"({settings.confidence:.0%} CI {signed4(r['optimism_ci_low'])} to "
-            f"{signed4(r['optimism_ci_high'])} over {int(r['n_seeds'])} seeds), "
-            f"from {f4(r['test_at_selected'])} to {f4(r['test_best'])}."
+            + (
+                f"({settings.confidence:.0%} CI {signed4(r['optimism_ci_low'])} to "
+                f"{signed4(r['optimism_ci_high'])} over {int(r['n_seeds'])} seeds), "
+                if math.isfinite(r["optimism_ci_low"])
+                else f"(over {int(r['n_seeds'])} seeds; no interval: too few seeds or all equal), "
+            )
+            + f"from {f4(r['test_at_selected'])} to {f4(r['test_best'])}."
         )
     largest = honest.loc[honest["optimism"].idxmax()]
     text.append(

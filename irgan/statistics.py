@@ -4,8 +4,12 @@ Inputs are run directories of the run contract (:mod:`irgan.results`). The
 unit of analysis is stated for every number:
 
 - *Seed level*: a run's figure is the mean of its per-user test metrics; a
-  system's figure is the mean over its converged seeds with a Student-t
-  confidence interval. Diverged runs are counted, never averaged in.
+  system's figure is the mean over its converged seeds with a percentile
+  bootstrap interval over seeds (:func:`seed_interval`: it stays inside the
+  seeds' range, so inside the metric's range); with fewer than three seeds no
+  interval is computed and the range of the seeds is shown instead, and a
+  deterministic system (the same value for every seed) gets none. Diverged
+  runs are counted, never averaged in.
 - *User level*: two systems are compared on the same evaluated users, each
   user's metric first averaged over the system's converged seeds. The paired
   t-test (``scipy.stats.ttest_rel``) is the main test; the Wilcoxon
@@ -120,6 +124,7 @@ def load_runs(paths: Iterable[str | os.PathLike]) -> StudyRuns:
                 "final_epoch": _epoch(record.get("final_epoch")),
                 "reported_model": record.get("reported_model"),
                 "start": _start(record),
+                "deterministic": bool(record.get("deterministic", False)),
                 "path": str(directory),
             }
         )
@@ -229,6 +234,44 @@ def t_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float
     return mean, mean - half, mean + half
 
 
+MIN_SEEDS_FOR_INTERVAL = 3
+
+
+def seed_interval(
+    values: Sequence[float], confidence: float = 0.95, resamples: int = 10_000, seed: int = 2017
+) -> tuple[float, float, float, str]:
+    """Mean, interval and its kind for per-seed values: why not a t interval.
+
+    A t interval over 2 seeds (t = 12.7) runs far outside [0, 1] for
+    precision or below 0 for a non-negative optimism. The percentile
+    bootstrap of the mean over seeds stays within the seeds' range, hence
+    within the metric's range. Kinds: ``bootstrap`` (at least
+    :data:`MIN_SEEDS_FOR_INTERVAL` seeds that differ), ``range`` (2 seeds that
+    differ: no interval, low/high are the two values), ``deterministic``
+    (every seed gives the same value), ``single`` (one seed), ``none``.
+    """
+    x = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
+    if len(x) == 0:
+        return math.nan, math.nan, math.nan, "none"
+    mean = float(x.mean())
+    if len(x) == 1:
+        return mean, math.nan, math.nan, "single"
+    if np.allclose(x, x[0], rtol=0, atol=5e-7):  # equal at the 6 decimals of seed_values
+        return mean, mean, mean, "deterministic"
+    if len(x) < MIN_SEEDS_FOR_INTERVAL:
+        return mean, float(x.min()), float(x.max()), "range"
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, len(x), size=(resamples, len(x)))].mean(axis=1)
+    tail = (1 - confidence) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return mean, float(low), float(high), "bootstrap"
+
+
+def interval_bounds(low: float, high: float, kind: str) -> tuple[float, float]:
+    """The bounds to print as ``ci_low``/``ci_high``: only a bootstrap interval is a confidence interval."""
+    return (low, high) if kind == "bootstrap" else (math.nan, math.nan)
+
+
 def seed_metrics(study: StudyRuns) -> pd.DataFrame:
     """Long table ``dataset, selection, system, seed, metric, value``: each converged run's user mean."""
     if study.per_user.empty:
@@ -256,12 +299,23 @@ def divergence(study: StudyRuns) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*KEYS, "n_runs", "n_ok", "n_diverged", "diverged_seeds"])
 
 
-def summarise_systems(study: StudyRuns, confidence: float = 0.95) -> pd.DataFrame:
-    """Mean over converged seeds with a t interval, per dataset, selection, system and metric.
+def summarise_systems(
+    study: StudyRuns, confidence: float = 0.95, resamples: int = 10_000, seed: int = 2017
+) -> pd.DataFrame:
+    """Mean over converged seeds with its :func:`seed_interval`, per dataset, selection, system and metric.
 
     Every run of the study appears: a system whose runs all diverged gets NaN
-    figures and its counts, so no table silently drops it.
+    figures and its counts, so no table silently drops it. ``ci_low``/``ci_high``
+    hold a bootstrap interval only (NaN with fewer than 3 seeds or a
+    deterministic system); ``interval`` names the kind, ``seed_min``/``seed_max``
+    give the range, ``deterministic`` is true when the run records say so or
+    every seed gave the same value.
     """
+    flagged = (
+        study.runs.groupby(KEYS)["deterministic"].all()
+        if "deterministic" in study.runs.columns and len(study.runs)
+        else pd.Series(dtype=bool)
+    )
     per_seed = seed_metrics(study)
     counts = divergence(study).set_index(KEYS)
     rows = []
@@ -269,19 +323,25 @@ def summarise_systems(study: StudyRuns, confidence: float = 0.95) -> pd.DataFram
         group = per_seed[(per_seed[KEYS] == pd.Series(key, index=KEYS)).all(axis=1)]
         for metric in study.metrics:
             values = group.loc[group["metric"] == metric].sort_values("seed")
-            mean, low, high = t_interval(values["value"], confidence)
+            mean, low, high, kind = seed_interval(values["value"], confidence, resamples, seed)
+            deterministic = kind == "deterministic" or bool(flagged.get(key, False))
+            ci_low, ci_high = interval_bounds(low, high, kind)
             rows.append(
                 {
                     **dict(zip(KEYS, key, strict=True)),
                     "metric": metric,
                     "mean": mean,
                     "sd": float(values["value"].std(ddof=1)) if len(values) > 1 else math.nan,
-                    "ci_low": low,
-                    "ci_high": high,
+                    "ci_low": ci_low,
+                    "ci_high": ci_high,
                     "n_seeds": len(values),
                     "n_runs": int(count["n_runs"]),
                     "n_diverged": int(count["n_diverged"]),
                     "seed_values": " ".join(f"{v:.6f}" for v in values["value"]),
+                    "interval": kind,
+                    "seed_min": float(values["value"].min()) if len(values) else math.nan,
+                    "seed_max": float(values["value"].max()) if len(values) else math.nan,
+                    "deterministic": deterministic,
                 }
             )
     columns = [
@@ -295,6 +355,10 @@ def summarise_systems(study: StudyRuns, confidence: float = 0.95) -> pd.DataFram
         "n_runs",
         "n_diverged",
         "seed_values",
+        "interval",
+        "seed_min",
+        "seed_max",
+        "deterministic",
     ]
     return pd.DataFrame(rows, columns=columns)
 
@@ -769,19 +833,28 @@ def _selected_from_curve(curve: pd.DataFrame, model: str, selection: str, metric
     return float(split.sort_values("epoch").loc[lambda f: f[metric] == f[metric].max(), "epoch"].iloc[0])
 
 
-def summarise_optimism(optimism: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Mean and t interval over seeds of each column of :func:`selection_optimism`."""
+def summarise_optimism(
+    optimism: pd.DataFrame, confidence: float = 0.95, resamples: int = 10_000, seed: int = 2017
+) -> pd.DataFrame:
+    """Mean, sd and :func:`seed_interval` over seeds of each column of :func:`selection_optimism`.
+
+    ``_ci_low``/``_ci_high`` are NaN unless the interval is a bootstrap one
+    (3 or more seeds that differ); ``_sd`` is the standard deviation over seeds.
+    """
     columns = ["test_at_selected", "test_best", "test_final", "optimism", "selected_epoch", "best_test_epoch"]
     header = [*KEYS, "model", "metric", "n_seeds"] + [
-        f"{c}{suffix}" for c in columns for suffix in ("", "_ci_low", "_ci_high")
+        f"{c}{suffix}" for c in columns for suffix in ("", "_ci_low", "_ci_high", "_sd")
     ]
     rows = []
     for key, group in optimism.groupby([*KEYS, "model", "metric"], sort=True):
         row = dict(zip([*KEYS, "model", "metric"], key, strict=True))
         row["n_seeds"] = len(group)
         for column in columns:
-            mean, low, high = t_interval(group[column].dropna(), confidence)
-            row |= {column: mean, f"{column}_ci_low": low, f"{column}_ci_high": high}
+            values = group[column].dropna()
+            mean, low, high, kind = seed_interval(values, confidence, resamples, seed)
+            low, high = interval_bounds(low, high, kind)
+            sd = float(values.std(ddof=1)) if len(values) > 1 else math.nan
+            row |= {column: mean, f"{column}_ci_low": low, f"{column}_ci_high": high, f"{column}_sd": sd}
         rows.append(row)
     return pd.DataFrame(rows, columns=header)
 
@@ -855,11 +928,15 @@ def run_statistics(study: StudyRuns, settings: StatisticsSettings, dataset: str)
         "runs": study.runs,
         "divergence": divergence(study),
         "seed_metrics": seed_metrics(study),
-        "summary": summarise_systems(study, settings.confidence),
+        "summary": summarise_systems(
+            study, settings.confidence, settings.bootstrap_resamples, settings.bootstrap_seed
+        ),
         "per_user_means": per_user_means(study),
         "comparisons": compare_systems(study, settings),
         "optimism": optimism,
-        "optimism_summary": summarise_optimism(optimism, settings.confidence),
+        "optimism_summary": summarise_optimism(
+            optimism, settings.confidence, settings.bootstrap_resamples, settings.bootstrap_seed
+        ),
         "curves": learning_curves(study, settings.headline_metric),
     }
 
@@ -875,8 +952,12 @@ def methods(settings: StatisticsSettings) -> dict:
         "comparison and every metric)",
     }[settings.holm_family]
     return {
-        "seed_level": f"mean over converged seeds with a {level} Student-t confidence interval; "
-        "diverged runs are counted and left out of every mean",
+        "seed_level": f"mean over converged seeds with a {level} percentile-bootstrap interval over "
+        f"seeds ({settings.bootstrap_resamples} resamples of seeds, seed {settings.bootstrap_seed}; it "
+        "stays within the seeds' range, hence within the metric's range, and is narrower than a t "
+        "interval with few seeds); with fewer than 3 seeds no interval, the range of the seeds "
+        "instead; a deterministic system (the same value for every seed) gets none; "
+        "'±' is the standard deviation over seeds; diverged runs are counted and left out of every mean",
         "unit": "per-user test metrics averaged over each system's converged seeds; systems are "
         "compared on the same evaluated users",
         "main_test": "paired t-test (scipy.stats.ttest_rel), two-sided",

@@ -2,11 +2,15 @@
 
 Every table is built from the CSV files of :mod:`irgan.statistics` (no number
 is typed in); the CSV beside each table holds the same figures unrounded.
-Cells read ``mean ± half-width`` of the confidence interval over seeds.
+Cells read ``mean ± sd``: "±" is always the standard deviation over seeds
+(never an interval's half-width, so it means one thing in every table); a
+deterministic system (the same value for every seed) and a single seed show
+the mean alone. Intervals (percentile bootstrap over 3 or more seeds, the
+seeds' range with 2; :func:`irgan.statistics.seed_interval`) are in the CSVs.
 Markers: ``↑``/``↓`` a difference to the reference IRGAN that survives Holm's
 correction (direction of the difference); ``*`` the reproduced IRGAN beats
 the best reproduced paper baseline after Holm (the claim of the paper's "*");
-``†`` the published figure lies outside our confidence interval.
+``†`` the published figure lies outside our interval (the range with 2 seeds).
 """
 
 from __future__ import annotations
@@ -55,13 +59,63 @@ def signed(value: float, digits: int = 4) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{value:+.{digits}f}"
 
 
-def mean_ci(mean: float, low: float, high: float, digits: int = 4) -> str:
-    """``mean ± half-width``; the mean alone when there is no interval (a single seed)."""
+PUBLISHED_TABLE3_DATASETS = ("ml-100k-irgan", "ml-100k")  # the authors' split; GroupLens fold 1
+SPREAD_NOTE = (
+    "Cells: mean over converged seeds ± the standard deviation over converged seeds (± is always that "
+    "standard deviation); a system marked (deterministic) gives the same value for every seed, "
+    "and it and a single seed show no ±."
+)
+
+
+def mean_sd(mean: float, sd: float, deterministic: bool = False, digits: int = 4) -> str:
+    """``mean ± sd`` over seeds; ``mean (deterministic)`` or the mean alone when there is no spread."""
     if mean is None or not math.isfinite(mean):
         return "–"
-    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
-        return number(mean, digits)
-    return f"{mean:.{digits}f} ± {(high - low) / 2:.{digits}f}"
+    if deterministic:
+        return f"{number(mean, digits)} (deterministic)"
+    if sd is None or not math.isfinite(sd) or sd == 0:
+        return number(mean, digits)  # one seed, or every seed the same: no spread to show
+    return f"{mean:.{digits}f} ± {sd:.{digits}f}"
+
+
+def is_deterministic(row) -> bool:
+    """A summary row of a system that gives the same value for every seed (by its record or its values)."""
+    flag = getattr(row, "deterministic", None) if not isinstance(row, dict) else row.get("deterministic")
+    if flag is not None and not (isinstance(flag, float) and math.isnan(flag)):
+        if str(flag).lower() in ("true", "1"):
+            return True
+    values = str(getattr(row, "seed_values", "") or "").split()
+    return len(values) > 1 and len(set(values)) == 1
+
+
+def row_cell(row) -> str:
+    """The table cell of a summary row: :func:`mean_sd` with the row's determinism."""
+    return mean_sd(row.mean, row.sd, is_deterministic(row))
+
+
+def _plain_cell(row) -> str:
+    """:func:`row_cell` without the word, where a ``seeds`` column marks the system deterministic."""
+    return mean_sd(row.mean, math.nan if is_deterministic(row) else row.sd)
+
+
+def row_interval(row) -> tuple[float, float]:
+    """The interval a published figure is checked against: bootstrap, the 2 seeds' range, or the value."""
+    if math.isfinite(row.ci_low) and math.isfinite(row.ci_high):
+        return row.ci_low, row.ci_high
+    if is_deterministic(row):
+        return row.mean, row.mean
+    low, high = getattr(row, "seed_min", math.nan), getattr(row, "seed_max", math.nan)
+    if int(row.n_seeds) >= 2 and math.isfinite(low) and math.isfinite(high):
+        return low, high
+    return math.nan, math.nan
+
+
+def interval_note(confidence: float) -> str:
+    return (
+        f"Intervals (CSV columns ci_low/ci_high): {confidence:.0%} percentile bootstrap of the mean over "
+        "seeds with 3 or more seeds (it cannot leave the metric's range); with 2 seeds no interval "
+        "is computed and the seeds' range (seed_min/seed_max) stands in."
+    )
 
 
 def p_value(value: float) -> str:
@@ -252,6 +306,25 @@ def ordered_systems(summary: pd.DataFrame, selection: str, metric: str) -> list[
 # --------------------------------------------------------------------------- Table 3
 
 
+TABLE3_COLUMNS = (
+    "paper_row",
+    "system",
+    "source",
+    "metric",
+    "paper",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "n_seeds",
+    "n_diverged",
+    "difference",
+    "paper_in_ci",
+    "comparator",
+    "p_holm",
+    "significant",
+)
+
+
 def table3(
     summary: pd.DataFrame,
     comparisons: pd.DataFrame,
@@ -260,9 +333,19 @@ def table3(
     audit: pd.DataFrame | None = None,
     selection: str = "test",
     published: dict[str, tuple[float, ...]] = TABLE3_ML100K,
-    published_dataset: str = "ml-100k-irgan",
+    published_dataset: str | None = None,
+    published_datasets: tuple[str, ...] | None = None,
 ) -> Table:
-    """The paper's Table 3 beside our reproduction under the paper protocol, and the released checkpoints."""
+    """The paper's Table 3 beside our reproduction under the paper protocol, and the released checkpoints.
+
+    Published figures appear only on the dataset they were published for
+    (``published_datasets``); on any other dataset the table lists the
+    reproduced systems alone, so no MovieLens figure is set against other data.
+    """
+    if published_datasets is None:
+        published_datasets = PUBLISHED_TABLE3_DATASETS if published_dataset is None else (published_dataset,)
+    if dataset not in published_datasets:
+        return _table3_unpublished(summary, settings, dataset, selection)
     paper_rows = settings.paper_rows or {}
     lookup = _summary_lookup(summary[summary["dataset"] == dataset], selection)
     vs_best = _irgan_vs_best_baseline(summary, comparisons, settings, dataset, selection)
@@ -286,11 +369,8 @@ def table3(
                 records.append(record)
                 continue
             difference = stats_row.mean - paper[metric]
-            inside = (
-                bool(stats_row.ci_low <= paper[metric] <= stats_row.ci_high)
-                if math.isfinite(stats_row.ci_low)
-                else False
-            )
+            low, high = row_interval(stats_row)
+            inside = bool(low <= paper[metric] <= high) if math.isfinite(low) else False
             star = ""
             comparator, p_holm, significant = "", math.nan, False
             if system == settings.reference and metric in vs_best:
@@ -298,7 +378,7 @@ def table3(
                 comparator, p_holm = comparison["reference"], comparison["p_holm"]
                 significant = bool(comparison["significant"]) and comparison["mean_diff"] > 0
                 star = STAR if significant else ""
-            ours[metric] = mean_ci(stats_row.mean, stats_row.ci_low, stats_row.ci_high) + star
+            ours[metric] = row_cell(stats_row) + star
             diffs[metric] = signed(difference) + ("" if inside else DAGGER)
             records.append(
                 record
@@ -346,43 +426,70 @@ def table3(
                 }
                 for m in METRICS
             ]
-    data_columns = [
-        "paper_row",
-        "system",
-        "source",
-        "metric",
-        "paper",
-        "mean",
-        "ci_low",
-        "ci_high",
-        "n_seeds",
-        "n_diverged",
-        "difference",
-        "paper_in_ci",
-        "comparator",
-        "p_holm",
-        "significant",
-    ]
+    data_columns = list(TABLE3_COLUMNS)
     sections = [("Published rows and our reproduction (paper protocol)", pd.DataFrame(display))]
     if released:
         sections.append(("The authors' released checkpoints", pd.DataFrame(released)))
     notes = [
-        f"Dataset {dataset}; selection: {SELECTION_NAMES[selection]}. Reproduced cells: mean ± half-width "
-        f"of the {settings.confidence:.0%} t interval over converged seeds.",
+        f"Dataset {dataset}; selection: {SELECTION_NAMES[selection]}. Reproduced "
+        + SPREAD_NOTE.lower()[0]
+        + SPREAD_NOTE[1:],
         f"Marker {STAR}: the reproduced {settings.reference} beats the best reproduced paper baseline "
         f"on that metric (paired t-test over users, Holm-corrected, alpha {settings.alpha}).",
-        f"Marker {DAGGER}: the published figure lies outside our confidence interval.",
+        f"Marker {DAGGER}: the published figure lies outside our {settings.confidence:.0%} bootstrap "
+        "interval over seeds (with 2 seeds: outside the seeds' range; deterministic: not our value).",
+        interval_note(settings.confidence),
     ]
-    if dataset != published_dataset:
-        notes.append(
-            f"The published figures are for MovieLens-100k; {dataset} is a different dataset, "
-            "so only the layout of the comparison carries over."
-        )
     return Table(
         "table3",
         "Table 3 of the paper beside the reproduction",
         pd.DataFrame(records).reindex(columns=data_columns),
         sections,
+        notes,
+    )
+
+
+def _table3_unpublished(
+    summary: pd.DataFrame, settings: StatisticsSettings, dataset: str, selection: str
+) -> Table:
+    """Table 3's systems on a dataset the paper did not publish: our figures only, no reproduction claim."""
+    lookup = _summary_lookup(summary[summary["dataset"] == dataset], selection)
+    display, records = [], []
+    for row_name, system in (settings.paper_rows or {}).items():
+        line = {"system": f"{system} (Table 3 row {row_name})"}
+        for metric in METRICS:
+            stats_row = lookup.get((system, metric))
+            if stats_row is None:
+                line[metric] = "not run"
+                continue
+            line[metric] = row_cell(stats_row) if math.isfinite(stats_row.mean) else "diverged"
+            records.append(
+                {
+                    "system": system,
+                    "source": "this study (no published figure)",
+                    "metric": metric,
+                    "mean": stats_row.mean,
+                    "sd": stats_row.sd,
+                    "ci_low": stats_row.ci_low,
+                    "ci_high": stats_row.ci_high,
+                    "n_seeds": stats_row.n_seeds,
+                    "n_diverged": stats_row.n_diverged,
+                }
+            )
+        display.append(line)
+    notes = [
+        f"Dataset {dataset}: not MovieLens-100k, the data of the paper's Table 3, so no published figure "
+        "is shown and this table makes no reproduction claim; it lists this study's runs of the systems "
+        f"of Table 3 under the {SELECTION_NAMES[selection]}. "
+        + SPREAD_NOTE,
+        interval_note(settings.confidence),
+    ]
+    columns = [*TABLE3_COLUMNS[:6], "sd", *TABLE3_COLUMNS[6:]]  # the published table's, paper empty
+    return Table(
+        "table3",
+        f"Systems of the paper's Table 3 on {dataset} (no published figures for this dataset)",
+        pd.DataFrame(records).reindex(columns=columns),
+        [("", pd.DataFrame(display))],
         notes,
     )
 
@@ -430,13 +537,13 @@ def systems_table(
     for system in ordered_systems(summary, selection, settings.headline_metric):
         any_row = lookup[(system, metrics[0])]
         role = "reference" if system == settings.reference else ("IRGAN" if is_irgan(system) else "baseline")
-        line = {"system": system, "kind": role, "seeds": f"{any_row.n_seeds}/{any_row.n_runs}"}
+        line = {"system": system, "kind": role, "seeds": _seeds(any_row)}
         for metric in metrics:
             row = lookup[(system, metric)]
             comparison = versus.loc[(system, metric)] if (system, metric) in versus.index else None
             diff = comparison["mean_diff"] if comparison is not None else math.nan
             significant = bool(comparison["significant"]) if comparison is not None else False
-            line[metric] = mean_ci(row.mean, row.ci_low, row.ci_high) + direction(diff, significant)
+            line[metric] = _plain_cell(row) + direction(diff, significant)
             records.append(
                 {
                     "dataset": dataset,
@@ -445,8 +552,10 @@ def systems_table(
                     "kind": role,
                     "metric": metric,
                     "mean": row.mean,
+                    "sd": row.sd,
                     "ci_low": row.ci_low,
                     "ci_high": row.ci_high,
+                    "deterministic": is_deterministic(row),
                     "n_seeds": row.n_seeds,
                     "n_runs": row.n_runs,
                     "n_diverged": row.n_diverged,
@@ -458,8 +567,9 @@ def systems_table(
         display.append(line)
     title = f"Every system under the {SELECTION_NAMES[selection]}"
     notes = [
-        f"Dataset {dataset}. Cells: mean ± half-width of the {settings.confidence:.0%} t interval over "
-        f"converged seeds; seeds = converged/run. Sorted by {settings.headline_metric}.",
+        f"Dataset {dataset}. Cells: mean ± standard deviation over converged seeds; seeds = converged/run, "
+        f"'deterministic' when every seed gives the same value (no ±). Sorted by {settings.headline_metric}.",
+        interval_note(settings.confidence),
         f"{UP}/{DOWN}: above/below {settings.reference} under the same protocol (paired t-test over "
         f"users, Holm-corrected, alpha {settings.alpha}).",
     ]
@@ -505,11 +615,11 @@ def ablation_table(
             rows = []
             for role, system in roles:
                 first = lookup[(system, metrics[0])]
-                line = {"system": system, "role": role, "seeds": f"{first.n_seeds}/{first.n_runs}"}
+                line = {"system": system, "role": role, "seeds": _seeds(first)}
                 for metric in metrics:
                     row = lookup[(system, metric)]
                     comparison = versus.loc[(system, metric)] if (system, metric) in versus.index else None
-                    cell = mean_ci(row.mean, row.ci_low, row.ci_high)
+                    cell = _plain_cell(row)
                     diff, significant, p_holm = math.nan, False, math.nan
                     if comparison is not None and role != "reference":
                         diff, p_holm = comparison["mean_diff"], comparison["p_holm"]
@@ -537,9 +647,10 @@ def ablation_table(
                 rows.append(line)
             sections.append((f"{family} — {SELECTION_NAMES[selection]}", pd.DataFrame(rows)))
     notes = [
-        f"Dataset {dataset}. Cells: mean ± half-width of the {settings.confidence:.0%} t interval over "
-        f"converged seeds; in brackets the mean per-user difference to {settings.reference} under the "
-        f"same protocol, {UP}/{DOWN} when it survives Holm's correction (alpha {settings.alpha}).",
+        f"Dataset {dataset}. Cells: mean ± standard deviation over converged seeds (no ± for a "
+        "deterministic system or a single seed); in brackets the mean per-user difference to "
+        f"{settings.reference} under the same protocol, {UP}/{DOWN} when it survives Holm's correction "
+        f"(alpha {settings.alpha}).",
         "Context rows (baselines) are shown for scale; their tests against the reference are in the "
         "comparisons table.",
     ]
@@ -600,9 +711,7 @@ def model_selection_table(
                 f"honest: test {metric} at chosen epoch": _ci(h, "test_at_selected"),
                 f"same runs: best test {metric}": _ci(h, "test_best"),
                 "optimism (best - chosen)": _ci(h, "optimism", signed_value=True),
-                f"paper protocol: test {metric}": mean_ci(
-                    paper_mean.mean, paper_mean.ci_low, paper_mean.ci_high
-                )
+                f"paper protocol: test {metric}": row_cell(paper_mean)
                 if paper_mean is not None
                 else "not run",
                 "paper - honest runs": signed(diff) + direction(diff, significant),
@@ -638,8 +747,9 @@ def model_selection_table(
     notes = [
         f"Dataset {dataset}; metric {metric} on the test set. Optimism: in each honest run (epoch chosen on "
         "validation), the best test value over its epochs minus the test value at the chosen epoch — what "
-        "picking the epoch on the test set would have added to the same run. Mean ± half-width of the "
-        f"{settings.confidence:.0%} t interval over seeds.",
+        "picking the epoch on the test set would have added to the same run. Mean ± standard deviation "
+        "over seeds (no ± for a deterministic system or a single seed). "
+        + interval_note(settings.confidence),
         "Paper - honest runs: mean per-user difference between the paper-protocol runs (trained on all "
         "training positives, epoch chosen on test) and the honest runs (validation carved out, epoch "
         f"chosen on validation); {UP}/{DOWN} when it survives Holm's correction within the "
@@ -659,8 +769,15 @@ def model_selection_table(
 def _ci(row, column: str, signed_value: bool = False) -> str:
     if row is None:
         return "–"
-    text = mean_ci(row[column], row[f"{column}_ci_low"], row[f"{column}_ci_high"])
+    sd = row.get(f"{column}_sd", math.nan)
+    text = mean_sd(row[column], sd)
     return ("+" + text if signed_value and row[column] >= 0 else text) if text != "–" else text
+
+
+def _seeds(row) -> str:
+    """``converged/run`` seeds, marked when the system is deterministic."""
+    text = f"{row.n_seeds}/{row.n_runs}"
+    return text + " (deterministic)" if is_deterministic(row) else text
 
 
 def _fields(row, prefix: str, columns: tuple[str, ...]) -> dict:

@@ -82,16 +82,27 @@ def curve_table(quality: float, selected: int, rng: np.random.Generator, models=
     return pd.DataFrame(rows)
 
 
-def make_study(root: Path, systems: dict[str, float] | None = None, seeds=SEEDS) -> list[Path]:
-    """Write every run of the synthetic study under ``root``; return the run directories."""
+def make_study(
+    root: Path,
+    systems: dict[str, float] | None = None,
+    seeds=SEEDS,
+    deterministic: tuple[str, ...] = (),
+    dataset: str = DATASET,
+) -> list[Path]:
+    """Write every run of the synthetic study under ``root``; return the run directories.
+
+    ``deterministic`` systems give the same runs for every seed and say so in
+    their records, as pop, item-kNN, EASE and the released checkpoint do.
+    """
     systems = systems or QUALITY
     users = np.random.default_rng(0).normal(0, 0.1, N_USERS)
     directories = []
     for selection in ("test", "validation"):
         for s_index, (system, quality) in enumerate(systems.items()):
             for seed in seeds:
-                rng = np.random.default_rng([s_index, seed, selection == "test"])
-                directory = run_dir(root, DATASET, selection, system, seed)
+                fixed = system in deterministic
+                rng = np.random.default_rng([s_index, 0 if fixed else seed, selection == "test"])
+                directory = run_dir(root, dataset, selection, system, seed)
                 seed_quality = quality + rng.normal(0, 0.01) + (0.01 if selection == "test" else 0.0)
                 selected = int(rng.integers(4, 9))
                 models = ("G", "D") if system.startswith("irgan-") else (system,)
@@ -107,6 +118,8 @@ def make_study(root: Path, systems: dict[str, float] | None = None, seeds=SEEDS)
                     }
                     per_user = None
                     curve = curve[curve["epoch"] < 3]
+                if fixed:
+                    record["deterministic"] = True
                 write_run(directory, per_user, curve, record)
                 directories.append(directory)
     return directories

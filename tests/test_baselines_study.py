@@ -122,6 +122,14 @@ def test_summary_and_markdown(study, tiny, tmp_path):
     text = (tmp_path / "s.md").read_text()
     assert "| lambdafm | validation | 2 |" in text
     assert "LambdaFM | 0.3845" in summary_markdown(summary, "ml-100k-irgan")
+    assert "0.3845" not in text  # the published figures only beside MovieLens-100k
+    assert "± is the standard deviation over seeds" in text
+    for system in ("pop", "itemknn", "ease"):  # deterministic: marked, no ±
+        assert summary[summary.system == system]["deterministic"].all()
+        line = next(x for x in text.splitlines() if x.startswith(f"| {system} | test |"))
+        assert "(deterministic)" in line and "±" not in line, line
+    line = next(x for x in text.splitlines() if x.startswith("| bpr | test |"))
+    assert "±" in line and "deterministic" not in line
 
 
 def test_diverged_run_is_recorded_and_left_out_of_the_summary(config, tiny, tmp_path):

@@ -49,21 +49,24 @@ STUDY = {
 }
 
 
+PUBLISHED = "ml-100k-irgan"  # Table 3's dataset: the draft sets the published figures beside ours
+
+
 @pytest.fixture(scope="module")
 def values(tmp_path_factory):
     root = tmp_path_factory.mktemp("paper")
-    runs = load_runs(make_study(root / "runs"))
+    runs = load_runs(make_study(root / "runs", dataset=PUBLISHED))
     paths = {name: root / "statistics" / file for name, file in STATISTICS_FILES.items()}
-    write_statistics(run_statistics(runs, SETTINGS, DATASET), paths)
+    write_statistics(run_statistics(runs, SETTINGS, PUBLISHED), paths)
     statistics = read_statistics(paths)
-    tables = build_tables(statistics, SETTINGS, DATASET, audit_table())
-    figures = {name: f"../{DATASET}/figures/{name}.pdf" for name in FIGURE_NAMES}
+    tables = build_tables(statistics, SETTINGS, PUBLISHED, audit_table())
+    figures = {name: f"../{PUBLISHED}/figures/{name}.pdf" for name in FIGURE_NAMES}
     result = paper_values(
         statistics,
         {name: markdown_document(t) for name, t in tables.items()},
         tables["table3"].data,
         SETTINGS,
-        DATASET,
+        PUBLISHED,
         DATASET_SUMMARY,
         STUDY,
         figures,
@@ -109,7 +112,7 @@ def test_every_placeholder_is_filled_from_the_results(values):
     assert "### Table 3 of the paper beside the reproduction" in paper
     assert "zero_method='pratt'" in paper
     assert "- **schedule**" in filled["ablation_sentences"] and "not run in this study" in paper
-    assert f"../{DATASET}/figures/learning_curves.pdf" in paper
+    assert f"../{PUBLISHED}/figures/learning_curves.pdf" in paper
     assert "v-test" in paper
 
 
@@ -241,3 +244,12 @@ def test_the_readme_findings_are_filled_from_the_results(values):
     assert f"| `irgan-code` (reference) | {row['mean']:.4f} ± {row['sd']:.4f} |" in text
     per_seed = ", ".join(f"{float(v):.4f}" for v in row["seed_values"].split())
     assert f"Per seed, `irgan-code` under the paper protocol: {per_seed}." in text
+
+
+def test_two_seeds_print_their_range_not_an_interval():
+    from irgan.paper_draft import _with_ci
+
+    row = pd.Series({"mean": 0.0155, "ci_low": float("nan"), "ci_high": float("nan"), "n_seeds": 2,
+                     "seed_values": "0.001000 0.030000", "seed_min": 0.001, "seed_max": 0.03})
+    text = _with_ci(row, 0.95)
+    assert text == "0.0155 (2 seeds, range 0.0010 to 0.0300; no interval)" and "CI" not in text

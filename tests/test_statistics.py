@@ -21,11 +21,13 @@ from irgan.statistics import (
     compare_systems,
     headline_comparison,
     holm_family_key,
+    interval_bounds,
     load_runs,
     paired_tests,
     parse_run_path,
     per_user_means,
     run_statistics,
+    seed_interval,
     selection_optimism,
     summarise_systems,
     t_interval,
@@ -121,6 +123,21 @@ def test_t_interval_matches_scipy():
     assert math.isnan(t_interval([0.3])[1]) and t_interval([0.3])[0] == 0.3
 
 
+def test_seed_interval_stays_in_the_metric_range_and_needs_three_seeds():
+    # two seeds near 0: a t interval (t = 12.7) would run far below 0
+    low_t = t_interval([0.001, 0.03])[1]
+    assert low_t < 0
+    mean, low, high, kind = seed_interval([0.001, 0.03])
+    assert kind == "range" and (low, high) == (0.001, 0.03) and mean == pytest.approx(0.0155)
+    assert interval_bounds(low, high, kind) == (pytest.approx(math.nan, nan_ok=True),) * 2
+    mean, low, high, kind = seed_interval([0.0, 0.0, 0.02, 0.0, 0.01])
+    assert kind == "bootstrap" and 0.0 <= low <= mean <= high <= 0.02
+    assert seed_interval([0.1434] * 5)[3] == "deterministic"
+    assert seed_interval([0.22223806, 0.22223828, 0.22223803])[3] == "deterministic"  # float32 noise
+    assert seed_interval([0.3])[3] == "single"
+    assert seed_interval([0.3, 0.5, 0.4], seed=1) == seed_interval([0.3, 0.5, 0.4], seed=1)  # seeded
+
+
 def test_seed_means_and_intervals_from_the_raw_files(study, results):
     root, _ = study
     summary = results["summary"]
@@ -132,9 +149,18 @@ def test_seed_means_and_intervals_from_the_raw_files(study, results):
         row = summary[
             (summary["selection"] == selection) & (summary["system"] == system) & (summary["metric"] == "P@5")
         ].iloc[0]
-        low, high = stats.t.interval(0.95, len(values) - 1, loc=np.mean(values), scale=stats.sem(values))
+        settings = StatisticsSettings.from_config(STATISTICS)
+        _, low, high, kind = seed_interval(
+            values, 0.95, settings.bootstrap_resamples, settings.bootstrap_seed
+        )
         assert row["mean"] == pytest.approx(np.mean(values))
-        assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
+        assert row["interval"] == kind
+        assert (row["seed_min"], row["seed_max"]) == pytest.approx((min(values), max(values)))
+        if kind == "bootstrap":
+            assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
+            assert min(values) <= row["ci_low"] <= row["mean"] <= row["ci_high"] <= max(values)
+        else:
+            assert math.isnan(row["ci_low"]) and math.isnan(row["ci_high"])
         assert row["n_seeds"] == len(seeds) and row["n_runs"] == len(SEEDS)
         assert row["n_diverged"] == len(SEEDS) - len(seeds)
     divergence = results["divergence"]

@@ -16,7 +16,7 @@ from irgan.tables import (
     build_tables,
     latex_escape,
     markdown,
-    mean_ci,
+    mean_sd,
     read_statistics,
     table_paths,
     write_table,
@@ -26,22 +26,35 @@ from tests.study_runs import DATASET, DIVERGED, QUALITY, STATISTICS, audit_table
 SETTINGS = StatisticsSettings.from_config(STATISTICS)
 
 
-def statistics_of(root, systems=None, seeds=(1, 2, 3)):
+PUBLISHED = "ml-100k-irgan"  # the dataset of the paper's Table 3
+
+
+def statistics_of(root, systems=None, seeds=(1, 2, 3), dataset=DATASET, deterministic=("pop",)):
     """Run the statistics, write them, and read them back as the tables rule does."""
-    runs = load_runs(make_study(root / "runs", systems, seeds))
+    runs = load_runs(make_study(root / "runs", systems, seeds, deterministic, dataset))
     paths = {name: root / "statistics" / file for name, file in STATISTICS_FILES.items()}
-    write_statistics(run_statistics(runs, SETTINGS, DATASET), paths)
+    write_statistics(run_statistics(runs, SETTINGS, dataset), paths)
     return read_statistics(paths)
+
+
+def _written(root, dataset, seeds=(1, 2, 3)):
+    statistics = statistics_of(root, seeds=seeds, dataset=dataset)
+    tables = build_tables(statistics, SETTINGS, dataset, audit_table())
+    for name, table in tables.items():
+        write_table(table, table_paths(root / "tables", name))
+    return root / "tables", tables, statistics
 
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
-    root = tmp_path_factory.mktemp("tables")
-    statistics = statistics_of(root)
-    tables = build_tables(statistics, SETTINGS, DATASET, audit_table())
-    for name, table in tables.items():
-        write_table(table, table_paths(root / "tables", name))
-    return root / "tables", tables, statistics
+    """The tables of a study on the paper's MovieLens-100k split (published figures beside ours)."""
+    return _written(tmp_path_factory.mktemp("tables"), PUBLISHED)
+
+
+@pytest.fixture(scope="module")
+def unpublished(tmp_path_factory):
+    """The tables of the synthetic study with 2 seeds: no published figure applies."""
+    return _written(tmp_path_factory.mktemp("tables-synthetic"), DATASET, seeds=(1, 2))
 
 
 def test_every_table_is_written_in_every_format(written):
@@ -72,20 +85,22 @@ def test_table3_sets_our_seed_means_beside_every_published_row(written):
         assert row.mean == pytest.approx(ours["mean"])
         assert row.difference == pytest.approx(ours["mean"] - published)
         assert row.paper_in_ci == (ours["ci_low"] <= published <= ours["ci_high"])
+        assert ours["ci_low"] >= ours["seed_min"] and ours["ci_high"] <= ours["seed_max"]
     released = data[data["source"] == "released checkpoint"]
     assert set(released["system"]) == {"model_dns_ori", "gan_generator"}
     text = (directory / "table3.md").read_text()
     for paper_row in TABLE3_ML100K:
         assert f"| {paper_row} (paper) |" in text
     irgan = summary.loc[("irgan-code", "P@5")]
-    assert mean_ci(irgan["mean"], irgan["ci_low"], irgan["ci_high"]) in text
+    assert mean_sd(irgan["mean"], irgan["sd"]) in text
+    assert "± the standard deviation over converged seeds" in text
     assert "†" in text  # synthetic data do not reproduce MovieLens figures
 
 
 def test_table3_marks_a_significant_win_over_the_best_baseline(tmp_path):
     systems = {"irgan-code": 0.75, "mle": 0.20, "bpr": 0.22, "lambdafm": 0.25}
-    statistics = statistics_of(tmp_path, systems)
-    table = build_tables(statistics, SETTINGS, DATASET)["table3"]
+    statistics = statistics_of(tmp_path, systems, dataset=PUBLISHED)
+    table = build_tables(statistics, SETTINGS, PUBLISHED)["table3"]
     irgan = table.data.query("system == 'irgan-code'").set_index("metric")
     assert irgan.loc["P@5", "significant"] and set(irgan["comparator"]) <= {"lambdafm", "bpr", "mle"}
     comparisons = statistics["comparisons"].query("selection == 'test' and system == 'irgan-code'")
@@ -177,10 +192,52 @@ def test_comparisons_and_divergence_tables(written):
     assert "1 of 48 runs diverged" in text
 
 
+def test_table3_on_another_dataset_holds_no_published_figure(unpublished):
+    directory, tables, _ = unpublished
+    data = pd.read_csv(directory / "table3.csv")
+    assert data["paper"].isna().all() and data["paper_row"].isna().all()
+    assert not (data["source"] == "reproduced").any()
+    assert set(data["system"]) == set(SETTINGS.paper_rows.values())
+    for fmt in ("md", "html", "tex"):
+        text = (directory / f"table3.{fmt}").read_text()
+        assert "(paper)" not in text and "released" not in text
+        ours = {f"{v:.4f}" for v in pd.concat([data["mean"], data["sd"]])}
+        assert set(re.findall(r"\d\.\d{4}", text)) <= ours, fmt  # every figure is one of ours
+    notes = " ".join(tables["table3"].notes)
+    assert "not MovieLens-100k" in notes and "no reproduction claim" in notes
+
+
+def test_deterministic_systems_are_marked_and_carry_no_spread(written, unpublished):
+    for directory, _, statistics in (written, unpublished):
+        summary = statistics["summary"]
+        pop = summary[summary["system"] == "pop"]
+        assert pop["deterministic"].all() and pop["ci_low"].isna().all()
+        assert not summary[summary["system"] == "bpr"]["deterministic"].any()
+        for selection in ("test", "validation"):
+            line = next(
+                line for line in (directory / f"systems_{selection}.md").read_text().splitlines()
+                if line.startswith("| pop |")
+            )
+            assert "(deterministic)" in line and "±" not in line
+            assert "±" in next(line for line in (directory / f"systems_{selection}.md").read_text()
+                               .splitlines() if line.startswith("| bpr |"))
+
+
+def test_two_seeds_give_no_interval_and_say_so(unpublished):
+    directory, tables, statistics = unpublished
+    summary = statistics["summary"]
+    seeded = summary[~summary["deterministic"] & (summary["n_seeds"] == 2)]
+    assert len(seeded) and seeded["ci_low"].isna().all() and (seeded["interval"] == "range").all()
+    assert (seeded["seed_min"] >= 0).all() and (seeded["seed_max"] <= 1).all()
+    assert "with 2 seeds no interval" in " ".join(tables["systems_test"].notes)
+
+
 def test_formatting_helpers():
-    assert mean_ci(0.3, 0.28, 0.34) == "0.3000 ± 0.0300"
-    assert mean_ci(0.3, np.nan, np.nan) == "0.3000"
-    assert mean_ci(np.nan, np.nan, np.nan) == "–"
+    assert mean_sd(0.3, 0.03) == "0.3000 ± 0.0300"
+    assert mean_sd(0.3, np.nan) == "0.3000"
+    assert mean_sd(0.3, 0.0) == "0.3000"
+    assert mean_sd(0.3, 0.0, deterministic=True) == "0.3000 (deterministic)"
+    assert mean_sd(np.nan, np.nan) == "–"
     assert latex_escape("irgan_code 5% ± ↑") == r"irgan\_code 5\% $\pm$ $\uparrow$"
     table = markdown(pd.DataFrame({"system": ["a|b"], "P@5": ["0.1000"]}))
     assert table.splitlines() == ["| system | P@5 |", "|---|---:|", "| a\\|b | 0.1000 |"]
