@@ -3,8 +3,8 @@
 Every figure colours a system the same way (:func:`system_palette`, built
 from the full list of systems of a dataset), labels its axes with the metric
 and the unit of averaging, and draws the intervals of the statistics
-summary (:func:`irgan.statistics.seed_interval`): a percentile bootstrap over
-3 or more seeds, which cannot leave the metric's range; with 2 seeds the
+summary (:func:`irgan.statistics.seed_interval`): a Student-t interval over
+3 or more seeds, truncated to the metric's range [0, 1]; with 2 seeds the
 seeds' range, drawn differently and named so; none for a deterministic system.
 Figures are sized for the report's width (about 1100 px at 150 dpi, 7.5 in),
 with legends outside the data.
@@ -125,7 +125,7 @@ def summary_interval(row) -> tuple[float, float, str]:
         return row["mean"], row["mean"], "deterministic"
     kind = row.get("interval")
     if isinstance(kind, str) and kind:
-        if kind == "bootstrap":
+        if kind == "t":
             return row["ci_low"], row["ci_high"], kind
         if kind == "range":
             return row["seed_min"], row["seed_max"], kind
@@ -135,7 +135,7 @@ def summary_interval(row) -> tuple[float, float, str]:
 
 
 INTERVAL_STYLE = {  # kind -> errorbar keywords; the legend names each
-    "bootstrap": {"fmt": "o", "capsize": 2.5, "elinewidth": 1.4, "markersize": 5},
+    "t": {"fmt": "o", "capsize": 2.5, "elinewidth": 1.4, "markersize": 5},
     "range": {"fmt": "o", "capsize": 0, "elinewidth": 0.9, "markersize": 5},
     "deterministic": {"fmt": "s", "capsize": 0, "elinewidth": 0, "markersize": 5},
     "single": {"fmt": "o", "capsize": 0, "elinewidth": 0, "markersize": 5},
@@ -144,7 +144,7 @@ INTERVAL_STYLE = {  # kind -> errorbar keywords; the legend names each
 
 def interval_label(kind: str, confidence: float) -> str:
     return {
-        "bootstrap": f"mean, {confidence:.0%} bootstrap CI over seeds (3+ seeds)",
+        "t": f"mean, {confidence:.0%} t interval over seeds, within [0, 1] (3+ seeds)",
         "range": "mean, range of 2 seeds (too few for a CI)",
         "deterministic": "same value for every seed: no interval",
         "single": "one seed: no interval",
@@ -155,7 +155,7 @@ def draw_estimate(axis, x: float, y: float, low: float, high: float, kind: str, 
     """One mean with its bar, in the style of its interval kind (dotted bar for a 2-seed range)."""
     style = dict(INTERVAL_STYLE.get(kind, INTERVAL_STYLE["single"]))
     style.update(extra)
-    if kind in ("bootstrap", "range") and math.isfinite(low) and math.isfinite(high):
+    if kind in ("t", "range") and math.isfinite(low) and math.isfinite(high):
         xerr = [[max(x - low, 0)], [max(high - x, 0)]]
     else:
         xerr = None
@@ -168,7 +168,7 @@ def draw_estimate(axis, x: float, y: float, low: float, high: float, kind: str, 
 def interval_handles(kinds: set[str], confidence: float) -> list:
     """Legend entries (black proxies) for the interval kinds drawn."""
     handles = []
-    for kind in ("bootstrap", "range", "deterministic", "single"):
+    for kind in ("t", "range", "deterministic", "single"):
         if kind in kinds:
             style = INTERVAL_STYLE[kind]
             handles.append(
@@ -177,7 +177,7 @@ def interval_handles(kinds: set[str], confidence: float) -> list:
                     [],
                     color="black",
                     marker=style["fmt"],
-                    linestyle=":" if kind == "range" else ("-" if kind == "bootstrap" else "none"),
+                    linestyle=":" if kind == "range" else ("-" if kind == "t" else "none"),
                     markersize=5,
                     label=interval_label(kind, confidence),
                 )
@@ -650,9 +650,7 @@ def selection_optimism(
             linewidths=0.8,
             zorder=3,
         )
-        mean, low, high, kind = seed_interval(
-            values, settings.confidence, settings.bootstrap_resamples, settings.bootstrap_seed
-        )
+        mean, low, high, kind = seed_interval(values, settings.confidence)
         left_kinds.add(kind)
         draw_estimate(left, mean, y, low, high, kind, colour)
     left.axvline(0, color="black", linewidth=0.8)

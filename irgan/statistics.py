@@ -4,9 +4,9 @@ Inputs are run directories of the run contract (:mod:`irgan.results`). The
 unit of analysis is stated for every number:
 
 - *Seed level*: a run's figure is the mean of its per-user test metrics; a
-  system's figure is the mean over its converged seeds with a percentile
-  bootstrap interval over seeds (:func:`seed_interval`: it stays inside the
-  seeds' range, so inside the metric's range); with fewer than three seeds no
+  system's figure is the mean over its converged seeds with a Student-t
+  interval over seeds truncated to the metric's range [0, 1]
+  (:func:`seed_interval`); with fewer than three seeds no
   interval is computed and the range of the seeds is shown instead, and a
   deterministic system (the same value for every seed) gets none. Diverged
   runs are counted, never averaged in.
@@ -238,17 +238,17 @@ MIN_SEEDS_FOR_INTERVAL = 3
 
 
 def seed_interval(
-    values: Sequence[float], confidence: float = 0.95, resamples: int = 10_000, seed: int = 2017
+    values: Sequence[float], confidence: float = 0.95, bounds: tuple[float, float] = (0.0, 1.0)
 ) -> tuple[float, float, float, str]:
-    """Mean, interval and its kind for per-seed values: why not a t interval.
+    """Mean, interval and its kind for per-seed values.
 
-    A t interval over 2 seeds (t = 12.7) runs far outside [0, 1] for
-    precision or below 0 for a non-negative optimism. The percentile
-    bootstrap of the mean over seeds stays within the seeds' range, hence
-    within the metric's range. Kinds: ``bootstrap`` (at least
-    :data:`MIN_SEEDS_FOR_INTERVAL` seeds that differ), ``range`` (2 seeds that
-    differ: no interval, low/high are the two values), ``deterministic``
-    (every seed gives the same value), ``single`` (one seed), ``none``.
+    With at least :data:`MIN_SEEDS_FOR_INTERVAL` seeds that differ: the Student-t interval over
+    seeds, truncated to the metric's range ``bounds`` (precision, NDCG and the optimism of test
+    selection all live in [0, 1]). Truncation keeps the t interval's coverage while no bound can
+    leave the range; a percentile bootstrap over 5 seeds would stay in range too but covers far
+    less than its nominal level. With 2 seeds (t = 12.7) the t interval says nothing useful, so
+    none is computed: ``range`` gives the two values. Other kinds: ``deterministic`` (every seed
+    gives the same value), ``single`` (one seed), ``none``.
     """
     x = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
     if len(x) == 0:
@@ -260,16 +260,13 @@ def seed_interval(
         return mean, mean, mean, "deterministic"
     if len(x) < MIN_SEEDS_FOR_INTERVAL:
         return mean, float(x.min()), float(x.max()), "range"
-    rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, len(x), size=(resamples, len(x)))].mean(axis=1)
-    tail = (1 - confidence) / 2 * 100
-    low, high = np.percentile(means, [tail, 100 - tail])
-    return mean, float(low), float(high), "bootstrap"
+    _, low, high = t_interval(x, confidence)
+    return mean, max(low, bounds[0]), min(high, bounds[1]), "t"
 
 
 def interval_bounds(low: float, high: float, kind: str) -> tuple[float, float]:
-    """The bounds to print as ``ci_low``/``ci_high``: only a bootstrap interval is a confidence interval."""
-    return (low, high) if kind == "bootstrap" else (math.nan, math.nan)
+    """The bounds to print as ``ci_low``/``ci_high``: only a t interval (3+ seeds) is a CI."""
+    return (low, high) if kind == "t" else (math.nan, math.nan)
 
 
 def seed_metrics(study: StudyRuns) -> pd.DataFrame:
@@ -306,7 +303,7 @@ def summarise_systems(
 
     Every run of the study appears: a system whose runs all diverged gets NaN
     figures and its counts, so no table silently drops it. ``ci_low``/``ci_high``
-    hold a bootstrap interval only (NaN with fewer than 3 seeds or a
+    hold a t interval only (NaN with fewer than 3 seeds or a
     deterministic system); ``interval`` names the kind, ``seed_min``/``seed_max``
     give the range, ``deterministic`` is true when the run records say so or
     every seed gave the same value.
@@ -323,7 +320,7 @@ def summarise_systems(
         group = per_seed[(per_seed[KEYS] == pd.Series(key, index=KEYS)).all(axis=1)]
         for metric in study.metrics:
             values = group.loc[group["metric"] == metric].sort_values("seed")
-            mean, low, high, kind = seed_interval(values["value"], confidence, resamples, seed)
+            mean, low, high, kind = seed_interval(values["value"], confidence)
             deterministic = kind == "deterministic" or bool(flagged.get(key, False))
             ci_low, ci_high = interval_bounds(low, high, kind)
             rows.append(
@@ -838,7 +835,7 @@ def summarise_optimism(
 ) -> pd.DataFrame:
     """Mean, sd and :func:`seed_interval` over seeds of each column of :func:`selection_optimism`.
 
-    ``_ci_low``/``_ci_high`` are NaN unless the interval is a bootstrap one
+    ``_ci_low``/``_ci_high`` are NaN unless the interval is a t interval
     (3 or more seeds that differ); ``_sd`` is the standard deviation over seeds.
     """
     columns = ["test_at_selected", "test_best", "test_final", "optimism", "selected_epoch", "best_test_epoch"]
@@ -851,7 +848,7 @@ def summarise_optimism(
         row["n_seeds"] = len(group)
         for column in columns:
             values = group[column].dropna()
-            mean, low, high, kind = seed_interval(values, confidence, resamples, seed)
+            mean, low, high, kind = seed_interval(values, confidence)
             low, high = interval_bounds(low, high, kind)
             sd = float(values.std(ddof=1)) if len(values) > 1 else math.nan
             row |= {column: mean, f"{column}_ci_low": low, f"{column}_ci_high": high, f"{column}_sd": sd}
@@ -952,11 +949,10 @@ def methods(settings: StatisticsSettings) -> dict:
         "comparison and every metric)",
     }[settings.holm_family]
     return {
-        "seed_level": f"mean over converged seeds with a {level} percentile-bootstrap interval over "
-        f"seeds ({settings.bootstrap_resamples} resamples of seeds, seed {settings.bootstrap_seed}; it "
-        "stays within the seeds' range, hence within the metric's range, and is narrower than a t "
-        "interval with few seeds); with fewer than 3 seeds no interval, the range of the seeds "
-        "instead; a deterministic system (the same value for every seed) gets none; "
+        "seed_level": f"mean over converged seeds with a {level} Student-t interval over seeds, "
+        "truncated to the metric's range [0, 1] (truncation keeps its coverage); with fewer than 3 "
+        "seeds no interval, the range of the seeds instead; a deterministic system (the same value "
+        "for every seed) gets none; "
         "'±' is the standard deviation over seeds; diverged runs are counted and left out of every mean",
         "unit": "per-user test metrics averaged over each system's converged seeds; systems are "
         "compared on the same evaluated users",

@@ -5,8 +5,8 @@ is typed in); the CSV beside each table holds the same figures unrounded.
 Cells read ``mean ± sd``: "±" is always the standard deviation over seeds
 (never an interval's half-width, so it means one thing in every table); a
 deterministic system (the same value for every seed) and a single seed show
-the mean alone. Intervals (percentile bootstrap over 3 or more seeds, the
-seeds' range with 2; :func:`irgan.statistics.seed_interval`) are in the CSVs.
+the mean alone. Intervals (Student-t over 3 or more seeds, truncated to [0, 1];
+the seeds' range with 2; :func:`irgan.statistics.seed_interval`) are in the CSVs.
 Markers: ``↑``/``↓`` a difference to the reference IRGAN that survives Holm's
 correction (direction of the difference); ``*`` the reproduced IRGAN beats
 the best reproduced paper baseline after Holm (the claim of the paper's "*");
@@ -99,7 +99,7 @@ def _plain_cell(row) -> str:
 
 
 def row_interval(row) -> tuple[float, float]:
-    """The interval a published figure is checked against: bootstrap, the 2 seeds' range, or the value."""
+    """The interval a published figure is checked against: t interval, 2 seeds' range, or value."""
     if math.isfinite(row.ci_low) and math.isfinite(row.ci_high):
         return row.ci_low, row.ci_high
     if is_deterministic(row):
@@ -112,8 +112,8 @@ def row_interval(row) -> tuple[float, float]:
 
 def interval_note(confidence: float) -> str:
     return (
-        f"Intervals (CSV columns ci_low/ci_high): {confidence:.0%} percentile bootstrap of the mean over "
-        "seeds with 3 or more seeds (it cannot leave the metric's range); with 2 seeds no interval "
+        f"Intervals (CSV columns ci_low/ci_high): {confidence:.0%} Student-t interval of the mean over "
+        "seeds with 3 or more seeds, truncated to the metric's range [0, 1]; with 2 seeds no interval "
         "is computed and the seeds' range (seed_min/seed_max) stands in."
     )
 
@@ -436,7 +436,7 @@ def table3(
         + SPREAD_NOTE[1:],
         f"Marker {STAR}: the reproduced {settings.reference} beats the best reproduced paper baseline "
         f"on that metric (paired t-test over users, Holm-corrected, alpha {settings.alpha}).",
-        f"Marker {DAGGER}: the published figure lies outside our {settings.confidence:.0%} bootstrap "
+        f"Marker {DAGGER}: the published figure lies outside our {settings.confidence:.0%} t "
         "interval over seeds (with 2 seeds: outside the seeds' range; deterministic: not our value).",
         interval_note(settings.confidence),
     ]

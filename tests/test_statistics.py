@@ -130,12 +130,17 @@ def test_seed_interval_stays_in_the_metric_range_and_needs_three_seeds():
     mean, low, high, kind = seed_interval([0.001, 0.03])
     assert kind == "range" and (low, high) == (0.001, 0.03) and mean == pytest.approx(0.0155)
     assert interval_bounds(low, high, kind) == (pytest.approx(math.nan, nan_ok=True),) * 2
-    mean, low, high, kind = seed_interval([0.0, 0.0, 0.02, 0.0, 0.01])
-    assert kind == "bootstrap" and 0.0 <= low <= mean <= high <= 0.02
+    # five seeds near 0: the t interval, truncated at 0, its upper bound untouched
+    values = [0.0, 0.0, 0.02, 0.0, 0.01]
+    mean, low, high, kind = seed_interval(values)
+    _, t_low, t_high = t_interval(values)
+    assert kind == "t" and t_low < 0 and low == 0.0 and high == pytest.approx(t_high)
+    # inside the range the interval is exactly Student's t
+    values = [0.3734, 0.3781, 0.3724, 0.3732, 0.3732]
+    assert seed_interval(values)[1:3] == pytest.approx(t_interval(values)[1:])
     assert seed_interval([0.1434] * 5)[3] == "deterministic"
     assert seed_interval([0.22223806, 0.22223828, 0.22223803])[3] == "deterministic"  # float32 noise
     assert seed_interval([0.3])[3] == "single"
-    assert seed_interval([0.3, 0.5, 0.4], seed=1) == seed_interval([0.3, 0.5, 0.4], seed=1)  # seeded
 
 
 def test_seed_means_and_intervals_from_the_raw_files(study, results):
@@ -149,16 +154,13 @@ def test_seed_means_and_intervals_from_the_raw_files(study, results):
         row = summary[
             (summary["selection"] == selection) & (summary["system"] == system) & (summary["metric"] == "P@5")
         ].iloc[0]
-        settings = StatisticsSettings.from_config(STATISTICS)
-        _, low, high, kind = seed_interval(
-            values, 0.95, settings.bootstrap_resamples, settings.bootstrap_seed
-        )
+        _, low, high, kind = seed_interval(values, 0.95)
         assert row["mean"] == pytest.approx(np.mean(values))
         assert row["interval"] == kind
         assert (row["seed_min"], row["seed_max"]) == pytest.approx((min(values), max(values)))
-        if kind == "bootstrap":
+        if kind == "t":
             assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
-            assert min(values) <= row["ci_low"] <= row["mean"] <= row["ci_high"] <= max(values)
+            assert 0.0 <= row["ci_low"] <= row["mean"] <= row["ci_high"] <= 1.0
         else:
             assert math.isnan(row["ci_low"]) and math.isnan(row["ci_high"])
         assert row["n_seeds"] == len(seeds) and row["n_runs"] == len(SEEDS)
