@@ -114,6 +114,13 @@ def _check_references(config: dict, source: str) -> None:
                 f"{source}: key study.datasets names {name!r}, "
                 f"which is not in datasets ({', '.join(sorted(datasets))})"
             )
+    from irgan.variants import selected_baselines, selected_variants
+
+    try:  # study.variants / study.baselines name variants and systems the config has
+        selected_variants(config)
+        selected_baselines(config)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
     for name, spec in datasets.items():
         low, high = spec["rating_scale"]
         if not low < high:

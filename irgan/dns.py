@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from irgan import kernels
 from irgan.data import Dataset
 from irgan.errors import ConfigError
+from irgan.progress import Progress
 from irgan.training import (
     Curve,
     Evaluators,
@@ -140,6 +141,7 @@ def train_dns(dataset: Dataset, selection: str, settings: dict | None = None, se
         on_epoch(0, model)
     status, divergence, epoch = "ok", None, 0
     started = time.perf_counter()
+    bar = Progress(s["epochs"], f"DNS seed {seed} ({selection})")
     try:
         for epoch in range(1, s["epochs"] + 1):
             with torch.no_grad():
@@ -153,9 +155,12 @@ def train_dns(dataset: Dataset, selection: str, settings: dict | None = None, se
                 on_epoch(epoch, model)
             log.info("DNS epoch %d/%d loss %.4f %s P@5 %.4f", epoch, s["epochs"], loss / len(positives),
                      selection, means[selection]["P@5"])
+            bar.update()
     except TrainingDiverged as error:
         status, divergence = "diverged", divergence_record(error, "dns", seed)
         log.warning("DNS run diverged: %s", error)
+    finally:
+        bar.close()
     return selected_result(status, divergence, selector, curve, epoch, {**s, "backend": backend}, started,
                            system="dns", reported_model="DNS", selection=selection, seed=seed,
                            dataset=dataset.name)

@@ -2,9 +2,12 @@
 
 Every file the study reads from the internet is pinned by sha256. When the
 environment variable ``IRGAN_MIRROR`` names a directory holding a file of the
-same name, that copy is used instead of the network. Either way the bytes are
+same name, that copy is used instead of the network; when it is unset, the
+directory ``shared/data/irgan-ml100k`` beside the clone (``DEFAULT_MIRROR``, the
+tests' default too) is used where it exists. Either way the bytes are
 verified before the file appears at its destination: on any failure nothing is
-left behind.
+left behind. Without a network (the host name cannot be resolved) a download
+fails at once, with a message saying what to set.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import hashlib
 import http.client
 import os
 import shutil
+import socket
 import tempfile
 import time
 import urllib.error
@@ -22,6 +26,8 @@ from pathlib import Path
 from irgan.errors import DownloadError
 
 MIRROR_ENV = "IRGAN_MIRROR"
+# The workflow's and the tests' default mirror when IRGAN_MIRROR is unset: beside the clone.
+DEFAULT_MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data" / "irgan-ml100k"
 _CHUNK = 1 << 20
 
 
@@ -34,13 +40,22 @@ def sha256_of(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def mirror_path(filename: str) -> Path | None:
-    """The mirror's copy of ``filename`` if ``IRGAN_MIRROR`` is set and holds it."""
+def mirror_dir() -> Path:
+    """The mirror directory: ``IRGAN_MIRROR`` when set, else ``DEFAULT_MIRROR`` (which may not exist)."""
     mirror = os.environ.get(MIRROR_ENV)
-    if not mirror:
-        return None
-    candidate = Path(mirror) / filename
+    return Path(mirror) if mirror else DEFAULT_MIRROR
+
+
+def mirror_path(filename: str) -> Path | None:
+    """The mirror's copy of ``filename`` if the mirror directory holds it."""
+    candidate = mirror_dir() / filename
     return candidate if candidate.is_file() else None
+
+
+def no_network(exc: BaseException) -> bool:
+    """Whether a failed download means there is no network at all (the host name cannot be
+    resolved): retrying cannot help, so the download fails at once."""
+    return isinstance(exc, urllib.error.URLError) and isinstance(exc.reason, socket.gaierror)
 
 
 def transient(exc: BaseException) -> bool:
@@ -49,6 +64,8 @@ def transient(exc: BaseException) -> bool:
     will fail the same way every time (and a checksum mismatch is never retried)."""
     if isinstance(exc, urllib.error.HTTPError):
         return exc.code in (408, 429) or exc.code >= 500
+    if no_network(exc):
+        return False
     if isinstance(exc, urllib.error.URLError):
         return not isinstance(exc.reason, FileNotFoundError | PermissionError | IsADirectoryError)
     return isinstance(exc, TimeoutError | ConnectionError | http.client.HTTPException)
@@ -69,9 +86,11 @@ def _download(url: str, tmp: Path, timeout: float, attempts: int, backoff: float
                 time.sleep(backoff * 2 ** (attempt - 1))
                 continue
             tries = f" after {attempt} attempts" if attempt > 1 else ""
+            offline = " (no network: the host name cannot be resolved)" if no_network(exc) else ""
             raise DownloadError(
-                f"could not download {filename} from {url}{tries}: {exc}. "
-                f"With no network, set {MIRROR_ENV} to a directory holding {filename}."
+                f"could not download {filename} from {url}{tries}{offline}: {exc}. "
+                f"With no network, set {MIRROR_ENV} to a directory holding {filename} "
+                f"(unset, {DEFAULT_MIRROR} is used where it holds the file)."
             ) from exc
 
 

@@ -49,6 +49,7 @@ from irgan.data import Dataset
 from irgan.dns import resolve_backend
 from irgan.errors import ConfigError, UnsafePickleError
 from irgan.io import save_tensors
+from irgan.progress import Progress
 from irgan.training import (
     Curve,
     Evaluators,
@@ -465,6 +466,10 @@ def train_irgan(
     started = time.perf_counter()
     g_evaluations = GeneratorEvaluations(evaluators, selector, curve, seconds,
                                          overlap=g_backend == "compiled" and torch.get_num_threads() >= 2)
+    d_per_outer = d_cfg["epochs"] if train_d else 0
+    bar_total = s["outer_epochs"] * (d_per_outer + g_cfg["epochs"])
+    bar = Progress(bar_total, f"IRGAN {variant} seed {seed} ({selection})",
+                   initial=start_outer * (d_per_outer + g_cfg["epochs"]))
     try:
         for outer in range(start_outer, s["outer_epochs"]):
             # --- D learns to tell the training positives from G's samples --------------------
@@ -491,6 +496,7 @@ def train_irgan(
                     check_finite(loss, "D", counts["d_epochs"], "the discriminator's loss")
                     if last:
                         losses["D"] = loss / (2 * len(triples.users))
+                    bar.update()
             # --- G follows D's reward: one policy-gradient step per user ---------------------
             for g_epoch in range(g_cfg["epochs"]):
                 tick = time.perf_counter()
@@ -512,6 +518,7 @@ def train_irgan(
                 if last:
                     losses["G"] = loss / len(positives.user_ids)
                 g_evaluations.submit(epoch, G)
+                bar.update()
             g_evaluations.flush()
             if train_d:
                 evaluate(epoch, {"D": D})
@@ -529,6 +536,7 @@ def train_irgan(
         log.warning("IRGAN %s seed %d diverged: %s", variant, seed, error)
     finally:
         g_evaluations.close()
+        bar.close()
 
     ok = status == "ok"
     return TrainResult(
@@ -625,6 +633,7 @@ def pretrain_discriminator(dataset: Dataset, selection: str, settings: dict | No
         curve.add(0, "D", split, values)
     status, divergence, epoch = "ok", None, 0
     started = time.perf_counter()
+    bar = Progress(s["epochs"], f"D pre-training seed {seed} ({selection})")
     try:
         for epoch in range(1, s["epochs"] + 1):
             negatives = draw_uniform_negatives(table, counts, rows, uniforms(rng, len(positives)).to(device))
@@ -634,8 +643,11 @@ def pretrain_discriminator(dataset: Dataset, selection: str, settings: dict | No
             means = record_epoch(evaluators, curve, selector, D, "D", epoch)
             log.info("D pre-training epoch %d/%d loss %.4f %s P@5 %.4f", epoch, s["epochs"],
                      loss / (2 * len(positives)), selection, means[selection]["P@5"])
+            bar.update()
     except TrainingDiverged as error:
         status, divergence = "diverged", divergence_record(error, "d-pretraining", seed)
+    finally:
+        bar.close()
     return selected_result(status, divergence, selector, curve, epoch, {**s, "backend": backend}, started,
                            system="d-pretraining", reported_model="D", selection=selection, seed=seed,
                            dataset=dataset.name)

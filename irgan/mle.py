@@ -22,6 +22,7 @@ import torch
 
 from irgan.data import Dataset
 from irgan.errors import ConfigError
+from irgan.progress import Progress
 from irgan.training import (
     Curve,
     Evaluators,
@@ -77,6 +78,7 @@ def train_mle(dataset: Dataset, selection: str, settings: dict | None = None, se
             curve.add(0, "MLE", split, values)
     status, divergence, epoch = "ok", None, 0
     started = time.perf_counter()
+    bar = Progress(s["epochs"], f"MLE seed {seed} ({selection})")
     try:
         for epoch in range(1, s["epochs"] + 1):
             order = train_users[torch.randperm(len(train_users), generator=rng)].to(device)
@@ -91,9 +93,12 @@ def train_mle(dataset: Dataset, selection: str, settings: dict | None = None, se
             means = record_epoch(evaluators, curve, selector, model, "MLE", epoch)
             log.info("MLE epoch %d/%d nll %.4f %s P@5 %.4f", epoch, s["epochs"],
                      total / len(train_users), selection, means[selection]["P@5"])
+            bar.update()
     except TrainingDiverged as error:
         status, divergence = "diverged", divergence_record(error, "mle", seed)
         log.warning("MLE run diverged: %s", error)
+    finally:
+        bar.close()
     for t in parameters:
         t.requires_grad_(False)
     result = selected_result(status, divergence, selector, curve, epoch, s, started, system="mle",

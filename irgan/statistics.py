@@ -38,6 +38,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from irgan.errors import IrganError
+from irgan.progress import Progress
 from irgan.results import CURVE, PER_USER, RECORD, SELECTIONS, write_frame
 from irgan.study_outputs import STATISTICS_FILES  # noqa: F401  (re-exported)
 
@@ -671,6 +672,7 @@ def compare_systems(study: StudyRuns, settings: StatisticsSettings) -> pd.DataFr
         else pd.DataFrame()
     )
     rows = []
+    planned = []
     for dataset in sorted(study.runs["dataset"].unique()):
         means = {
             key: group.sort_values("user")
@@ -681,8 +683,13 @@ def compare_systems(study: StudyRuns, settings: StatisticsSettings) -> pd.DataFr
             seeds = dict(iter(seed_values.loc[[dataset]].groupby(level=["selection", "system"])))
         systems = {sel: sorted(system for s, system in means if s == sel) for sel in SELECTIONS}
         mixed = different_starts(study.runs, dataset)
-        for comparison in plan_comparisons(systems, settings.reference, settings.families or {}, mixed):
+        planned += [(dataset, comparison, means, seeds) for comparison in
+                    plan_comparisons(systems, settings.reference, settings.families or {}, mixed)]
+    # the paired tests with their bootstrap, one comparison after another: a bar on the terminal
+    with Progress(len(planned), "paired tests and bootstrap", unit="comparison") as bar:
+        for dataset, comparison, means, seeds in planned:
             rows += _compare_pair(dataset, comparison, means, seeds, study.metrics, settings)
+            bar.update()
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)

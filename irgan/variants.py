@@ -84,13 +84,43 @@ def runs_on(settings: dict, dataset_spec: dict) -> bool:
     return publishes_start(settings, dataset_spec)
 
 
+def selected_variants(config: dict) -> list[str]:
+    """The variants the study runs: ``study.variants`` when set (in the config's order), else all.
+
+    A name that is not a key of ``irgan.variants`` is an error naming the known ones."""
+    names = variant_names(config["irgan"])
+    chosen = config["study"].get("variants")
+    if chosen is None:
+        return names
+    unknown = [name for name in chosen if name not in names]
+    if unknown:
+        raise ConfigError(f"key study.variants: unknown IRGAN variant(s) {', '.join(unknown)}; "
+                          f"the config has: {', '.join(names)}")
+    return [name for name in names if name in chosen]
+
+
+def selected_baselines(config: dict) -> list[str]:
+    """The baseline systems the study runs: ``study.baselines`` when set, else every one of
+    ``baselines.systems`` and the pre-training rows ``dns`` and ``mle``."""
+    systems = list(config.get("baselines", {}).get("systems", []))
+    known = [*systems, "dns", "mle"]
+    chosen = config["study"].get("baselines")
+    if chosen is None:
+        return known
+    unknown = [name for name in chosen if name not in known]
+    if unknown:
+        raise ConfigError(f"key study.baselines: unknown baseline(s) {', '.join(unknown)}; "
+                          f"known: {', '.join(known)}")
+    return [name for name in known if name in chosen]
+
+
 def study_runs(config: dict) -> list[tuple[str, str, str, int]]:
-    """Every (dataset, selection, variant, seed) IRGAN run of the study."""
+    """Every (dataset, selection, variant, seed) IRGAN run of the study (``study.variants``)."""
     runs = []
     irgan_config = config["irgan"]
     for dataset in config["study"]["datasets"]:
         spec = config["datasets"][dataset]
-        for name in variant_names(irgan_config):
+        for name in selected_variants(config):
             settings = resolve_variant(irgan_config, name)
             if not runs_on(settings, spec):
                 continue

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -11,15 +10,18 @@ import torch
 
 from irgan.data import Dataset, build_dataset
 from irgan.datasets import prepare_dataset
+from irgan.download import DEFAULT_MIRROR
+from irgan.download import mirror_dir as download_mirror_dir
 from irgan.ratings import Interactions, read_ratings
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_MIRROR = REPO.parent / "shared" / "data" / "irgan-ml100k"
+# The default mirror (irgan.download.DEFAULT_MIRROR, beside the clone) is the workflow's too.
+assert DEFAULT_MIRROR == REPO.parent / "shared" / "data" / "irgan-ml100k"
 VALIDATION = {"fraction": 0.1, "min_user_positives": 5, "seed": 2017}
 
 
 def mirror_dir() -> Path | None:
-    path = Path(os.environ.get("IRGAN_MIRROR", DEFAULT_MIRROR))
+    path = download_mirror_dir()
     return path if (path / "movielens-100k-train.txt").is_file() else None
 
 

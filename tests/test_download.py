@@ -126,3 +126,29 @@ def test_the_download_rule_has_no_workflow_retries():
     """Snakemake's retries would repeat a checksum mismatch (three times the same error)."""
     rule = (REPO / "workflow" / "rules" / "data.smk").read_text().split("rule download:")[1].split("rule ")[0]
     assert not re.search(r"^\s*retries:", rule, re.M)
+
+
+def test_no_network_fails_at_once_saying_what_to_set(network, tmp_path):
+    """A host name that cannot be resolved means no network: no retries, no waiting."""
+    import socket
+
+    flaky = network(FlakyNetwork(99, urllib.error.URLError(socket.gaierror(-2, "Name or service not known"))))
+    expected = r"no network.*set IRGAN_MIRROR to a directory holding ratings.txt"
+    with pytest.raises(DownloadError, match=expected):
+        fetch(URL, tmp_path / "out" / "ratings.txt", SHA)
+    assert flaky.calls == 1 and flaky.waits == [] and leftovers(tmp_path / "out") == []
+
+
+def test_the_default_mirror_beside_the_clone_is_used_when_the_variable_is_unset(tmp_path, monkeypatch):
+    """The workflow and the tests share one default (tests/conftest.py reads irgan.download's)."""
+    from tests import conftest
+
+    monkeypatch.delenv(MIRROR_ENV, raising=False)
+    assert download.DEFAULT_MIRROR == REPO.parent / "shared" / "data" / "irgan-ml100k"
+    assert conftest.download_mirror_dir() == download.DEFAULT_MIRROR
+    default = tmp_path / "default-mirror"
+    default.mkdir()
+    (default / "ratings.txt").write_bytes(PAYLOAD)
+    monkeypatch.setattr(download, "DEFAULT_MIRROR", default)
+    out = fetch(URL, tmp_path / "out" / "ratings.txt", SHA)
+    assert out.read_bytes() == PAYLOAD

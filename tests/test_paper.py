@@ -52,28 +52,41 @@ STUDY = {
 PUBLISHED = "ml-100k-irgan"  # Table 3's dataset: the draft sets the published figures beside ours
 
 
-@pytest.fixture(scope="module")
-def values(tmp_path_factory):
-    root = tmp_path_factory.mktemp("paper")
-    runs = load_runs(make_study(root / "runs", dataset=PUBLISHED))
+def study_values(root: Path, draft_dataset: str, study: dict):
+    """The paper's values from a small study, the draft written for ``draft_dataset``."""
+    runs = load_runs(make_study(root / "runs", dataset=draft_dataset))
     paths = {name: root / "statistics" / file for name, file in STATISTICS_FILES.items()}
-    write_statistics(run_statistics(runs, SETTINGS, PUBLISHED), paths)
+    write_statistics(run_statistics(runs, SETTINGS, draft_dataset), paths)
     statistics = read_statistics(paths)
-    tables = build_tables(statistics, SETTINGS, PUBLISHED, audit_table())
-    figures = {name: f"../{PUBLISHED}/figures/{name}.pdf" for name in FIGURE_NAMES}
+    tables = build_tables(statistics, SETTINGS, draft_dataset, audit_table())
+    figures = {name: f"../{draft_dataset}/figures/{name}.png" for name in FIGURE_NAMES}
+    figures |= {f"{name}_pdf": f"../{draft_dataset}/figures/{name}.pdf" for name in FIGURE_NAMES}
     result = paper_values(
         statistics,
         {name: markdown_document(t) for name, t in tables.items()},
         tables["table3"].data,
         SETTINGS,
-        PUBLISHED,
+        draft_dataset,
         DATASET_SUMMARY,
-        STUDY,
+        study,
         figures,
         audit_table(),
         "v-test",
     )
     return result, statistics
+
+
+@pytest.fixture(scope="module")
+def values(tmp_path_factory):
+    """A draft on the dataset the paper's Table 3 was published for."""
+    return study_values(tmp_path_factory.mktemp("paper"), PUBLISHED, STUDY)
+
+
+@pytest.fixture(scope="module")
+def synthetic_values(tmp_path_factory):
+    """A draft on the demo's synthetic data: no published results exist for it."""
+    study = {**STUDY, "kind": "synthetic"}
+    return study_values(tmp_path_factory.mktemp("paper-synthetic"), "synthetic", study)
 
 
 def test_the_template_holds_no_result_typed_by_hand():
@@ -112,8 +125,36 @@ def test_every_placeholder_is_filled_from_the_results(values):
     assert "### Table 3 of the paper beside the reproduction" in paper
     assert "zero_method='pratt'" in paper
     assert "- **schedule**" in filled["ablation_sentences"] and "not run in this study" in paper
-    assert f"../{PUBLISHED}/figures/learning_curves.pdf" in paper
+    figures = f"../{PUBLISHED}/figures"
+    assert f"({figures}/learning_curves.png) ([PDF]({figures}/learning_curves.pdf))" in paper
     assert "v-test" in paper
+    assert "We re-ran the published item-recommendation experiment" in paper
+    assert "## 4. What could not be reproduced, and why" in paper
+
+
+def test_the_generated_draft_drops_the_template_comments(values):
+    filled, _ = values
+    paper = render(TEMPLATE.read_text(), filled)
+    assert "<!--" not in paper and "Edit the prose here" not in paper
+    assert paper.startswith("---\ntitle: ")
+
+
+def test_a_draft_on_data_without_published_results_is_framed_as_a_demo(synthetic_values):
+    """Synthetic data: titled and worded as a demo, no reproduction claim, no published figure."""
+    filled, _ = synthetic_values
+    paper = render(TEMPLATE.read_text(), filled)
+    assert "${" not in paper and "<!--" not in paper
+    title = paper.splitlines()[1]
+    assert title.startswith("title: ") and "demo" in title and "reproduced" not in title
+    for claim in ("We re-ran the published", "What could not be reproduced", "Table 3", "reproduced:",
+                  "paper_vs_reproduced", "published figures inside our", "paper's Table 3"):
+        assert claim not in paper, claim
+    assert "This draft is not a reproduction" in paper
+    assert "No results were published for `synthetic`" in paper
+    assert "| system | paper protocol (epoch chosen on test) | honest (on validation) |\n" in paper
+    # the published values appear nowhere: not one Table 3 figure is in the draft
+    for row in TABLE3_ML100K.values():
+        assert f"{row[METRICS.index('P@5')]:.4f}" not in paper
 
 
 def test_not_reproduced_lists_published_figures_outside_our_intervals(values):
@@ -220,8 +261,8 @@ def test_the_demo_builds_tables_figures_paper_and_report(tmp_path):
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
     snakemake("--cores", "2")
-    snakemake("--report", "results/report.html")
-    results = checkout / "results"
+    snakemake("--report", "results/demo/report.html")  # the demo's own results root
+    results = checkout / "results" / "demo"
     comparisons = pd.read_csv(results / DATASET / "statistics" / "comparisons.csv")
     assert comparisons["p"].between(0, 1).all() and (comparisons["p_holm"] >= comparisons["p"]).all()
     systems = set(pd.read_csv(results / DATASET / "statistics" / "summary.csv")["system"])
@@ -229,9 +270,9 @@ def test_the_demo_builds_tables_figures_paper_and_report(tmp_path):
     for name in FIGURE_NAMES:
         assert (results / DATASET / "figures" / f"{name}.png").stat().st_size > 1000
     paper = (results / "paper" / "paper.md").read_text()
-    assert "${" not in paper and "### Table 3 of the paper beside the reproduction" in paper
+    assert "${" not in paper and "a demo of the study" in paper and "Table 3" not in paper
     report = (results / "report.html").read_text()
-    assert "Does Table 3 reproduce?" in report and "paper.md" in report
+    assert "paper.md" in report
 
 
 def test_the_readme_findings_are_filled_from_the_results(values):

@@ -72,8 +72,9 @@ def test_study_grid():
 
 def test_demo_shrinks_the_schedule_and_keeps_the_variants():
     s = resolve_variant(DEMO["irgan"], "reward-softplus")
-    assert s["reward"] == "softplus" and s["outer_epochs"] == 2 and s["generator"]["lr"] == 0.001
-    assert s["discriminator"]["batch_triples"] == 16 and s["discriminator"]["epochs"] == 4
+    assert s["reward"] == "softplus" and s["outer_epochs"] == 5 and s["generator"]["lr"] == 0.01
+    assert s["discriminator"]["batch_triples"] == 16 and s["discriminator"]["epochs"] == 10
+    assert s["discriminator"]["lr"] == 0.02
 
 
 def test_bad_variants_are_refused_with_the_key():

@@ -2,7 +2,7 @@
 # under every selection rule; one job writes the tuning record and one run per selection rule in
 # the contract of irgan/results.py. The `mle` and `dns` rows come from the pre-training rules.
 BASELINES = config.get("baselines", {})
-BASELINE_SYSTEMS = BASELINES.get("systems", [])
+BASELINE_SYSTEMS = chosen_baseline_systems()  # narrowed by study.baselines
 BASELINE_SELECTIONS = BASELINES.get("selections", ["test", "validation"])
 
 

@@ -126,7 +126,7 @@ def report_targets():
 
 def irgan_run_targets():
     """Run files of the pre-training rows (dns, mle) and of every IRGAN variant, seed and rule."""
-    from irgan.variants import publishes_start, study_runs
+    from irgan.variants import publishes_start, selected_baselines, study_runs
 
     files = ("per_user.csv", "curve.csv", "record.json", "model.pt")
     runs = [
@@ -134,6 +134,7 @@ def irgan_run_targets():
         for dataset in config["study"]["datasets"]
         for selection in ("test", "validation")
         for method in ("dns", "mle")
+        if method in selected_baselines(config)
         for seed in config["study"]["seeds"]
     ]
     runs += [(d, sel, f"irgan-{variant}", seed) for d, sel, variant, seed in study_runs(config)]
@@ -152,13 +153,21 @@ def irgan_run_targets():
     ]
 
 
+def chosen_baseline_systems():
+    """`baselines.systems`, narrowed by `study.baselines` when it is set."""
+    from irgan.variants import selected_baselines
+
+    chosen = selected_baselines(config)
+    return [system for system in config.get("baselines", {}).get("systems", []) if system in chosen]
+
+
 def baseline_run_targets(dataset=None):
     """Run records of every baseline, selection rule and seed (workflow/rules/baselines.smk)."""
     section = config.get("baselines", {})
     return [
         f"{RESULTS}/{name}/runs/{selection}/{system}/seed-{seed}/record.json"
         for name in ([dataset] if dataset else config["study"]["datasets"])
-        for system in section.get("systems", [])
+        for system in chosen_baseline_systems()
         for selection in section.get("selections", ["test", "validation"])
         for seed in config["study"]["seeds"]
     ]
@@ -174,7 +183,7 @@ def baseline_run_files(name):
 
 def baseline_targets():
     """The baseline summary of every study dataset (it needs every baseline run)."""
-    if not config.get("baselines", {}).get("systems"):
+    if not chosen_baseline_systems():
         return []
     return [f"{RESULTS}/{name}/baselines/summary.md" for name in config["study"]["datasets"]]
 

@@ -175,7 +175,8 @@ rule paper:
         dataset_summary=f"{RESULTS}/{PAPER_DATASET}/data/summary.json",
         tables_md=table_files(PAPER_DATASET, "md"),
         tables_csv=table_files(PAPER_DATASET, "csv"),
-        figures=figure_files(PAPER_DATASET, "pdf"),
+        figures=figure_files(PAPER_DATASET, "png"),
+        figures_pdf=figure_files(PAPER_DATASET, "pdf"),
     output:
         paper=report(
             f"{RESULTS}/paper/paper.md",
@@ -190,6 +191,7 @@ rule paper:
             "cutoffs": list(CUTOFFS),  # the paper's k of P@k and NDCG@k (irgan.evaluation)
             "validation": config["validation"],
             "description": DATASETS[PAPER_DATASET].get("description", ""),
+            "kind": DATASETS[PAPER_DATASET].get("kind", ""),
             "simple_baselines": config.get("statistics", {}).get("simple_baselines", []),
         },
     log:

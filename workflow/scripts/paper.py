@@ -25,7 +25,9 @@ def main() -> None:
     output = snakemake.output.paper
     tables = {Path(path).stem: Path(path).read_text() for path in snakemake.input.tables_md}
     table3 = next(path for path in snakemake.input.tables_csv if Path(path).stem == "table3")
+    # each figure linked as PNG (shown inline), its PDF beside it
     figures = {Path(path).stem: relative_path(path, output) for path in snakemake.input.figures}
+    figures |= {f"{Path(path).stem}_pdf": relative_path(path, output) for path in snakemake.input.figures_pdf}
     values = paper_values(
         statistics,
         tables,

@@ -1,0 +1,198 @@
+"""What a study will run, and a rough estimate of how long: ``python -m irgan.plan``.
+
+Reads the config as Snakemake does (``config/config.yaml``, then each ``--configfile`` merged
+over it, then ``--config KEY=VALUE`` with YAML values, e.g. ``'study={variants: [code]}'``) and
+prints the planned training jobs (pre-training, IRGAN runs, baselines), one line per kind, with
+an estimate of their time from the benchmark figures: the compiled trainer's seconds per D- and
+G-epoch on MovieLens-100k (``<results>/benchmarks/train.csv`` when ``snakemake benchmark_train``
+has written it, else the figures measured for the README), scaled by the dataset's training
+positives, plus a fixed start-up cost per job (Python, torch, the compiled kernels' cache).
+Nothing runs and nothing is written. The estimate is for idle cores; jobs already done are
+counted too (``snakemake -n`` says which are left).
+
+    python -m irgan.plan --configfile config/demo.yaml
+    python -m irgan.plan --config 'study={variants: [code, frozen-d], seeds: [1]}' --cores 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from irgan.config import DEFAULT_CONFIG, deep_merge, read_yaml, validate_config
+from irgan.errors import ConfigError
+from irgan.variants import publishes_start, resolve_variant, selected_baselines, selected_variants, study_runs
+
+# Measured on the 2-core CI-type machine, idle, one faithful run on ml-100k-irgan (README, "Speed"):
+# seconds per D-epoch (2,759 steps of 16 triples) and per G-epoch with its evaluation.
+BENCHMARK = {"d_epoch": 0.0032, "g_epoch": 0.0142}
+BENCHMARK_POSITIVES = 44_140  # training positives of ml-100k-irgan, the benchmark's data
+# Start-up of one job (Snakemake, Python, torch, numba's cache), measured: the demo's 61 jobs took
+# 115 s on 2 idle cores.
+JOB_SECONDS = 3.5
+# Inside a study every core runs a job, so G's evaluation no longer overlaps its training: the
+# reference's run took 33 s in the 2-core study against the benchmark's 15.5 s alone.
+CONTENTION = 2.1
+# Seconds per epoch of the pre-trainings in the 2-core study on ml-100k-irgan (DNS 80 epochs in
+# 2.0 s, MLE 60 in 1.7 s), and per (setting, seed) of the DNS-against-released-start grid
+# (53 of them in about 7 min).
+PRETRAIN_EPOCH = {"dns": 0.025, "mle": 0.028, "discriminator": 0.025}
+START_MATCH_RUN = 8.0
+# Training positives of the registry's datasets whose size the config does not give.
+KNOWN_POSITIVES = {"ml-100k-irgan": 44_140, "ml-100k": 44_140, "ml-1m": 460_000, "netflix": 1_200_000}
+POSITIVE_SHARE = 0.55  # ratings >= 4 on MovieLens-like scales (irgan.synthetic's shares)
+
+
+@dataclass
+class Job:
+    kind: str  # pretrain, pretrain_discriminator, train_irgan, baseline, start_match
+    dataset: str
+    name: str
+    seconds: float
+
+
+def training_positives(name: str, spec: dict) -> float:
+    if spec.get("kind") == "synthetic":
+        ratings = spec["n_users"] * spec["n_items"] * spec["density"]
+        return ratings * POSITIVE_SHARE * (1 - spec["test_fraction"])
+    return KNOWN_POSITIVES.get(name, BENCHMARK_POSITIVES)
+
+
+def benchmark(results: str) -> dict[str, float]:
+    """Seconds per D- and G-epoch: the study's own benchmark when it exists, else the README's."""
+    path = Path(results) / "benchmarks" / "train.csv"
+    figures = dict(BENCHMARK)
+    if path.is_file():
+        with open(path, newline="") as handle:
+            for row in csv.DictReader(handle):
+                if row.get("quantity") in figures and row.get("seconds"):
+                    figures[row["quantity"]] = float(row["seconds"])
+    return figures
+
+
+def irgan_seconds(settings: dict, scale: float, bench: dict[str, float]) -> float:
+    d, g = settings["discriminator"], settings["generator"]
+    d_epochs = settings["outer_epochs"] * d["epochs"] if settings["train_discriminator"] else 0
+    g_epochs = settings["outer_epochs"] * g["epochs"]
+    return JOB_SECONDS + CONTENTION * scale * (d_epochs * bench["d_epoch"] + g_epochs * bench["g_epoch"])
+
+
+def plan(config: dict) -> list[Job]:
+    """Every training job of the study with its estimated seconds."""
+    results = config["results"]
+    bench = benchmark(results)
+    jobs: list[Job] = []
+    seeds = config["study"]["seeds"]
+    baselines = selected_baselines(config)
+    chosen = selected_variants(config)
+    pre = config["pretraining"]
+    for dataset in config["study"]["datasets"]:
+        scale = training_positives(dataset, config["datasets"][dataset]) / BENCHMARK_POSITIVES
+        per_epoch = PRETRAIN_EPOCH
+        needed = {"dns", "mle"} & set(baselines)
+        for name in chosen:  # the pre-trained starts the chosen variants read
+            start = resolve_variant(config["irgan"], name)["generator_init"]
+            needed |= {"dns"} if start in ("authors", "dns") else {start} & {"mle"}
+        for method in sorted(needed):
+            seconds = JOB_SECONDS + scale * pre[method]["epochs"] * per_epoch[method]
+            jobs += [Job("pretrain", dataset, method, seconds) for _ in ("test", "validation") for _ in seeds]
+        d_pretrained = {
+            selection
+            for d, selection, name, _ in study_runs(config)
+            if d == dataset and resolve_variant(config["irgan"], name)["discriminator_init"] == "pretrained"
+        }
+        seconds = JOB_SECONDS + scale * pre["discriminator"]["epochs"] * per_epoch["discriminator"]
+        jobs += [Job("pretrain_discriminator", dataset, "d", seconds) for _ in d_pretrained for _ in seeds]
+        for d, _, name, _ in study_runs(config):
+            if d == dataset:
+                jobs.append(Job("train_irgan", dataset, f"irgan-{name}",
+                                irgan_seconds(resolve_variant(config["irgan"], name), scale, bench)))
+        for system in config.get("baselines", {}).get("systems", []):
+            if system not in baselines:
+                continue
+            spec = config["baselines"].get(system) or {}
+            grid = 1
+            for values in (spec.get("grid") or {}).values():
+                grid *= len(values)
+            epochs = (spec.get("fixed") or {}).get("epochs", 0)
+            # tuning (every grid point) and one fit per selection rule, an epoch about a D-epoch's
+            fits = grid + len(config["baselines"].get("selections", ["test", "validation"]))
+            seconds = JOB_SECONDS + scale * fits * epochs * per_epoch["dns"]
+            jobs += [Job("baseline", dataset, system, seconds) for _ in seeds]
+        if publishes_start(config["irgan"]["defaults"], config["datasets"][dataset]):
+            grid, match = 1, config.get("start_match", {})
+            for values in (match.get("grid") or {}).values():
+                grid *= len(values)
+            runs = grid * len(match.get("grid_seeds", [])) + len(seeds)
+            jobs.append(Job("start_match", dataset, "dns grid", JOB_SECONDS + scale * runs * START_MATCH_RUN))
+    return jobs
+
+
+def summary(jobs: list[Job], cores: int) -> str:
+    lines = [f"{'jobs':>5}  {'kind':<23}  {'systems':<40}  {'est. CPU s':>10}"]
+    for kind in ("pretrain", "pretrain_discriminator", "train_irgan", "baseline", "start_match"):
+        group = [job for job in jobs if job.kind == kind]
+        if not group:
+            continue
+        names = Counter(job.name for job in group)
+        listed = ", ".join(names)
+        listed = listed if len(listed) <= 40 else listed[:37] + "..."
+        lines.append(f"{len(group):>5}  {kind:<23}  {listed:<40}  {sum(j.seconds for j in group):>10.0f}")
+    total = sum(job.seconds for job in jobs)
+    # data preparation, statistics, tables, figures, paper: a few jobs per dataset
+    extra = 5 * len({job.dataset for job in jobs}) * JOB_SECONDS
+    wall = (total + extra) / max(cores, 1)
+    lines.append(f"{len(jobs):>5}  training jobs; with data, statistics, tables, figures and paper about "
+                 f"{(total + extra) / 60:.1f} CPU min, about {wall / 60:.1f} min on {cores} idle cores "
+                 "(a rough estimate from the benchmark figures)")
+    return "\n".join(lines)
+
+
+def parse_overrides(items: list[str]) -> dict:
+    """``--config KEY=VALUE`` as Snakemake reads it, VALUE in YAML with a config file's types."""
+    overrides: dict = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--config {item!r}: expected KEY=VALUE")
+        overrides = deep_merge(overrides, {key: yaml.safe_load(value)})
+    return overrides
+
+
+def load(configfiles: list[str], overrides: list[str]) -> dict:
+    files = [(str(DEFAULT_CONFIG), read_yaml(DEFAULT_CONFIG))]
+    files += [(path, read_yaml(path)) for path in configfiles]
+    if overrides:
+        files.append(("--config", parse_overrides(overrides)))
+    config: dict = {}
+    for _, contents in files:
+        config = deep_merge(config, contents)
+    return validate_config(config, " + ".join(name for name, _ in files[1:]) or str(DEFAULT_CONFIG), files)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m irgan.plan", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--configfile", action="append", default=[], help="merged over config/config.yaml")
+    parser.add_argument("--config", nargs="+", action="extend", default=[], metavar="KEY=VALUE",
+                        help="as Snakemake's --config, e.g. 'study={seeds: [1]}'")
+    parser.add_argument("--cores", type=int, default=2)
+    args = parser.parse_args(argv)
+    try:
+        config = load(args.configfile, args.config)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"datasets {', '.join(config['study']['datasets'])}; seeds "
+          f"{', '.join(map(str, config['study']['seeds']))}; results in {config['results']}/")
+    print(summary(plan(config), args.cores))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

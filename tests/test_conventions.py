@@ -1,0 +1,51 @@
+"""Snakemake conventions: the default workflow profile, the catalog file, config/README.md."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from tests.conftest import REPO
+from tests.test_workflow import checkout, snakemake  # noqa: F401  (fixture and runner)
+
+
+def test_the_default_workflow_profile_lies_where_snakemake_looks_for_it():
+    """Snakemake searches profiles/default/ in the working directory and beside the Snakefile."""
+    assert (REPO / "Snakefile").is_file()
+    profile = yaml.safe_load((REPO / "profiles" / "default" / "config.yaml").read_text())
+    assert profile["cores"] == "all" and profile["rerun-incomplete"] is True
+    assert not (REPO / "workflow" / "profiles" / "default").exists()
+
+
+def test_snakemake_picks_the_profile_up_without_being_asked(checkout):  # noqa: F811
+    dry = snakemake(checkout, "-n", "--configfile", "config/demo.yaml")
+    assert dry.returncode == 0, dry.stderr
+    assert "Using workflow specific profile profiles/default" in dry.stdout + dry.stderr
+
+
+def test_the_catalog_file_states_the_usage():
+    catalog = yaml.safe_load((REPO / ".snakemake-workflow-catalog.yml").read_text())
+    usage = catalog["usage"]
+    assert usage["software-stack-deployment"]["conda"] is True and usage["report"] is True
+    assert "config/demo.yaml" in usage["mandatory-flags"]["flags"]
+
+
+def test_config_readme_documents_every_top_level_key_and_the_subset_spelling():
+    text = (REPO / "config" / "README.md").read_text()
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    for key in config:
+        assert f"`{key}" in text, key
+    for spelling in ("--config 'study={variants: [code, frozen-d]}'",
+                     "--config 'study={baselines: [pop, ease, dns]}'",
+                     "--report results/demo/report.html", "python -m irgan.plan"):
+        assert spelling in text, spelling
+
+
+def test_the_readme_spells_conda_deployment_the_current_way():
+    readme = (REPO / "README.md").read_text()
+    commands = [line for line in readme.splitlines() if line.startswith("snakemake ")]
+    assert any("--sdm conda" in line for line in commands)
+    assert not any("--use-conda" in line for line in commands)
+    assert re.search(r"`--use-conda`", readme)  # mentioned as the older spelling
+    assert "snakemake --configfile config/demo.yaml --report results/demo/report.html" in readme

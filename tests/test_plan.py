@@ -1,0 +1,72 @@
+"""Subsets from the command line (study.variants, study.baselines) and the plan helper."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from irgan.config import load_config
+from irgan.errors import ConfigError
+from irgan.plan import load, main, plan
+from irgan.variants import selected_baselines, selected_variants, study_runs
+from tests.conftest import REPO
+from tests.test_train_workflow import job_counts
+from tests.test_workflow import checkout, snakemake  # noqa: F401  (fixture and runner)
+
+DEMO = str(REPO / "config" / "demo.yaml")
+
+
+def test_every_variant_and_baseline_runs_unless_the_study_names_some():
+    config = load_config(DEMO)
+    assert selected_variants(config) == list(config["irgan"]["variants"])
+    assert selected_baselines(config) == [*config["baselines"]["systems"], "dns", "mle"]
+
+
+def test_study_variants_and_baselines_choose_the_runs_in_the_config_order():
+    config = load(["config/demo.yaml"], ["study={variants: [frozen-d, code], baselines: [bpr, dns]}"])
+    assert selected_variants(config) == ["code", "frozen-d"]
+    assert selected_baselines(config) == ["bpr", "dns"]
+    runs = study_runs(config)
+    assert {variant for _, _, variant, _ in runs} == {"code", "frozen-d"}
+    assert len(runs) == 2 * 2 + 1 * 2  # code under both rules, frozen-d honest only, 2 seeds
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("study={variants: [cod]}", r"key study.variants: unknown IRGAN variant\(s\) cod; the config has: code"),
+    ("study={baselines: [knn]}", r"key study.baselines: unknown baseline\(s\) knn; known: pop"),
+])
+def test_an_unknown_variant_or_baseline_is_one_error_naming_it(override, message):
+    with pytest.raises(ConfigError, match=message):
+        load([], [override])
+
+
+def test_the_plan_counts_the_jobs_and_estimates_their_time(capsys):
+    assert main(["--configfile", DEMO]) == 0
+    out = capsys.readouterr().out
+    assert "results in results/demo/" in out
+    counts = {m[2]: int(m[1]) for m in re.finditer(r"^\s*(\d+)\s+(\w+)\s", out, flags=re.M)}
+    assert counts["train_irgan"] == 2 * 2 + 15 * 2 and counts["pretrain"] == 8 and counts["baseline"] == 10
+    minutes = float(re.search(r"about ([\d.]+) min on 2 idle cores", out)[1])
+    assert 0.5 < minutes < 5  # the demo: a few minutes
+
+
+def test_the_plan_follows_the_subset_and_the_full_study_takes_longer(capsys):
+    small = plan(load([DEMO], ["study={variants: [code], baselines: [pop], seeds: [1]}"]))
+    assert [job.kind for job in small].count("train_irgan") == 2
+    assert {job.name for job in small if job.kind == "baseline"} == {"pop"}
+    assert {job.name for job in small if job.kind == "pretrain"} == {"dns"}  # code starts from DNS
+    full = plan(load([], []))
+    assert sum(job.seconds for job in full) > 10 * sum(job.seconds for job in plan(load([DEMO], [])))
+    assert any(job.kind == "start_match" for job in full)
+
+
+def test_snakemake_plans_only_the_chosen_variants_and_baselines(checkout):  # noqa: F811
+    chosen = "study={variants: [code, frozen-d], baselines: [pop]}"
+    dry = snakemake(checkout, "-n", "--configfile", "config/demo.yaml", "--config", chosen)
+    assert dry.returncode == 0, dry.stderr
+    counts = job_counts(dry.stdout)
+    assert counts["train_irgan"] == 2 * 2 + 2 and counts["baseline"] == 2
+    assert "irgan-pretrain-none" not in dry.stdout and "lambdafm" not in dry.stdout
+    bad = snakemake(checkout, "-n", "--configfile", "config/demo.yaml", "--config", "study={variants: [cod]}")
+    assert bad.returncode == 1 and "unknown IRGAN variant(s) cod" in bad.stderr
