@@ -55,6 +55,13 @@ def number(value: float, digits: int = 4) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
 
+def epoch_text(value: float) -> str:
+    """An epoch, or a mean of epochs over seeds: a whole number as such (42, not 42.0)."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
 def signed(value: float, digits: int = 4) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{value:+.{digits}f}"
 
@@ -715,8 +722,10 @@ def model_selection_table(
                 if paper_mean is not None
                 else "not run",
                 "paper - honest runs": signed(diff) + direction(diff, significant),
-                "chosen epoch (honest)": number(h["selected_epoch"], 1) if h is not None else "–",
-                "chosen epoch (paper)": number(p["selected_epoch"], 1) if p is not None else "–",
+                "chosen epoch (honest; mean of seeds)": epoch_text(
+                    None if h is None else h["selected_epoch"]),
+                "chosen epoch (paper; mean of seeds)": epoch_text(
+                    None if p is None else p["selected_epoch"]),
             }
         )
         records.append(
