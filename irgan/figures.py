@@ -165,6 +165,12 @@ def draw_estimate(axis, x: float, y: float, low: float, high: float, kind: str, 
             line.set_linestyle(":")
 
 
+def one_seed_handle(label: str) -> Line2D:
+    """The legend entry of the open circles that show single seeds."""
+    return Line2D([], [], marker="o", markerfacecolor="none", markeredgecolor="black", linestyle="none",
+                  markersize=4, label=label)
+
+
 def interval_handles(kinds: set[str], confidence: float) -> list:
     """Legend entries (black proxies) for the interval kinds drawn."""
     handles = []
@@ -397,18 +403,7 @@ def metric_points(
                 axis.set_ylabel(SHORT_SELECTION_LABELS[selection])
             axis.tick_params(axis="x", labelsize=7, rotation=30)
             axis.tick_params(axis="y", labelsize=7)
-    handles = interval_handles(kinds, settings.confidence) + [
-        Line2D(
-            [],
-            [],
-            marker="o",
-            markerfacecolor="none",
-            markeredgecolor="black",
-            linestyle="none",
-            markersize=4,
-            label="one seed (mean over users)",
-        )
-    ]
+    handles = interval_handles(kinds, settings.confidence) + [one_seed_handle("one seed (mean over users)")]
     figure.legend(handles=handles, loc="lower center", ncol=2, frameon=False, bbox_to_anchor=(0.5, 0.0))
     height = sum(heights) + 1.4
     figure.suptitle(
@@ -660,19 +655,7 @@ def selection_optimism(
     left.set_ylabel("system")
     left.set_title("Optimism of choosing the epoch on test\n(honest runs)", fontsize=9)
     left_key.legend(
-        handles=interval_handles(left_kinds, settings.confidence)
-        + [
-            Line2D(
-                [],
-                [],
-                marker="o",
-                markerfacecolor="none",
-                markeredgecolor="black",
-                linestyle="none",
-                markersize=4,
-                label="one seed",
-            )
-        ],
+        handles=interval_handles(left_kinds, settings.confidence) + [one_seed_handle("one seed")],
         loc="upper right",
         frameon=False,
         fontsize=8,

@@ -84,34 +84,27 @@ def runs_on(settings: dict, dataset_spec: dict) -> bool:
     return publishes_start(settings, dataset_spec)
 
 
-def selected_variants(config: dict) -> list[str]:
-    """The variants the study runs: ``study.variants`` when set (in the config's order), else all.
-
-    A name that is not a key of ``irgan.variants`` is an error naming the known ones."""
-    names = variant_names(config["irgan"])
-    chosen = config["study"].get("variants")
+def _chosen(known: list[str], chosen: list[str] | None, key: str, what: str) -> list[str]:
+    """``known`` narrowed to ``chosen`` (in ``known``'s order); an unknown name is one error."""
     if chosen is None:
-        return names
-    unknown = [name for name in chosen if name not in names]
+        return known
+    unknown = [name for name in chosen if name not in known]
     if unknown:
-        raise ConfigError(f"key study.variants: unknown IRGAN variant(s) {', '.join(unknown)}; "
-                          f"the config has: {', '.join(names)}")
-    return [name for name in names if name in chosen]
+        raise ConfigError(f"key {key}: unknown {what} {', '.join(unknown)}; known: {', '.join(known)}")
+    return [name for name in known if name in chosen]
+
+
+def selected_variants(config: dict) -> list[str]:
+    """The variants the study runs: ``study.variants`` when set (in the config's order), else all."""
+    return _chosen(variant_names(config["irgan"]), config["study"].get("variants"), "study.variants",
+                   "IRGAN variant(s)")
 
 
 def selected_baselines(config: dict) -> list[str]:
     """The baseline systems the study runs: ``study.baselines`` when set, else every one of
     ``baselines.systems`` and the pre-training rows ``dns`` and ``mle``."""
-    systems = list(config.get("baselines", {}).get("systems", []))
-    known = [*systems, "dns", "mle"]
-    chosen = config["study"].get("baselines")
-    if chosen is None:
-        return known
-    unknown = [name for name in chosen if name not in known]
-    if unknown:
-        raise ConfigError(f"key study.baselines: unknown baseline(s) {', '.join(unknown)}; "
-                          f"known: {', '.join(known)}")
-    return [name for name in known if name in chosen]
+    known = [*config.get("baselines", {}).get("systems", []), "dns", "mle"]
+    return _chosen(known, config["study"].get("baselines"), "study.baselines", "baseline(s)")
 
 
 def study_runs(config: dict) -> list[tuple[str, str, str, int]]:

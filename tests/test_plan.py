@@ -33,7 +33,7 @@ def test_study_variants_and_baselines_choose_the_runs_in_the_config_order():
 
 
 @pytest.mark.parametrize(("override", "message"), [
-    ("study={variants: [cod]}", r"key study.variants: unknown IRGAN variant\(s\) cod; the config has: code"),
+    ("study={variants: [cod]}", r"key study.variants: unknown IRGAN variant\(s\) cod; known: code"),
     ("study={baselines: [knn]}", r"key study.baselines: unknown baseline\(s\) knn; known: pop"),
 ])
 def test_an_unknown_variant_or_baseline_is_one_error_naming_it(override, message):
