@@ -20,6 +20,7 @@ from irgan.audit import matching_metrics
 from irgan.errors import IrganError
 from irgan.paper import METRICS, TABLE3_ML100K
 from irgan.statistics import PROTOCOL_SELECTION, StatisticsSettings, ablation_family_of, is_irgan, methods
+from irgan.tables import is_deterministic, mean_sd
 
 PROTOCOL_NAMES = {"test": "the paper protocol", "validation": "the honest protocol"}
 
@@ -93,8 +94,8 @@ def _mean_row(summary: pd.DataFrame, selection: str, system: str, metric: str) -
 def _with_ci(row: pd.Series | None, confidence: float) -> str:
     if row is None:
         return "n/a (not run)"
-    if len(set(str(row.get("seed_values", "")).split())) == 1 and int(row["n_seeds"]) > 1:
-        return f"{f4(row['mean'])} (the same for every seed)"  # a deterministic system
+    if is_deterministic(row):
+        return f"{f4(row['mean'])} (the same for every seed)"
     if not math.isfinite(row["ci_low"]):  # fewer than 3 seeds: no interval (irgan.statistics.seed_interval)
         n = int(row["n_seeds"])
         if n == 2 and math.isfinite(row.get("seed_min", math.nan)):
@@ -493,13 +494,9 @@ def abstract_findings(
     return " ".join(parts) if parts else "The study has not produced comparable runs yet."
 
 
-def _mean_sd(row: pd.Series | None) -> str:
-    if row is None or not math.isfinite(row["mean"]):
-        return "–"
-    values = str(row.get("seed_values", "")).split()
-    if not math.isfinite(row["sd"]) or len(set(values)) <= 1:
-        return f"{f4(row['mean'])}"  # one seed, or a deterministic system: no spread to show
-    return f"{f4(row['mean'])} ± {f4(row['sd'])}"
+def _mean_sd_cell(row: pd.Series | None) -> str:
+    """A summary row as ``mean ± sd``; the mean alone for a deterministic system or one seed."""
+    return "–" if row is None else mean_sd(row["mean"], row["sd"], is_deterministic(row))
 
 
 def headline_table(summary: pd.DataFrame, settings: StatisticsSettings, with_published: bool = True) -> str:
@@ -516,7 +513,7 @@ def headline_table(summary: pd.DataFrame, settings: StatisticsSettings, with_pub
         "|---|---:|---:|" + ("---:|" if with_published else ""),
     ]
     for system in systems:
-        cells = [_mean_sd(_mean_row(summary, selection, system, metric))
+        cells = [_mean_sd_cell(_mean_row(summary, selection, system, metric))
                  for selection in ("test", "validation")]
         name = f"`{system}`" + (" (reference)" if system == reference else "")
         if with_published:
@@ -525,8 +522,8 @@ def headline_table(summary: pd.DataFrame, settings: StatisticsSettings, with_pub
         else:
             lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
     lines.append("")
-    lines.append(f"Test {metric}, mean ± standard deviation over converged seeds; one figure without ± is a "
-                 "deterministic system or a single seed; – not run under that rule.")
+    lines.append(f"Test {metric}, mean ± standard deviation over converged seeds; (deterministic): the same "
+                 "value for every seed; a figure alone: a single seed; – not run under that rule.")
     ref = _mean_row(summary, "test", reference, metric)
     if ref is not None:
         lines.append(f"Per seed, `{reference}` under the paper protocol: "
