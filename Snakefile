@@ -18,6 +18,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/audit.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/authors_code.smk"
 include: "workflow/rules/baselines.smk"
 include: "workflow/rules/report.smk"
 

@@ -1,16 +1,8 @@
-"""Loading checkpoints without trusting them: the authors' released ``.pkl`` files and our own
-``model.pt`` / ``resume.pt`` (tensors only).
-
-A pickle can run arbitrary code when loaded. These files are Python 2 pickles
-of a list of numpy arrays, so the unpickler below resolves exactly the three
-globals that numpy's array reconstruction needs (plus ``codecs.encode``, with
-which Python 3 stores raw bytes in old protocols) and refuses everything else.
-"""
+"""Loading checkpoints without trusting them: the authors' released ``.pkl`` files (through the
+numpy-only unpickler of irgan/pickles.py) and our own ``model.pt`` / ``resume.pt`` (tensors only)."""
 
 from __future__ import annotations
 
-import codecs
-import io
 import os
 import pickle
 
@@ -19,20 +11,7 @@ import torch
 
 from irgan.errors import IrganError, UnsafePickleError
 from irgan.models import MatrixFactorization
-
-_RECONSTRUCT = np.ndarray.__reduce__(np.zeros(1))[0]  # numpy's _reconstruct, wherever it lives
-_FROMBUFFER = np.zeros(1).__reduce_ex__(5)[0]  # protocol-5 array reconstruction
-_ALLOWED = {
-    ("numpy.core.numeric", "_frombuffer"): _FROMBUFFER,
-    ("numpy._core.numeric", "_frombuffer"): _FROMBUFFER,
-    ("numpy.core.multiarray", "_reconstruct"): _RECONSTRUCT,
-    ("numpy._core.multiarray", "_reconstruct"): _RECONSTRUCT,
-    ("numpy", "ndarray"): np.ndarray,
-    ("numpy", "dtype"): np.dtype,
-    # Python 3 pickles (protocols 0-2) store an array's raw bytes through
-    # codecs.encode(str, "latin1"): a pure function, safe to admit.
-    ("_codecs", "encode"): codecs.encode,
-}
+from irgan.pickles import NumpyOnlyUnpickler, load_numpy_pickle  # noqa: F401  (re-exported)
 
 
 class CheckpointReadError(IrganError):
@@ -41,35 +20,6 @@ class CheckpointReadError(IrganError):
 
 class CheckpointShapeError(UnsafePickleError):
     """A checkpoint's arrays do not fit each other or the dataset, or hold NaN/inf."""
-
-
-class NumpyOnlyUnpickler(pickle.Unpickler):
-    """An unpickler that can build numpy arrays and plain containers, nothing else."""
-
-    def __init__(self, file, source: str) -> None:
-        super().__init__(file, encoding="latin1")
-        self._source = source
-
-    def find_class(self, module: str, name: str):
-        try:
-            return _ALLOWED[(module, name)]
-        except KeyError:
-            raise UnsafePickleError(
-                f"{self._source}: refusing to load {module}.{name}; "
-                "only numpy arrays are allowed in checkpoint pickles"
-            ) from None
-
-
-def load_numpy_pickle(path: str | os.PathLike) -> object:
-    """Unpickle a file that may contain only numpy arrays (in lists, tuples, dicts)."""
-    with open(path, "rb") as handle:
-        data = handle.read()
-    try:
-        return NumpyOnlyUnpickler(io.BytesIO(data), str(path)).load()
-    except UnsafePickleError:
-        raise
-    except Exception as exc:  # truncated or corrupt file
-        raise UnsafePickleError(f"{path}: not a readable checkpoint pickle ({exc})") from exc
 
 
 def load_tensors(path: str | os.PathLike, what: str) -> object:

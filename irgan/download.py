@@ -95,19 +95,23 @@ def _download(url: str, tmp: Path, timeout: float, attempts: int, backoff: float
 
 
 def fetch(url: str, destination: str | os.PathLike, sha256: str, timeout: float = 60.0,
-          attempts: int = 3, backoff: float = 5.0) -> Path:
+          attempts: int = 3, backoff: float = 5.0, mirror: Path | None = None) -> Path:
     """Fetch ``url`` (or its mirror copy) to ``destination`` and verify its sha256.
 
     The file is written to a temporary name in the destination's directory and
     renamed only once the checksum matches, so a failed or corrupt download
     never leaves a file at ``destination``. Network errors that may pass are
     retried here (``attempts``), not by the workflow: a checksum mismatch
-    cannot change and ends the rule on the first try.
+    cannot change and ends the rule on the first try. ``mirror`` replaces the data mirror
+    (``IRGAN_MIRROR``) for files that live elsewhere, such as the authors' code.
     """
     destination = Path(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
     filename = url.rstrip("/").rsplit("/", 1)[-1]
-    source = mirror_path(filename)
+    if mirror is None:
+        source = mirror_path(filename)
+    else:
+        source = mirror / filename if (mirror / filename).is_file() else None
     origin = str(source) if source else url
     handle, tmp_name = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
     os.close(handle)

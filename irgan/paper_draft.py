@@ -18,6 +18,7 @@ import pandas as pd
 
 from irgan.audit import matching_metrics
 from irgan.errors import IrganError
+from irgan.fidelity import fidelity_sentence
 from irgan.paper import METRICS, TABLE3_ML100K
 from irgan.statistics import PROTOCOL_SELECTION, StatisticsSettings, ablation_family_of, is_irgan, methods
 from irgan.tables import is_deterministic, mean_sd
@@ -625,6 +626,9 @@ def paper_values(
         "headline_table": headline_table(summary, settings, with_published=dataset == "ml-100k-irgan"),
         "start_match_sentence": start_match or "No released start to compare this project's DNS with.",
         "start_match_table": _demote_headings(start_match_table) or "(no released start on this dataset)",
+        "fidelity_sentence": fidelity_sentence(statistics.get("fidelity", pd.DataFrame()))
+        or "The authors' own code did not run in this study (`authors_code.seeds` is empty, or the "
+        "dataset does not publish the released start it begins from).",
     }
     values |= {name: text for name, text in tables.items()}
     values |= {f"figure_{name}": path for name, path in figures.items()}

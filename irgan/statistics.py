@@ -599,6 +599,7 @@ class StatisticsSettings:
     starting_point: tuple[str, ...] = ("dns-released", "dns")
     families: dict | None = None
     paper_rows: dict | None = None  # published row of Table 3 -> system name
+    fidelity: dict | None = None  # the reference against the authors' own code (irgan/fidelity.py)
 
     @classmethod
     def from_config(cls, section: dict) -> StatisticsSettings:
@@ -618,6 +619,7 @@ class StatisticsSettings:
             starting_point=_names(section.get("starting_point", cls.starting_point)),
             families=dict(section.get("families", {})),
             paper_rows=dict(section.get("paper_rows", DEFAULT_PAPER_ROWS)),
+            fidelity=dict(section.get("fidelity", {})),
         )
 
 
@@ -927,7 +929,10 @@ def run_statistics(study: StudyRuns, settings: StatisticsSettings, dataset: str)
             f"key statistics.headline.metric: {settings.headline_metric!r} is not a metric "
             f"of the runs ({', '.join(study.metrics)})"
         )
+    from irgan.fidelity import FidelitySettings, fidelity, fidelity_curves
+
     optimism = selection_optimism(study, settings.headline_metric)
+    original = FidelitySettings.from_config(settings.fidelity)
     return {
         "runs": study.runs,
         "divergence": divergence(study),
@@ -942,6 +947,10 @@ def run_statistics(study: StudyRuns, settings: StatisticsSettings, dataset: str)
             optimism, settings.confidence, settings.bootstrap_resamples, settings.bootstrap_seed
         ),
         "curves": learning_curves(study, settings.headline_metric),
+        "fidelity": fidelity(study, settings.reference, original, settings.alpha, dataset),
+        "fidelity_curves": fidelity_curves(
+            study, (original.original, settings.reference), original.metric, dataset
+        ),
     }
 
 

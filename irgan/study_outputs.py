@@ -13,6 +13,8 @@ STATISTICS_FILES = {
     "optimism": "optimism.csv",
     "optimism_summary": "optimism_summary.csv",
     "curves": "curves.csv",
+    "fidelity": "fidelity.csv",
+    "fidelity_curves": "fidelity_curves.csv",
 }
 TABLE_NAMES = (
     "table3",
@@ -22,6 +24,7 @@ TABLE_NAMES = (
     "model_selection",
     "comparisons",
     "divergence",
+    "fidelity",
 )
 TABLE_FORMATS = ("csv", "md", "tex", "html")
 FIGURE_NAMES = (
@@ -30,5 +33,6 @@ FIGURE_NAMES = (
     "paper_vs_reproduced",
     "headline_differences",
     "selection_optimism",
+    "fidelity_curves",
 )
 FIGURE_FORMATS = ("png", "pdf")

@@ -1,4 +1,5 @@
 # Helpers shared by the rules: paths, registry look-ups, the study's targets.
+import re
 import sys
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def audit_targets():
 # that the training and baseline rules declare through these target functions.
 from irgan.study_outputs import FIGURE_NAMES, STATISTICS_FILES, TABLE_NAMES
 
-RUN_TARGET_FUNCTIONS = ("irgan_run_targets", "baseline_run_targets")
+RUN_TARGET_FUNCTIONS = ("irgan_run_targets", "baseline_run_targets", "authors_code_run_targets")
 
 
 def study_run_files(dataset):
@@ -201,7 +202,8 @@ def start_match_targets():
 
 def study_targets():
     targets = [f"{RESULTS}/{name}/data/summary.json" for name in config["study"]["datasets"]]
-    return (targets + audit_targets() + start_match_targets() + irgan_run_targets() + baseline_targets()
+    return (targets + audit_targets() + start_match_targets() + irgan_run_targets()
+            + authors_code_run_targets() + baseline_targets()
             + report_targets())
 
 
@@ -243,3 +245,34 @@ def irgan_init_inputs(wildcards):
             f"seed-{wildcards.seed}/model.pt"
         )
     return inputs
+
+
+# The authors' original code (workflow/rules/authors_code.smk).
+from irgan.authors_code import BENCHMARK_SCHEDULE  # the speed benchmark's, for both trainers
+from irgan.authors_code import CODE_FILES as AUTHORS_CODE_FILES, DATA_FILES as AUTHORS_CODE_DATA
+
+
+def authors_code_datasets():
+    """Study datasets the original can run on: those that publish the released start."""
+    from irgan.variants import publishes_start
+
+    return [name for name in config["study"]["datasets"]
+            if publishes_start(config["irgan"]["defaults"], DATASETS[name])]
+
+
+def authors_code_schedule(wildcards):
+    """cf_gan.py's three loops, from irgan.defaults: the same schedule as the reference."""
+    defaults = config["irgan"]["defaults"]
+    return {"outer_epochs": defaults["outer_epochs"], "d_epochs": defaults["discriminator"]["epochs"],
+            "g_epochs": defaults["generator"]["epochs"]}
+
+
+def authors_code_run_targets():
+    """Run files of irgan-authors-code for every `authors_code.seeds` (the paper protocol only)."""
+    seeds = config.get("authors_code", {}).get("seeds", [])
+    return [
+        f"{RESULTS}/{dataset}/runs/test/irgan-authors-code/seed-{seed}/{name}"
+        for dataset in authors_code_datasets()
+        for seed in seeds
+        for name in ("per_user.csv", "curve.csv", "record.json")
+    ]

@@ -13,7 +13,8 @@ Q_ABLATIONS = "3. Where does the gain come from?"
 Q_SELECTION = "4. How much does choosing the epoch on test add?"
 Q_SIMPLE = "5. Do simple baselines beat it all?"
 Q_HEALTH = "6. Runs, divergence and the statistics behind every table"
-Q_PAPER = "7. Paper draft"
+Q_FIDELITY = "7. Is the re-implementation faithful to the original code?"
+Q_PAPER = "8. Paper draft"
 
 
 rule statistics:
@@ -40,6 +41,8 @@ rule statistics:
         optimism=f"{STATISTICS_DIR}/optimism.csv",
         optimism_summary=f"{STATISTICS_DIR}/optimism_summary.csv",
         curves=f"{STATISTICS_DIR}/curves.csv",
+        fidelity=f"{STATISTICS_DIR}/fidelity.csv",
+        fidelity_curves=f"{STATISTICS_DIR}/fidelity_curves.csv",
         methods=report(
             f"{STATISTICS_DIR}/statistics.json",
             caption="../report/statistics_methods.rst",
@@ -107,6 +110,12 @@ rule tables:
             category=Q_HEALTH,
             subcategory="{dataset}",
         ),
+        fidelity=report(
+            f"{TABLES_DIR}/fidelity.html",
+            caption="../report/fidelity.rst",
+            category=Q_FIDELITY,
+            subcategory="{dataset}",
+        ),
     params:
         statistics=config.get("statistics", {}),
     log:
@@ -152,6 +161,12 @@ rule figures:
             f"{FIGURES_DIR}/selection_optimism.png",
             caption="../report/fig_selection_optimism.rst",
             category=Q_SELECTION,
+            subcategory="{dataset}",
+        ),
+        fidelity_curves=report(
+            f"{FIGURES_DIR}/fidelity_curves.png",
+            caption="../report/fig_fidelity_curves.rst",
+            category=Q_FIDELITY,
             subcategory="{dataset}",
         ),
     params:

@@ -71,11 +71,30 @@ rule train_irgan:
         "../scripts/train_irgan.py"
 
 
+rule benchmark_authors_code:
+    """Time the authors' own code on the benchmark's short schedule (in its TensorFlow env)."""
+    input:
+        code=[f"{RESULTS}/authors-code/patched/{name}" for name in AUTHORS_CODE_FILES],
+        data=[downloaded("ml-100k-irgan", name) for name in AUTHORS_CODE_DATA],
+    output:
+        json=f"{RESULTS}/benchmarks/authors_code.json",
+    params:
+        schedule=BENCHMARK_SCHEDULE,
+    log:
+        f"{RESULTS}/logs/benchmark_authors_code.log",
+    threads: 2
+    conda:
+        "../envs/authors_code.yaml"
+    script:
+        "../scripts/benchmark_authors_code.py"
+
+
 rule benchmark_train:
-    """Time one faithful IRGAN run on the authors' data (not part of the default target)."""
+    """The project's trainer and the authors' code on the same short schedule, side by side."""
     input:
         dataset=f"{RESULTS}/ml-100k-irgan/data/dataset.npz",
         generator=downloaded("ml-100k-irgan", "model_dns_ori.pkl"),
+        authors=rules.benchmark_authors_code.output.json,
     output:
         csv=report(
             f"{RESULTS}/benchmarks/train.csv",

@@ -1,4 +1,7 @@
-"""Rule benchmark_train: time one faithful IRGAN run on the authors' MovieLens-100k split."""
+"""Rule benchmark_train: the project's trainer beside the authors' code on the same short schedule."""
+
+import json
+from pathlib import Path
 
 import repo_path  # noqa: F401  (the checkout's packages, in any env)
 
@@ -7,8 +10,10 @@ from irgan.runtime import snakemake_step
 
 
 def main() -> None:
+    authors = json.loads(Path(snakemake.input.authors).read_text())
     benchmark(snakemake.input.dataset, snakemake.input.generator, snakemake.output.csv,
-              dict(snakemake.params.settings), snakemake.params.device, snakemake.threads)
+              dict(snakemake.params.settings), snakemake.params.device, snakemake.threads,
+              authors=authors, schedule=authors["schedule"])
 
 
 snakemake_step(snakemake, main)

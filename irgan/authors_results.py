@@ -1,0 +1,95 @@
+"""The authors' original code's run, written in the run contract every system shares.
+
+``irgan.authors_code`` runs the patched ``cf_gan.py`` in a TensorFlow environment and keeps what
+the code itself produced: its per-epoch test evaluations (its own ``simple_test``) and the
+generator it saved at its best test P@5. This module, in the study's environment, turns that
+into ``per_user.csv`` (the saved generator scored by this project's evaluation, like every other
+system), ``curve.csv`` (one row per G-epoch, the code's own numbers) and ``record.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from irgan.authors_code import (
+    EPOCH_LOG,
+    SELECTED_PICKLE,
+    epoch_times,
+    read_epoch_log,
+    selected_epoch,
+)
+from irgan.checkpoints import load_mf_checkpoint
+from irgan.data import Dataset
+from irgan.evaluation import evaluate, metric_names, summarise
+from irgan.results import write_run
+
+SYSTEM = "irgan-authors-code"
+# The order of cf_gan.py's simple_test result: [P@3, P@5, P@10, NDCG@3, NDCG@5, NDCG@10].
+CODE_METRICS = ("P@3", "P@5", "P@10", "NDCG@3", "NDCG@5", "NDCG@10")
+# cf_gan.py's constants (what the run used besides the schedule), for the record.
+CODE_CONSTANTS = {
+    "generator_init": "released", "released_checkpoint": "model_dns_ori.pkl",
+    "discriminator_init": "random", "reward": "2sigmoid-1", "model": {"dim": 5, "init_scale": 0.05},
+    "discriminator": {"regenerate_every": 5, "temperature": 0.2, "batch_triples": 16, "lr": 0.001,
+                      "l2": 0.1 / 16, "reuse_first_sample": "linecache (as the code runs)"},
+    "generator": {"lr": 0.001, "l2": 0.0, "samples_per_positive": 2, "positive_mix": 0.2,
+                  "batch_users": 1},
+}
+
+
+def curve_from_log(events: list[dict]) -> pd.DataFrame:
+    """The code's own test evaluations as curve rows: G at epoch 0 (the start) and after every
+    G-epoch (1, 2, ...); D at epoch 0 (the code evaluates D only before training)."""
+    columns = ["epoch", "model", "split", *metric_names()]
+    rows = []
+    g_epoch = 0
+    for event in events:
+        if event["result"] is None:
+            continue
+        if event["model"] == "G" and event["epoch"] >= 0:
+            g_epoch += 1
+        epoch = g_epoch if event["model"] == "G" else 0
+        rows.append({"epoch": epoch, "model": event["model"], "split": "test",
+                     **dict(zip(CODE_METRICS, event["result"], strict=True))})
+    return pd.DataFrame(rows).reindex(columns=columns)
+
+
+def write_authors_run(raw_dir: str | os.PathLike, dataset: Dataset, directory: str | os.PathLike,
+                      provenance: dict) -> dict:
+    """Write ``irgan-authors-code``'s run from the raw outputs in ``raw_dir``."""
+    raw_dir = Path(raw_dir)
+    raw = json.loads((raw_dir / "run.json").read_text())
+    events = read_epoch_log(raw_dir / EPOCH_LOG)
+    curve = curve_from_log(events)
+    model = load_mf_checkpoint(raw_dir / SELECTED_PICKLE, dataset.n_users, dataset.n_items)
+    per_user = evaluate(model, dataset, split="test")
+    chosen, best = selected_epoch(events)
+    ours = summarise(per_user)["P@5"]
+    g_curve = curve[curve["model"] == "G"]
+    final = g_curve.iloc[-1]
+    schedule = raw["schedule"]
+    record = {
+        "status": "ok", "system": SYSTEM, "dataset": dataset.name, "selection": "test",
+        "selection_metric": "P@5", "seed": raw["seed"], "reported_model": "G", "divergence": None,
+        "selected_epoch": chosen, "selected_value": best,
+        "final_epoch": int(final["epoch"]), "final_test_P@5": float(final["P@5"]),
+        # the code's own simple_test against this project's evaluation of the generator it saved
+        "evaluation_agreement": {"code_P@5": best, "project_P@5": ours,
+                                 "difference": ours - best if math.isfinite(ours) else None},
+        "hyperparameters": {**CODE_CONSTANTS, "outer_epochs": schedule["outer_epochs"],
+                            "discriminator_epochs": schedule["d_epochs"],
+                            "generator_epochs": schedule["g_epochs"]},
+        "schedule": {"outer_epochs": schedule["outer_epochs"],
+                     "d_epochs": schedule["outer_epochs"] * schedule["d_epochs"],
+                     "g_epochs": schedule["outer_epochs"] * schedule["g_epochs"]},
+        "seconds": {"wall": raw["wall_seconds"], **epoch_times(events)},
+        "authors_code": {key: raw[key] for key in ("tensorflow", "patch_sha256", "code_sha256", "threads")},
+        "provenance": provenance,
+    }
+    write_run(directory, per_user, curve, record)
+    return record

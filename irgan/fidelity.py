@@ -1,0 +1,212 @@
+"""Fidelity: does the re-implementation give what the authors' own code gives?
+
+The study runs the authors' original ``cf_gan.py`` (irgan/authors_code.py) as the system
+``irgan-authors-code``, from the same released start and with the same selection (best test
+P@5) as the reference ``irgan-code``. Three views, each with a test of difference and an
+equivalence test (two one-sided tests, TOST, within ``± margin``):
+
+- the selected model's test metric per seed (Welch's t-test; statsmodels' ``ttost_ind`` with
+  unequal variances): do the two give the same distribution of results over seeds?
+- the final G-epoch's test metric per seed (the same tests): the same, without selection;
+- per user, each system's metric averaged over its seeds, paired over users (paired t-test and
+  ``ttost_paired``; Wilcoxon beside it): do the two rank the same users' items as well?
+
+A difference and an equivalence can both hold (a real but smaller-than-margin difference);
+neither holding says the seeds cannot tell.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.weightstats import CompareMeans, DescrStatsW, ttost_ind, ttost_paired
+
+from irgan.statistics import StudyRuns, paired_tests, per_user_means, welch_over_seeds
+
+FIDELITY_COLUMNS = [
+    "dataset", "view", "metric", "original", "reference", "n_original", "n_reference",
+    "mean_original", "sd_original", "mean_reference", "sd_reference", "diff", "ci_low", "ci_high",
+    "ci_level", "p_difference", "test_difference", "p_equivalence", "margin", "p_wilcoxon", "verdict",
+]
+CURVE_COLUMNS = ["dataset", "system", "epoch", "metric", "n_seeds", "mean", "low", "high"]
+
+
+@dataclass(frozen=True)
+class FidelitySettings:
+    """``statistics.fidelity`` of the config (the reference is ``statistics.reference``)."""
+
+    original: str = "irgan-authors-code"
+    metric: str = "P@5"
+    margin: float = 0.01
+
+    @classmethod
+    def from_config(cls, section: dict | None) -> FidelitySettings:
+        section = section or {}
+        return cls(original=str(section.get("original", cls.original)),
+                   metric=str(section.get("metric", cls.metric)),
+                   margin=float(section.get("margin", cls.margin)))
+
+
+def selected_values(study: StudyRuns, system: str, metric: str) -> pd.Series:
+    """Per seed: the test metric of the model the run selected (its per-user table's mean)."""
+    rows = study.per_user[(study.per_user["system"] == system) & (study.per_user["selection"] == "test")]
+    return rows.groupby("seed")[metric].mean() if not rows.empty else pd.Series(dtype=float)
+
+
+def final_values(study: StudyRuns, system: str, metric: str) -> pd.Series:
+    """Per seed: the test metric of the generator after its last G-epoch (from the curve)."""
+    curves = study.curves
+    if curves.empty or metric not in curves.columns:
+        return pd.Series(dtype=float)
+    rows = curves[(curves["system"] == system) & (curves["selection"] == "test")
+                  & (curves["model"] == "G") & (curves["split"] == "test")].dropna(subset=[metric])
+    if rows.empty:
+        return pd.Series(dtype=float)
+    last = rows.sort_values("epoch").groupby("seed").tail(1)
+    return last.set_index("seed")[metric].sort_index()
+
+
+def _sd(values: np.ndarray) -> float:
+    return float(values.std(ddof=1)) if len(values) > 1 else math.nan
+
+
+def _verdict(p_difference: float, p_equivalence: float, alpha: float, margin: float,
+             identical: bool = False) -> str:
+    if identical:
+        return "identical"
+    different = math.isfinite(p_difference) and p_difference < alpha
+    equivalent = math.isfinite(p_equivalence) and p_equivalence < alpha
+    if different and equivalent:
+        return f"different, but by less than ±{margin:g}"
+    if equivalent:
+        return f"equivalent within ±{margin:g}"
+    if different:
+        return "different"
+    return "inconclusive"
+
+
+def seed_view(original: pd.Series, reference: pd.Series, margin: float, alpha: float) -> dict:
+    """Welch's test and TOST on per-seed values, and the (1 - 2 alpha) interval of the difference
+    that TOST's decision corresponds to."""
+    a, b = original.to_numpy(dtype=float), reference.to_numpy(dtype=float)
+    row = {"n_original": len(a), "n_reference": len(b),
+           "mean_original": float(a.mean()) if len(a) else math.nan, "sd_original": _sd(a),
+           "mean_reference": float(b.mean()) if len(b) else math.nan, "sd_reference": _sd(b),
+           "test_difference": "Welch's t-test over seeds", "p_wilcoxon": math.nan,
+           "ci_level": 1 - 2 * alpha}
+    row["diff"] = row["mean_original"] - row["mean_reference"]
+    _, row["p_difference"] = welch_over_seeds(a, b)
+    if len(a) and len(b) and a.var() == 0 and b.var() == 0:
+        # no spread on either side: the evidence is exact (as for constant paired differences)
+        row["p_difference"] = 0.0 if row["diff"] != 0 else 1.0
+        row["p_equivalence"] = 0.0 if abs(row["diff"]) < margin else 1.0
+        row["ci_low"] = row["ci_high"] = row["diff"]
+    elif len(a) >= 2 and len(b) >= 2:
+        row["p_equivalence"] = float(ttost_ind(a, b, -margin, margin, usevar="unequal")[0])
+        low, high = CompareMeans(DescrStatsW(a), DescrStatsW(b)).tconfint_diff(alpha=2 * alpha,
+                                                                                usevar="unequal")
+        row["ci_low"], row["ci_high"] = float(low), float(high)
+    else:
+        row["p_equivalence"], row["ci_low"], row["ci_high"] = math.nan, math.nan, math.nan
+    return row
+
+
+def user_view(study: StudyRuns, original: str, reference: str, metric: str, margin: float,
+              alpha: float) -> dict | None:
+    """Paired over users: each user's metric averaged over each system's seeds."""
+    means = per_user_means(study)
+    rows = means[(means["selection"] == "test") & means["system"].isin([original, reference])]
+    wide = rows.pivot(index="user", columns="system", values=metric).dropna()
+    if original not in wide.columns or reference not in wide.columns or len(wide) < 2:
+        return None
+    a, b = wide[original].to_numpy(), wide[reference].to_numpy()
+    tests = paired_tests(a[:, None], b[:, None]).iloc[0]
+    diff = a - b
+    if diff.std() == 0:  # a constant difference: exact evidence (paired_tests gives p 0 or 1 too)
+        half = (float(diff.mean()), float(diff.mean()))
+        p_equivalence = 0.0 if abs(diff.mean()) < margin else 1.0
+    else:
+        half = DescrStatsW(diff).tconfint_mean(alpha=2 * alpha)
+        p_equivalence = float(ttost_paired(a, b, -margin, margin)[0])
+    return {"n_original": len(a), "n_reference": len(b), "mean_original": float(a.mean()),
+            "sd_original": math.nan, "mean_reference": float(b.mean()), "sd_reference": math.nan,
+            "diff": float(diff.mean()), "ci_low": float(half[0]), "ci_high": float(half[1]),
+            "ci_level": 1 - 2 * alpha, "p_difference": float(tests["p"]),
+            "test_difference": "paired t-test over users (seed means)",
+            "p_equivalence": p_equivalence,
+            "p_wilcoxon": float(tests["p_wilcoxon"])}
+
+
+def fidelity(study: StudyRuns, reference: str, settings: FidelitySettings, alpha: float,
+             dataset: str) -> pd.DataFrame:
+    """The fidelity table: one row per view; empty when either system has no converged run."""
+    original, metric, margin = settings.original, settings.metric, settings.margin
+    if study.per_user.empty or metric not in study.metrics:
+        return pd.DataFrame(columns=FIDELITY_COLUMNS)
+    views = {"selected model, per seed": (selected_values(study, original, metric),
+                                          selected_values(study, reference, metric)),
+             "final G-epoch, per seed": (final_values(study, original, metric),
+                                         final_values(study, reference, metric))}
+    rows = []
+    for view, (a, b) in views.items():
+        if a.empty or b.empty:
+            return pd.DataFrame(columns=FIDELITY_COLUMNS)
+        rows.append({"view": view, **seed_view(a, b, margin, alpha)})
+    users = user_view(study, original, reference, metric, margin, alpha)
+    if users is not None:
+        rows.append({"view": "per user (seed means), paired", **users})
+    frame = pd.DataFrame(rows).assign(dataset=dataset, metric=metric, original=original,
+                                      reference=reference, margin=margin)
+    identical = (frame["diff"] == 0) & (frame["ci_low"] == 0) & (frame["ci_high"] == 0)
+    frame["verdict"] = [_verdict(d, e, alpha, margin, same) for d, e, same in
+                        zip(frame["p_difference"], frame["p_equivalence"], identical, strict=True)]
+    return frame[FIDELITY_COLUMNS]
+
+
+def fidelity_curves(study: StudyRuns, systems: tuple[str, ...], metric: str, dataset: str) -> pd.DataFrame:
+    """Per G-epoch: the test metric's mean and range over seeds of each system (test rule)."""
+    curves = study.curves
+    if curves.empty or metric not in curves.columns:
+        return pd.DataFrame(columns=CURVE_COLUMNS)
+    rows = curves[curves["system"].isin(systems) & (curves["selection"] == "test")
+                  & (curves["model"] == "G") & (curves["split"] == "test")].dropna(subset=[metric])
+    if rows.empty or rows["system"].nunique() < len(systems):
+        return pd.DataFrame(columns=CURVE_COLUMNS)
+    grouped = rows.groupby(["system", "epoch"])[metric]
+    frame = grouped.agg(n_seeds="count", mean="mean", low="min", high="max").reset_index()
+    return frame.assign(dataset=dataset, metric=metric)[CURVE_COLUMNS]
+
+
+def fidelity_sentence(table: pd.DataFrame, digits: int = 4) -> str:
+    """One sentence per study, generated from the fidelity table (empty without it)."""
+    if table.empty:
+        return ""
+    selected = table[table["view"] == "selected model, per seed"].iloc[0]
+    parts = [
+        f"The authors' own code, run by the study ({selected['original']}, "
+        f"{int(selected['n_original'])} seeds), reaches test {selected['metric']} "
+        f"{selected['mean_original']:.{digits}f} at its selected epoch against "
+        f"{selected['mean_reference']:.{digits}f} for the re-implementation ({selected['reference']}, "
+        f"{int(selected['n_reference'])} seeds): a difference of {selected['diff']:+.{digits}f} "
+        f"({selected['ci_level']:.0%} CI {selected['ci_low']:+.{digits}f} to "
+        f"{selected['ci_high']:+.{digits}f}; "
+        f"Welch p {_p(selected['p_difference'])}, TOST p {_p(selected['p_equivalence'])}): "
+        f"{selected['verdict']}."
+    ]
+    users = table[table["view"] == "per user (seed means), paired"]
+    if not users.empty:
+        row = users.iloc[0]
+        parts.append(f"Paired over {int(row['n_original'])} users the difference is "
+                     f"{row['diff']:+.{digits}f} (paired t p {_p(row['p_difference'])}, TOST p "
+                     f"{_p(row['p_equivalence'])}): {row['verdict']}.")
+    return " ".join(parts)
+
+
+def _p(value: float) -> str:
+    """``= 0.0123`` or ``< 0.0001`` (after a "p")."""
+    if not math.isfinite(value):
+        return "n/a"
+    return "< 0.0001" if value < 1e-4 else f"= {value:.4f}"

@@ -1,0 +1,84 @@
+# The authors' original code as the system irgan-authors-code (irgan/authors_code.py): fetch the
+# pinned files, patch them, run cf_gan.py in a TensorFlow environment, write the run contract.
+# Paths and targets: workflow/rules/common.smk (authors' code section).
+
+
+rule fetch_authors_code:
+    """One file of the authors' code at the pinned commit (or its IRGAN_CODE_MIRROR copy)."""
+    output:
+        f"{RESULTS}/authors-code/upstream/{{filename}}",
+    params:
+        url=lambda w: config["authors_code"]["base_url"] + w.filename,
+        sha256=lambda w: config["authors_code"]["files"][w.filename],
+    wildcard_constraints:
+        filename="|".join(re.escape(name) for name in AUTHORS_CODE_FILES),
+    log:
+        f"{RESULTS}/logs/fetch_authors_code/{{filename}}.log",
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/fetch_authors_code.py"
+
+
+rule patch_authors_code:
+    """The project's patch (every edit listed in the README) applied to the verified files."""
+    input:
+        **{name: f"{RESULTS}/authors-code/upstream/{name}" for name in AUTHORS_CODE_FILES},
+    output:
+        **{name: f"{RESULTS}/authors-code/patched/{name}" for name in AUTHORS_CODE_FILES},
+        patch=f"{RESULTS}/authors-code/patched/patch.json",
+    log:
+        f"{RESULTS}/logs/patch_authors_code.log",
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/patch_authors_code.py"
+
+
+rule run_authors_code:
+    """cf_gan.py as published (patched to run), one seed, the schedule of irgan.defaults."""
+    input:
+        code=[f"{RESULTS}/authors-code/patched/{name}" for name in AUTHORS_CODE_FILES],
+        data=lambda w: [downloaded(w.dataset, name) for name in AUTHORS_CODE_DATA],
+    output:
+        log=f"{RESULTS}/{{dataset}}/authors-code/seed-{{seed}}/epochs.jsonl",
+        generator=f"{RESULTS}/{{dataset}}/authors-code/seed-{{seed}}/gan_generator.pkl",
+        record=f"{RESULTS}/{{dataset}}/authors-code/seed-{{seed}}/run.json",
+    wildcard_constraints:
+        seed=r"\d+",
+    params:
+        schedule=authors_code_schedule,
+    log:
+        f"{RESULTS}/logs/run_authors_code/{{dataset}}/seed-{{seed}}.log",
+    threads: 1
+    conda:
+        "../envs/authors_code.yaml"
+    script:
+        "../scripts/run_authors_code.py"
+
+
+rule authors_code_run:
+    """The original's run in the contract every system writes (the paper protocol only)."""
+    input:
+        dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+        log=rules.run_authors_code.output.log,
+        generator=rules.run_authors_code.output.generator,
+        record=rules.run_authors_code.output.record,
+    output:
+        per_user=f"{RESULTS}/{{dataset}}/runs/test/irgan-authors-code/seed-{{seed}}/per_user.csv",
+        curve=f"{RESULTS}/{{dataset}}/runs/test/irgan-authors-code/seed-{{seed}}/curve.csv",
+        record=f"{RESULTS}/{{dataset}}/runs/test/irgan-authors-code/seed-{{seed}}/record.json",
+    wildcard_constraints:
+        seed=r"\d+",
+    log:
+        f"{RESULTS}/logs/authors_code_run/{{dataset}}/seed-{{seed}}.log",
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/authors_code_run.py"
+
+
+rule authors_code:
+    """Target: irgan-authors-code for every configured seed, on datasets that publish the start."""
+    input:
+        authors_code_run_targets(),

@@ -1,0 +1,13 @@
+"""Rule fetch_authors_code: one pinned file of the authors' code (or its IRGAN_CODE_MIRROR copy)."""
+
+import repo_path  # noqa: F401  (the checkout's packages, in any env)
+
+from irgan.authors_code import code_mirror_dir
+from irgan.download import fetch
+from irgan.runtime import snakemake_step
+
+snakemake_step(
+    snakemake,
+    lambda: fetch(snakemake.params.url, snakemake.output[0], snakemake.params.sha256,
+                  mirror=code_mirror_dir()),
+)
