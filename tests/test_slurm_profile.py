@@ -23,7 +23,7 @@ DEFAULT_PROFILE = REPO / "profiles" / "default" / "config.yaml"  # picked up by 
 # Outputs of training: the run contract's directories (irgan/results.py) and pre-training.
 TRAINING_OUTPUT = re.compile(r"/runs/|/pretraining/")
 # Rules that must not be submitted: compute nodes often have no network.
-NETWORK_RULES = {"download"}
+NETWORK_RULES = {"download", "fetch_authors_code"}
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +47,8 @@ def requests_gpu(resources: dict) -> bool:
 
 
 # Rules that write a run without training anything: the authors' released start, evaluated once
-# on the CPU (seconds), needs no GPU.
-EVALUATION_ONLY = {"released_start"}
+# on the CPU (seconds), and the authors' code's saved generator, evaluated; they need no GPU.
+EVALUATION_ONLY = {"released_start", "authors_code_run"}
 
 
 def is_training(rule) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -150,3 +151,14 @@ def test_adding_ml_1m_is_one_line(checkout):
     assert plan.returncode == 0, plan.stdout + plan.stderr
     assert "results/downloads/ml-1m/ml-1m.zip" in plan.stdout
     assert "results/ml-1m/data/dataset.npz" in plan.stdout
+
+
+def test_the_original_code_is_planned_for_every_configured_seed_and_can_be_switched_off(checkout):
+    plan = snakemake(checkout, "-n", "--config", "authors_code={seeds: [1, 2, 3]}")
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    for seed in (1, 2, 3):
+        assert f"results/ml-100k-irgan/runs/test/irgan-authors-code/seed-{seed}/record.json" in plan.stdout
+    stats = dict(re.findall(r"^(\w+)\s+(\d+)$", plan.stdout, re.MULTILINE))
+    assert stats["run_authors_code"] == "3" and stats["fetch_authors_code"] == "6"
+    off = snakemake(checkout, "-n", "--config", "authors_code={seeds: []}")
+    assert off.returncode == 0 and "run_authors_code" not in off.stdout

@@ -14,10 +14,12 @@ RESULTS = config["results"]
 DATASETS = config["datasets"]
 
 # Rules that run in the main Snakemake process even under a cluster executor
-# (workflow/profiles/slurm): downloads need the network, which compute nodes often
-# lack; the others only read small CSV files and are quicker than a queued job.
+# (workflow/profiles/slurm): downloads (data and the authors' code) need the network, which
+# compute nodes often lack; the others only read small CSV files and are quicker than a queued job.
 localrules:
     download,
+    fetch_authors_code,
+    patch_authors_code,
     baselines_summary,
     tables,
     figures,
