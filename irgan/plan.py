@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -44,6 +45,10 @@ CONTENTION = 2.1
 # (53 of them in about 7 min).
 PRETRAIN_EPOCH = {"dns": 0.025, "mle": 0.028, "discriminator": 0.025}
 START_MATCH_RUN = 8.0
+# The authors' own cf_gan.py (irgan-authors-code), seconds per D- and G-epoch and its start-up, on
+# the same kind of machine (README, "The original code, run by the study"); replaced by
+# <results>/benchmarks/authors_code.json when `snakemake benchmark_train` has written it.
+AUTHORS_BENCHMARK = {"d_epoch": 1.0, "g_epoch": 1.3, "process": 10.0}
 # Training positives of the registry's datasets whose size the config does not give.
 KNOWN_POSITIVES = {"ml-100k-irgan": 44_140, "ml-100k": 44_140, "ml-1m": 460_000, "netflix": 1_200_000}
 POSITIVE_SHARE = 0.55  # ratings >= 4 on MovieLens-like scales (irgan.synthetic's shares)
@@ -51,7 +56,7 @@ POSITIVE_SHARE = 0.55  # ratings >= 4 on MovieLens-like scales (irgan.synthetic'
 
 @dataclass
 class Job:
-    kind: str  # pretrain, pretrain_discriminator, train_irgan, baseline, start_match
+    kind: str  # pretrain, pretrain_discriminator, train_irgan, baseline, start_match, authors_code
     dataset: str
     name: str
     seconds: float
@@ -74,6 +79,23 @@ def benchmark(results: str) -> dict[str, float]:
                 if row.get("quantity") in figures and row.get("seconds"):
                     figures[row["quantity"]] = float(row["seconds"])
     return figures
+
+
+def authors_benchmark(results: str) -> dict[str, float]:
+    """The authors' code's seconds per D- and G-epoch: the study's own benchmark, else the README's."""
+    path = Path(results) / "benchmarks" / "authors_code.json"
+    figures = dict(AUTHORS_BENCHMARK)
+    if path.is_file():
+        measured = json.loads(path.read_text())
+        figures |= {key: float(measured[key]) for key in figures if measured.get(key) is not None}
+    return figures
+
+
+def authors_seconds(settings: dict, bench: dict[str, float]) -> float:
+    """One run of the original on ``settings``' schedule (it runs on ml-100k-irgan only)."""
+    outer = settings["outer_epochs"]
+    return (bench["process"] + outer * settings["discriminator"]["epochs"] * bench["d_epoch"]
+            + outer * settings["generator"]["epochs"] * bench["g_epoch"])
 
 
 def irgan_seconds(settings: dict, scale: float, bench: dict[str, float]) -> float:
@@ -131,12 +153,16 @@ def plan(config: dict) -> list[Job]:
                 grid *= len(values)
             runs = grid * len(match.get("grid_seeds", [])) + len(seeds)
             jobs.append(Job("start_match", dataset, "dns grid", JOB_SECONDS + scale * runs * START_MATCH_RUN))
+            seconds = authors_seconds(config["irgan"]["defaults"], authors_benchmark(results))
+            jobs += [Job("authors_code", dataset, "irgan-authors-code", seconds)
+                     for _ in config.get("authors_code", {}).get("seeds", [])]
     return jobs
 
 
 def summary(jobs: list[Job], cores: int) -> str:
     lines = [f"{'jobs':>5}  {'kind':<23}  {'systems':<40}  {'est. CPU s':>10}"]
-    for kind in ("pretrain", "pretrain_discriminator", "train_irgan", "baseline", "start_match"):
+    kinds = ("pretrain", "pretrain_discriminator", "train_irgan", "baseline", "start_match", "authors_code")
+    for kind in kinds:
         group = [job for job in jobs if job.kind == kind]
         if not group:
             continue

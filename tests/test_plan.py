@@ -70,3 +70,13 @@ def test_snakemake_plans_only_the_chosen_variants_and_baselines(checkout):  # no
     assert "irgan-pretrain-none" not in dry.stdout and "lambdafm" not in dry.stdout
     bad = snakemake(checkout, "-n", "--configfile", "config/demo.yaml", "--config", "study={variants: [cod]}")
     assert bad.returncode == 1 and "unknown IRGAN variant(s) cod" in bad.stderr
+
+
+def test_the_plan_counts_the_original_code_per_seed_with_the_references_schedule():
+    full = [job for job in plan(load([], [])) if job.kind == "authors_code"]
+    assert len(full) == 3 and {job.name for job in full} == {"irgan-authors-code"}
+    short = plan(load([], ["irgan={defaults: {outer_epochs: 3}}"]))
+    shorter = [job for job in short if job.kind == "authors_code"]
+    assert shorter[0].seconds < full[0].seconds / 3  # 3 of 15 outer epochs, plus the start-up
+    assert not [job for job in plan(load([], ["authors_code={seeds: []}"])) if job.kind == "authors_code"]
+    assert not [job for job in plan(load([DEMO], [])) if job.kind == "authors_code"]  # synthetic data
