@@ -33,7 +33,8 @@ from irgan.data import Dataset
 from irgan.io import atomic_path
 from irgan.irgan_pointwise import train_irgan
 from irgan.provenance import code_version
-from irgan.runtime import configure_logging, resolve_device, run_step
+from irgan.runtime import resolve_device
+from irgan.steps import configure_logging, run_step
 from irgan.training import MFParams, set_threads
 from irgan.variants import resolve_variant
 

@@ -21,17 +21,11 @@ import pandas as pd
 import torch
 
 from irgan.errors import IrganError
+from irgan.protocol import CUTOFFS, metric_names  # noqa: F401  (named there, torch-free; re-exported)
 
 if TYPE_CHECKING:
     from irgan.data import Dataset, Split
     from irgan.recommender import Recommender
-
-CUTOFFS = (3, 5, 10)
-
-
-def metric_names(cutoffs: Sequence[int] = CUTOFFS) -> list[str]:
-    """Column names in the order the paper's tables use."""
-    return [f"P@{k}" for k in cutoffs] + ["MAP"] + [f"NDCG@{k}" for k in cutoffs] + ["MRR"]
 
 
 class NonFiniteScoresError(IrganError):

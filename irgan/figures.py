@@ -29,6 +29,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from irgan.io import atomic_path  # noqa: E402
 from irgan.paper import METRICS, TABLE3_ML100K  # noqa: E402
+from irgan.protocol import SELECTIONS  # noqa: E402
 from irgan.statistics import StatisticsSettings, ablation_family_of, is_irgan, seed_interval  # noqa: E402
 from irgan.study_outputs import FIGURE_FORMATS as FORMATS  # noqa: E402
 from irgan.study_outputs import FIGURE_NAMES  # noqa: E402, F401  (re-exported)
@@ -349,7 +350,7 @@ def metric_points(
     if seed_metrics.empty:
         return _empty("No converged run.")
     metrics = [m for m in METRICS if m in set(seed_metrics["metric"])]
-    selections = [s for s in ("test", "validation") if s in set(seed_metrics["selection"])]
+    selections = [s for s in SELECTIONS if s in set(seed_metrics["selection"])]
     columns = min(4, len(metrics))
     metric_rows = [metrics[i : i + columns] for i in range(0, len(metrics), columns)]
     blocks = []  # (selection, metrics of the row, systems)
@@ -553,7 +554,7 @@ def headline_differences(
     """
     _theme()
     metric = settings.headline_metric
-    selections = [s for s in ("test", "validation") if s in baselines]
+    selections = [s for s in SELECTIONS if s in baselines]
     if not selections:
         return _empty("The headline comparison has no runs.")
     figure, axes = plt.subplots(1, len(selections), squeeze=False, figsize=(WIDTH, 3.6))

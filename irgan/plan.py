@@ -28,6 +28,7 @@ import yaml
 
 from irgan.config import DEFAULT_CONFIG, deep_merge, read_yaml, validate_config
 from irgan.errors import ConfigError
+from irgan.protocol import SELECTIONS
 from irgan.variants import publishes_start, resolve_variant, selected_baselines, selected_variants, study_runs
 
 # Measured on the 2-core CI-type machine, idle, one faithful run on ml-100k-irgan (README, "Speed"):
@@ -123,7 +124,7 @@ def plan(config: dict) -> list[Job]:
             needed |= {"dns"} if start in ("authors", "dns") else {start} & {"mle"}
         for method in sorted(needed):
             seconds = JOB_SECONDS + scale * pre[method]["epochs"] * per_epoch[method]
-            jobs += [Job("pretrain", dataset, method, seconds) for _ in ("test", "validation") for _ in seeds]
+            jobs += [Job("pretrain", dataset, method, seconds) for _ in SELECTIONS for _ in seeds]
         d_pretrained = {
             selection
             for d, selection, name, _ in study_runs(config)
@@ -144,7 +145,7 @@ def plan(config: dict) -> list[Job]:
                 grid *= len(values)
             epochs = (spec.get("fixed") or {}).get("epochs", 0)
             # tuning (every grid point) and one fit per selection rule, an epoch about a D-epoch's
-            fits = grid + len(config["baselines"].get("selections", ["test", "validation"]))
+            fits = grid + len(config["baselines"].get("selections", list(SELECTIONS)))
             seconds = JOB_SECONDS + scale * fits * epochs * per_epoch["dns"]
             jobs += [Job("baseline", dataset, system, seconds) for _ in seeds]
         if publishes_start(config["irgan"]["defaults"], config["datasets"][dataset]):

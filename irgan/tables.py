@@ -26,6 +26,7 @@ import pandas as pd
 
 from irgan.io import atomic_path, write_text
 from irgan.paper import METRICS, TABLE3_ML100K
+from irgan.protocol import SELECTIONS
 from irgan.statistics import PROTOCOL_SELECTION, StatisticsSettings, ablation_family_of, is_irgan
 from irgan.study_outputs import TABLE_FORMATS as FORMATS
 from irgan.study_outputs import TABLE_NAMES  # noqa: F401  (re-exported)
@@ -601,7 +602,7 @@ def ablation_table(
             "systems": unassigned,
         }
     sections, records, shown = [], [], set()
-    for selection in ("test", "validation"):
+    for selection in SELECTIONS:
         lookup = _summary_lookup(summary, selection)
         versus = versus_reference(
             comparisons[comparisons["dataset"] == dataset], selection, settings.reference

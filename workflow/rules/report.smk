@@ -5,7 +5,7 @@ TABLES_DIR = f"{RESULTS}/{{dataset}}/tables"
 FIGURES_DIR = f"{RESULTS}/{{dataset}}/figures"
 PAPER_DATASET = config["study"]["datasets"][0]
 
-from irgan.evaluation import CUTOFFS
+from irgan.protocol import CUTOFFS
 
 Q_TABLE3 = "1. Does Table 3 reproduce?"
 Q_BASELINES = "2. Does IRGAN beat its baselines?"
@@ -203,7 +203,7 @@ rule paper:
         dataset=PAPER_DATASET,
         statistics=config.get("statistics", {}),
         study={
-            "cutoffs": list(CUTOFFS),  # the paper's k of P@k and NDCG@k (irgan.evaluation)
+            "cutoffs": list(CUTOFFS),  # the paper's k of P@k and NDCG@k (irgan.protocol)
             "validation": config["validation"],
             "description": DATASETS[PAPER_DATASET].get("description", ""),
             "kind": DATASETS[PAPER_DATASET].get("kind", ""),

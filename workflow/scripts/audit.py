@@ -6,7 +6,7 @@ from irgan.audit import audit_checkpoints, write_audit
 from irgan.data import Dataset
 from irgan.io import write_json
 from irgan.provenance import run_record
-from irgan.runtime import snakemake_step
+from irgan.steps import snakemake_step
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ import torch
 
 from baselines.study import check_run_dirs, run_seed, write_summary
 from irgan.data import Dataset
-from irgan.runtime import snakemake_step
+from irgan.steps import snakemake_step
 
 
 def run_baseline() -> None:

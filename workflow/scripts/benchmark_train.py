@@ -6,7 +6,7 @@ from pathlib import Path
 import repo_path  # noqa: F401  (the checkout's packages, in any env)
 
 from irgan.benchmark_train import benchmark
-from irgan.runtime import snakemake_step
+from irgan.steps import snakemake_step
 
 
 def main() -> None:

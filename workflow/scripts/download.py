@@ -3,7 +3,7 @@
 import repo_path  # noqa: F401  (the checkout's packages, in any env)
 
 from irgan.download import fetch
-from irgan.runtime import snakemake_step
+from irgan.steps import snakemake_step
 
 snakemake_step(
     snakemake,

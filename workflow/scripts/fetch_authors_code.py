@@ -4,7 +4,7 @@ import repo_path  # noqa: F401  (the checkout's packages, in any env)
 
 from irgan.authors_code import code_mirror_dir
 from irgan.download import fetch
-from irgan.runtime import snakemake_step
+from irgan.steps import snakemake_step
 
 snakemake_step(
     snakemake,

@@ -6,8 +6,8 @@ import pandas as pd
 import repo_path  # noqa: F401  (the checkout's packages, in any env)
 
 from irgan.figures import build_figures, figure_paths, save_figure
-from irgan.runtime import snakemake_step
 from irgan.statistics import STATISTICS_FILES, StatisticsSettings
+from irgan.steps import snakemake_step
 from irgan.tables import read_statistics
 
 

@@ -9,8 +9,8 @@ import repo_path  # noqa: F401  (the checkout's packages, in any env)
 from irgan.io import write_text
 from irgan.paper_draft import paper_values, relative_path, render
 from irgan.provenance import code_version
-from irgan.runtime import snakemake_step
 from irgan.statistics import STATISTICS_FILES, StatisticsSettings
+from irgan.steps import snakemake_step
 from irgan.tables import read_statistics
 
 

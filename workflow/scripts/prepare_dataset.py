@@ -5,7 +5,7 @@ import repo_path  # noqa: F401  (the checkout's packages, in any env)
 from irgan.data import save_with_summary
 from irgan.datasets import prepare_dataset
 from irgan.provenance import run_record
-from irgan.runtime import snakemake_step
+from irgan.steps import snakemake_step
 
 
 def main() -> None:

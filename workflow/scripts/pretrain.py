@@ -9,7 +9,8 @@ from irgan.dns import train_dns
 from irgan.irgan_pointwise import pretrain_discriminator
 from irgan.mle import train_mle
 from irgan.provenance import run_record
-from irgan.runtime import resolve_device, snakemake_step
+from irgan.runtime import resolve_device
+from irgan.steps import snakemake_step
 from irgan.training import set_threads, write_training_run
 
 TRAINERS = {"dns": train_dns, "mle": train_mle, "discriminator": pretrain_discriminator}

@@ -4,7 +4,6 @@ import repo_path  # noqa: F401  (the checkout's packages, in any env)
 
 from irgan.io import write_json
 from irgan.provenance import run_record
-from irgan.runtime import snakemake_step
 from irgan.statistics import (
     StatisticsSettings,
     headline_comparison,
@@ -13,6 +12,7 @@ from irgan.statistics import (
     run_statistics,
     write_statistics,
 )
+from irgan.steps import snakemake_step
 
 
 def main() -> None:

@@ -5,8 +5,8 @@ from pathlib import Path
 import pandas as pd
 import repo_path  # noqa: F401  (the checkout's packages, in any env)
 
-from irgan.runtime import snakemake_step
 from irgan.statistics import STATISTICS_FILES, StatisticsSettings
+from irgan.steps import snakemake_step
 from irgan.tables import build_tables, read_statistics, table_paths, write_table
 
 

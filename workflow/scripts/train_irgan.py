@@ -7,7 +7,8 @@ import repo_path  # noqa: F401  (the checkout's packages, in any env)
 from irgan.data import Dataset
 from irgan.irgan_pointwise import initial_model, train_irgan
 from irgan.provenance import run_record
-from irgan.runtime import resolve_device, snakemake_step
+from irgan.runtime import resolve_device
+from irgan.steps import snakemake_step
 from irgan.training import set_threads, write_training_run
 
 
