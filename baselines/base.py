@@ -20,7 +20,9 @@ import pandas as pd
 import torch
 
 from irgan.errors import ConfigError
-from irgan.evaluation import CUTOFFS, Evaluator, NonFiniteScoresError, metric_names
+from irgan.evaluation import Evaluator, NonFiniteScoresError
+from irgan.protocol import CUTOFFS, SELECTION_METRIC, metric_names
+from irgan.results import divergence_entry
 from irgan.runtime import resolve_device
 
 if TYPE_CHECKING:
@@ -39,7 +41,7 @@ class Baseline:
         self,
         seed: int = 0,
         device: str | torch.device = "cpu",
-        selection_metric: str = "P@5",
+        selection_metric: str = SELECTION_METRIC,
         record_test_curve: bool = False,
         cutoffs: Sequence[int] = CUTOFFS,
         **params: Any,
@@ -58,7 +60,7 @@ class Baseline:
         self.selection_metric = selection_metric
         self.record_test_curve = record_test_curve
         self.status = "ok"
-        self.divergence: str | None = None
+        self.divergence: dict | None = None  # the run record's: {phase, epoch, reason}
         self.selected_epoch: int | None = None
         self.final_epoch: int | None = None
         self.train_loss: list[float] = []
@@ -108,7 +110,7 @@ class Baseline:
 
     def _diverged(self, epoch: int, what: str) -> None:
         self.status = "diverged"
-        self.divergence = f"epoch {epoch}: {what}"
+        self.divergence = divergence_entry("fit", epoch, what)
         self.final_epoch = epoch
 
     @property
@@ -117,11 +119,11 @@ class Baseline:
         return pd.DataFrame(self._curve, columns=["epoch", "model", "split", *metric_names(self.cutoffs)])
 
     def summary(self) -> dict[str, Any]:
-        """What a run record keeps of the fit."""
+        """What a run record keeps of the fit (``train_loss`` goes under its details)."""
         return {
             "status": self.status,
             "divergence": self.divergence,
-            "params": dict(self.params),
+            "hyperparameters": dict(self.params),
             "selected_epoch": self.selected_epoch,
             "final_epoch": self.final_epoch,
             "train_loss": list(self.train_loss),

@@ -29,11 +29,12 @@ from baselines import baseline_class
 from baselines.tuning import TuningResult, tune_recommender
 from irgan.data import Dataset
 from irgan.errors import ConfigError
-from irgan.evaluation import CUTOFFS, Evaluator
+from irgan.evaluation import Evaluator
 from irgan.io import write_json, write_text
 from irgan.paper import TABLE3_ML100K
+from irgan.protocol import CUTOFFS, SELECTIONS
 from irgan.provenance import run_record
-from irgan.results import SELECTIONS, read_run, run_dir, write_frame, write_run
+from irgan.results import divergence_entry, make_record, read_run, run_dir, write_frame, write_run
 from irgan.runtime import resolve_device, seed_everything
 
 log = logging.getLogger("irgan.baselines")
@@ -101,30 +102,31 @@ def fit_selected(config: Mapping[str, Any], dataset: Dataset, system: str, seed:
     if selection not in SELECTIONS:
         raise ConfigError(f"unknown selection rule {selection!r} (expected one of {', '.join(SELECTIONS)})")
     cls = baseline_class(system)
-    record: dict[str, Any] = {
-        "system": system,
-        "dataset": dataset.name,
-        "selection": selection,
-        "seed": seed,
+    run = {
+        "system": system, "dataset": dataset.name, "selection": selection, "seed": seed,
         "selection_metric": tuning.metric,
-        "grid": tuning.grid,
-        "fixed": tuning.fixed,
-        "tuning": tuning.to_record(),
-        "paper_row": PAPER_ROWS.get(system),
         "provenance": run_record(relevant_config(config, system, dataset.name), seed=seed,
                                  device=str(device)),
     }
+    details = {"grid": tuning.grid, "fixed": tuning.fixed, "tuning": tuning.to_record(),
+               "paper_row": PAPER_ROWS.get(system)}
     params = tuning.best_params
     if params is None:
-        record.update(status="diverged", divergence="every grid point diverged during tuning",
-                      hyperparameters=None, selected_epoch=None, final_epoch=None)
+        record = make_record(
+            status="diverged", **run, details=details,
+            divergence=divergence_entry("tuning", None, "every grid point diverged during tuning"))
         return None, pd.DataFrame(columns=["epoch", "model", "split"]), record
     seed_everything(seed)
     cutoffs = evaluation_cutoffs(config)
     model = cls(seed=seed, device=device, selection_metric=tuning.metric, record_test_curve=True,
                 cutoffs=cutoffs, **params).fit(dataset, selection)
     summary = model.summary()
-    record.update(summary, hyperparameters=summary.pop("params"), reported_model=model.name)
+    record = make_record(
+        status=summary["status"], **run, selected_epoch=summary["selected_epoch"],
+        final_epoch=summary["final_epoch"], reported_model=model.name,
+        deterministic=summary["deterministic"], divergence=summary["divergence"],
+        hyperparameters=summary["hyperparameters"],
+        details={**details, "train_loss": summary["train_loss"]})
     per_user = None
     if model.status == "ok":
         per_user = Evaluator(dataset, "test", cutoffs, device).per_user(model.score)
@@ -167,7 +169,7 @@ def summarise(results: str | os.PathLike, dataset: str, systems: Sequence[str],
                 _, _, record = read_run(run_dir(results, dataset, selection, system, seed))
                 if record["status"] == "ok":
                     values.append(record["test_metrics"])
-                    flags.append(bool(record.get("deterministic", False)))
+                    flags.append(record["deterministic"])
                 else:
                     diverged += 1
             frame = pd.DataFrame(values)

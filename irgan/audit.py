@@ -11,10 +11,10 @@ from irgan.checkpoints import load_mf_checkpoint
 from irgan.data import Dataset
 from irgan.evaluation import evaluate, summarise
 from irgan.io import atomic_path, write_text
-from irgan.paper import METRICS, TABLE3_ML100K
-from irgan.results import write_run
-
-RELEASED_START_SYSTEM = "dns-released"
+from irgan.paper import METRICS, TABLE3_ML100K, matching_metrics
+from irgan.protocol import PAPER_SELECTION
+from irgan.results import make_record, write_run
+from irgan.variants import RELEASED_START_SYSTEM  # noqa: F401  (re-exported)
 
 
 def audit_checkpoints(dataset: Dataset, checkpoints: list[str | os.PathLike]) -> pd.DataFrame:
@@ -25,11 +25,6 @@ def audit_checkpoints(dataset: Dataset, checkpoints: list[str | os.PathLike]) ->
         means = summarise(evaluate(model, dataset, split="test"))
         rows += [{"checkpoint": Path(path).stem, "metric": m, "value": means[m]} for m in METRICS]
     return pd.DataFrame(rows, columns=["checkpoint", "metric", "value"])
-
-
-def matching_metrics(values: dict[str, float], published: dict[str, float]) -> list[str]:
-    """Metrics whose value rounds to the published figure at 4 decimals."""
-    return [m for m in METRICS if round(values[m], 4) == round(published[m], 4)]
 
 
 def audit_markdown(results: pd.DataFrame, paper_rows: dict[str, tuple[float, ...]] = TABLE3_ML100K) -> str:
@@ -117,11 +112,9 @@ def write_released_start_run(
     model = load_mf_checkpoint(checkpoint, dataset.n_users, dataset.n_items)
     per_user = evaluate(model, dataset, split="test")
     curve = pd.DataFrame([{"epoch": 0, "model": "G", "split": "test", **summarise(per_user)}])
-    record = {
-        "status": "ok", "system": RELEASED_START_SYSTEM, "dataset": dataset.name, "selection": "test",
-        "seed": seed, "selected_epoch": 0, "final_epoch": 0, "reported_model": "G",
-        "deterministic": True, "divergence": None,
-        "hyperparameters": {"checkpoint": Path(checkpoint).name},
-        "provenance": provenance,
-    }
+    record = make_record(
+        status="ok", system=RELEASED_START_SYSTEM, dataset=dataset.name, selection=PAPER_SELECTION,
+        seed=seed, selected_epoch=0, final_epoch=0, reported_model="G", deterministic=True,
+        hyperparameters={"checkpoint": Path(checkpoint).name}, provenance=provenance,
+    )
     write_run(directory, per_user, curve, record)

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from irgan.errors import IrganError
+from irgan.io import write_json
 
 CODE_MIRROR_ENV = "IRGAN_CODE_MIRROR"
 # Unset, the tests' and the workflow's default mirror: beside the clone, as for the data.
@@ -37,24 +38,14 @@ DEFAULT_CODE_MIRROR = Path(__file__).resolve().parents[2] / "shared" / "data" / 
 PYTHON_ENV = "IRGAN_AUTHORS_PYTHON"
 RUN_ENV = "IRGAN_AUTHORS_RUN"
 REPO = Path(__file__).resolve().parents[1]
+# The study's name for the original code's runs (irgan/authors_results.py writes them).
+SYSTEM = "irgan-authors-code"
 # The data files cf_gan.py reads from its work directory (names fixed by the code).
 DATA_FILES = ("movielens-100k-train.txt", "movielens-100k-test.txt", "model_dns_ori.pkl")
 SELECTED_PICKLE = "gan_generator.pkl"
 EPOCH_LOG = "epochs.jsonl"
 # The speed benchmark's short schedule, for both trainers: about 1.5 min of the original on 2 cores.
 BENCHMARK_SCHEDULE = {"outer_epochs": 2, "d_epochs": 20, "g_epochs": 20}
-
-
-def write_json(path: Path, data: dict) -> None:
-    """Write JSON through a temporary name (irgan.io's writer would pull torch into this env)."""
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "w") as out:
-        json.dump(data, out, indent=2, sort_keys=True)
-        out.write("\n")
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(tmp, 0o666 & ~mask)  # mkstemp's file is private; the result follows the umask
-    os.replace(tmp, path)
 
 
 class AuthorsCodeError(IrganError):
@@ -350,7 +341,7 @@ def run_cf_gan(code_dir: str | os.PathLike, data: dict[str, str | os.PathLike], 
                                    f"a generator: no G-epoch had a test P@5 above 0")
         if log is not None:
             log.write((work / "stdout.txt").read_text(errors="replace"))
-        record = {"system": "irgan-authors-code", "seed": int(seed), "schedule": asdict(schedule),
+        record = {"system": SYSTEM, "seed": int(seed), "schedule": asdict(schedule),
                   "tensorflow": tf_version, "python": python, "patch_sha256": patch_hash(),
                   "code_sha256": {name: _sha256(code_dir / name) for name in CODE_FILES},
                   "wall_seconds": seconds, "threads": threads}

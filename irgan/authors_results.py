@@ -19,16 +19,17 @@ import pandas as pd
 from irgan.authors_code import (
     EPOCH_LOG,
     SELECTED_PICKLE,
+    SYSTEM,
     epoch_times,
     read_epoch_log,
     selected_epoch,
 )
 from irgan.checkpoints import load_mf_checkpoint
 from irgan.data import Dataset
-from irgan.evaluation import evaluate, metric_names, summarise
-from irgan.results import write_run
+from irgan.evaluation import evaluate, summarise
+from irgan.protocol import PAPER_SELECTION, SELECTION_METRIC, metric_names
+from irgan.results import make_record, write_run
 
-SYSTEM = "irgan-authors-code"
 # The order of cf_gan.py's simple_test result: [P@3, P@5, P@10, NDCG@3, NDCG@5, NDCG@10].
 CODE_METRICS = ("P@3", "P@5", "P@10", "NDCG@3", "NDCG@5", "NDCG@10")
 # cf_gan.py's constants (what the run used besides the schedule), for the record.
@@ -73,23 +74,26 @@ def write_authors_run(raw_dir: str | os.PathLike, dataset: Dataset, directory: s
     g_curve = curve[curve["model"] == "G"]
     final = g_curve.iloc[-1]
     schedule = raw["schedule"]
-    record = {
-        "status": "ok", "system": SYSTEM, "dataset": dataset.name, "selection": "test",
-        "selection_metric": "P@5", "seed": raw["seed"], "reported_model": "G", "divergence": None,
-        "selected_epoch": chosen, "selected_value": best,
-        "final_epoch": int(final["epoch"]), "final_test_P@5": float(final["P@5"]),
-        # the code's own simple_test against this project's evaluation of the generator it saved
-        "evaluation_agreement": {"code_P@5": best, "project_P@5": ours,
-                                 "difference": ours - best if math.isfinite(ours) else None},
-        "hyperparameters": {**CODE_CONSTANTS, "outer_epochs": schedule["outer_epochs"],
-                            "discriminator_epochs": schedule["d_epochs"],
-                            "generator_epochs": schedule["g_epochs"]},
-        "schedule": {"outer_epochs": schedule["outer_epochs"],
-                     "d_epochs": schedule["outer_epochs"] * schedule["d_epochs"],
-                     "g_epochs": schedule["outer_epochs"] * schedule["g_epochs"]},
-        "seconds": {"wall": raw["wall_seconds"], **epoch_times(events)},
-        "authors_code": {key: raw[key] for key in ("tensorflow", "patch_sha256", "code_sha256", "threads")},
-        "provenance": provenance,
-    }
+    record = make_record(
+        status="ok", system=SYSTEM, dataset=dataset.name, selection=PAPER_SELECTION,
+        selection_metric=SELECTION_METRIC, seed=int(raw["seed"]), reported_model="G",
+        selected_epoch=int(chosen), final_epoch=int(final["epoch"]),
+        hyperparameters={**CODE_CONSTANTS, "outer_epochs": schedule["outer_epochs"],
+                         "discriminator_epochs": schedule["d_epochs"],
+                         "generator_epochs": schedule["g_epochs"]},
+        provenance=provenance,
+        details={
+            "selected_value": best, "final_test_P@5": float(final["P@5"]),
+            # the code's own simple_test against this project's evaluation of the generator it saved
+            "evaluation_agreement": {"code_P@5": best, "project_P@5": ours,
+                                     "difference": ours - best if math.isfinite(ours) else None},
+            "schedule": {"outer_epochs": schedule["outer_epochs"],
+                         "d_epochs": schedule["outer_epochs"] * schedule["d_epochs"],
+                         "g_epochs": schedule["outer_epochs"] * schedule["g_epochs"]},
+            "seconds": {"wall": raw["wall_seconds"], **epoch_times(events)},
+            "authors_code": {key: raw[key] for key in ("tensorflow", "patch_sha256", "code_sha256",
+                                                       "threads")},
+        },
+    )
     write_run(directory, per_user, curve, record)
     return record

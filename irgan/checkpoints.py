@@ -1,15 +1,19 @@
 """Loading checkpoints without trusting them: the authors' released ``.pkl`` files (through the
-numpy-only unpickler of irgan/pickles.py) and our own ``model.pt`` / ``resume.pt`` (tensors only)."""
+numpy-only unpickler of irgan/pickles.py) and our own ``model.pt`` / ``resume.pt`` (tensors only),
+which :func:`save_tensors` writes."""
 
 from __future__ import annotations
 
+import io
 import os
 import pickle
+from typing import Any
 
 import numpy as np
 import torch
 
 from irgan.errors import IrganError, UnsafePickleError
+from irgan.io import write_bytes
 from irgan.models import MatrixFactorization
 from irgan.pickles import NumpyOnlyUnpickler, load_numpy_pickle  # noqa: F401  (re-exported)
 
@@ -20,6 +24,14 @@ class CheckpointReadError(IrganError):
 
 class CheckpointShapeError(UnsafePickleError):
     """A checkpoint's arrays do not fit each other or the dataset, or hold NaN/inf."""
+
+
+def save_tensors(path: str | os.PathLike, payload: Any) -> None:
+    """``torch.save`` atomically. Serialised in memory first: torch's own file writer reports a
+    full disk as a bare RuntimeError, Python's as OSError ENOSPC (one line naming ``path``)."""
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    write_bytes(path, buffer.getvalue())
 
 
 def load_tensors(path: str | os.PathLike, what: str) -> object:

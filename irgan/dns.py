@@ -157,7 +157,7 @@ def train_dns(dataset: Dataset, selection: str, settings: dict | None = None, se
                      selection, means[selection]["P@5"])
             bar.update()
     except TrainingDiverged as error:
-        status, divergence = "diverged", divergence_record(error, "dns", seed)
+        status, divergence = "diverged", divergence_record(error)
         log.warning("DNS run diverged: %s", error)
     finally:
         bar.close()

@@ -1,9 +1,9 @@
-"""Atomic file output: a result file either appears whole or not at all."""
+"""Atomic file output: a result file either appears whole or not at all (torch-free; checkpoints
+are written by :func:`irgan.checkpoints.save_tensors`)."""
 
 from __future__ import annotations
 
 import errno
-import io
 import json
 import os
 import tempfile
@@ -72,12 +72,3 @@ def write_bytes(path: str | os.PathLike, data: bytes) -> None:
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
 
-
-def save_tensors(path: str | os.PathLike, payload: Any) -> None:
-    """``torch.save`` atomically. Serialised in memory first: torch's own file writer reports a
-    full disk as a bare RuntimeError, Python's as OSError ENOSPC (one line naming ``path``)."""
-    import torch  # only the trainers need it
-
-    buffer = io.BytesIO()
-    torch.save(payload, buffer)
-    write_bytes(path, buffer.getvalue())

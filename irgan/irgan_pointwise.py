@@ -44,11 +44,10 @@ import torch
 import torch.nn.functional as F
 
 from irgan import kernels
-from irgan.checkpoints import CheckpointReadError, load_mf_checkpoint, load_tensors
+from irgan.checkpoints import CheckpointReadError, load_mf_checkpoint, load_tensors, save_tensors
 from irgan.data import Dataset
 from irgan.dns import resolve_backend
 from irgan.errors import ConfigError, UnsafePickleError
-from irgan.io import save_tensors
 from irgan.progress import Progress
 from irgan.training import (
     Curve,
@@ -532,7 +531,7 @@ def train_irgan(
             if on_outer_epoch is not None:
                 on_outer_epoch(outer + 1)
     except TrainingDiverged as error:
-        status, divergence = "diverged", divergence_record(error, variant, seed)
+        status, divergence = "diverged", divergence_record(error)
         log.warning("IRGAN %s seed %d diverged: %s", variant, seed, error)
     finally:
         g_evaluations.close()
@@ -546,11 +545,11 @@ def train_irgan(
         selected_epoch=selector.best_epoch if ok else None,
         final_epoch=epoch,
         hyperparameters={**s, "backend": backend, "generator_backend": g_backend},
+        system=f"irgan-{variant}", dataset=dataset.name, selection=selection, seed=seed,
+        reported_model="G",
         divergence=divergence,
-        extra={"evaluation_overlap": g_evaluations.overlap,
-               "system": f"irgan-{variant}", "reported_model": "G", "variant": variant,
-               "selection": selection, "seed": seed,
-               "dataset": dataset.name, "schedule": counts, "seconds": seconds,
+        extra={"evaluation_overlap": g_evaluations.overlap, "variant": variant,
+               "schedule": counts, "seconds": seconds,
                "selected_value": selector.best_value if ok else None,
                "final_test_P@5": curve.value(epoch, "G", "test", "P@5") if "test" in splits else None},
         extra_models={"final_generator": G, "final_discriminator": D} if ok else {},
@@ -645,7 +644,7 @@ def pretrain_discriminator(dataset: Dataset, selection: str, settings: dict | No
                      loss / (2 * len(positives)), selection, means[selection]["P@5"])
             bar.update()
     except TrainingDiverged as error:
-        status, divergence = "diverged", divergence_record(error, "d-pretraining", seed)
+        status, divergence = "diverged", divergence_record(error)
     finally:
         bar.close()
     return selected_result(status, divergence, selector, curve, epoch, {**s, "backend": backend}, started,

@@ -95,7 +95,7 @@ def train_mle(dataset: Dataset, selection: str, settings: dict | None = None, se
                      total / len(train_users), selection, means[selection]["P@5"])
             bar.update()
     except TrainingDiverged as error:
-        status, divergence = "diverged", divergence_record(error, "mle", seed)
+        status, divergence = "diverged", divergence_record(error)
         log.warning("MLE run diverged: %s", error)
     finally:
         bar.close()

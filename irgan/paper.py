@@ -22,3 +22,8 @@ TABLE4_NETFLIX: dict[str, tuple[float, ...]] = {
 def table(rows: dict[str, tuple[float, ...]]) -> dict[str, dict[str, float]]:
     """``{system: {metric: value}}``."""
     return {system: dict(zip(METRICS, values, strict=True)) for system, values in rows.items()}
+
+
+def matching_metrics(values: dict[str, float], published: dict[str, float]) -> list[str]:
+    """Metrics whose value rounds to the published figure at 4 decimals."""
+    return [m for m in METRICS if round(values[m], 4) == round(published[m], 4)]

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from irgan.audit import matching_metrics
 from irgan.errors import IrganError
 from irgan.fidelity import fidelity_sentence
-from irgan.paper import METRICS, TABLE3_ML100K
+from irgan.paper import METRICS, TABLE3_ML100K, matching_metrics
+from irgan.protocol import SELECTIONS
 from irgan.statistics import PROTOCOL_SELECTION, StatisticsSettings, ablation_family_of, is_irgan, methods
 from irgan.tables import is_deterministic, mean_sd
 
@@ -186,7 +186,7 @@ def starting_point_sentence(summary, comparisons, settings: StatisticsSettings) 
     """
     metric, reference = settings.headline_metric, settings.reference
     parts = []
-    for selection in ("test", "validation"):
+    for selection in SELECTIONS:
         for start in settings.starting_point:
             row = _comparison(comparisons, "irgan-vs-baseline", selection, reference, start, metric)
             if row is None:
@@ -227,7 +227,7 @@ def reference_start_sentence(runs: pd.DataFrame, reference: str) -> str:
                  for sel, kinds in starts.items()}
     if len(set(described.values())) == 1:
         return f"the generator starts from {next(iter(described.values()))}."
-    parts = [f"from {described[sel]} under {PROTOCOL_NAMES[sel]}" for sel in ("test", "validation")
+    parts = [f"from {described[sel]} under {PROTOCOL_NAMES[sel]}" for sel in SELECTIONS
              if sel in described]
     text = "the generator starts " + " and ".join(parts) + "."
     if starts.get("test") == ["released"]:
@@ -239,7 +239,7 @@ def reference_start_sentence(runs: pd.DataFrame, reference: str) -> str:
 def versus_baselines_sentence(comparisons, settings: StatisticsSettings) -> str:
     metric = settings.headline_metric
     parts = []
-    for selection in ("test", "validation"):
+    for selection in SELECTIONS:
         rows = comparisons[
             (comparisons["kind"] == "irgan-vs-baseline")
             & (comparisons["selection"] == selection)
@@ -273,7 +273,7 @@ def ablation_sentences(summary, comparisons, settings: StatisticsSettings) -> st
         items = []
         for system in members:
             parts = []
-            for selection in ("test", "validation"):
+            for selection in SELECTIONS:
                 row = _comparison(comparisons, "ablation", selection, system, reference, metric)
                 if row is not None:
                     mark = "significant" if row["significant"] else "n.s."
@@ -459,7 +459,7 @@ def abstract_findings(
 ) -> str:
     metric, reference = settings.headline_metric, settings.reference
     parts = []
-    for selection in ("test", "validation"):
+    for selection in SELECTIONS:
         best = _best(summary, selection, settings.headline_against, metric)
         row = _comparison(comparisons, "irgan-vs-baseline", selection, reference, best or "", metric)
         if row is not None:
@@ -515,7 +515,7 @@ def headline_table(summary: pd.DataFrame, settings: StatisticsSettings, with_pub
     ]
     for system in systems:
         cells = [_mean_sd_cell(_mean_row(summary, selection, system, metric))
-                 for selection in ("test", "validation")]
+                 for selection in SELECTIONS]
         name = f"`{system}`" + (" (reference)" if system == reference else "")
         if with_published:
             paper = f4(published[system]) if system in published else ""

@@ -1,7 +1,7 @@
 """The study's statistics: seed means with confidence intervals, paired per-user tests, Holm.
 
-Inputs are run directories of the run contract (:mod:`irgan.results`). The
-unit of analysis is stated for every number:
+Inputs are run directories of the run contract (:mod:`irgan.results`, which loads them:
+:func:`load_runs`). The unit of analysis is stated for every number:
 
 - *Seed level*: a run's figure is the mean of its per-user test metrics; a
   system's figure is the mean over its converged seeds with a Student-t
@@ -24,13 +24,11 @@ from __future__ import annotations
 
 import fnmatch
 import gc
-import json
 import math
 import os
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -39,142 +37,26 @@ from statsmodels.stats.multitest import multipletests
 
 from irgan.errors import IrganError
 from irgan.progress import Progress
-from irgan.results import CURVE, PER_USER, RECORD, SELECTIONS, write_frame
+from irgan.protocol import SELECTIONS
+from irgan.results import SYSTEM_KEYS as KEYS
+from irgan.results import (  # noqa: F401  (loading and parsing runs are the run contract's; re-exported)
+    RunContractError,
+    StudyRuns,
+    load_runs,
+    parse_run_path,
+    write_frame,
+)
 from irgan.study_outputs import STATISTICS_FILES  # noqa: F401  (re-exported)
 
-KEYS = ["dataset", "selection", "system"]
-REFERENCE_COLUMNS = ["user", "n_relevant", "n_candidates"]
 ZERO_METHODS = ("pratt", "zsplit", "wilcox")
 HOLM_FAMILIES = ("protocol", "dataset")
 PROTOCOL_SELECTION = "test-vs-validation"
 DEFAULT_PAPER_ROWS = {"MLE": "mle", "BPR": "bpr", "LambdaFM": "lambdafm", "IRGAN-pointwise": "irgan-code"}
 
 
-class RunContractError(IrganError):
-    """A run directory does not follow the run contract of :mod:`irgan.results`."""
-
-
 def is_irgan(system: str) -> bool:
     """IRGAN variants are named ``irgan-<variant>``; every other system is a baseline."""
     return system.startswith("irgan-")
-
-
-# --------------------------------------------------------------------------- loading
-
-
-@dataclass(frozen=True)
-class RunKey:
-    dataset: str
-    selection: str
-    system: str
-    seed: int
-
-
-def parse_run_path(path: str | os.PathLike) -> tuple[RunKey, Path]:
-    """Key and directory of a run from any path inside ``{dataset}/runs/{selection}/{system}/seed-{seed}``."""
-    path = Path(path)
-    directory = path if path.name.startswith("seed-") else path.parent
-    parts = directory.parts
-    if len(parts) < 5 or parts[-4] != "runs" or not parts[-1].startswith("seed-"):
-        raise RunContractError(
-            f"{path}: not a run path (expected .../{{dataset}}/runs/{{selection}}/{{system}}/seed-{{seed}})"
-        )
-    dataset, selection, system, seed_part = parts[-5], parts[-3], parts[-2], parts[-1]
-    if selection not in SELECTIONS:
-        raise RunContractError(f"{path}: unknown selection {selection!r} (expected one of {SELECTIONS})")
-    try:
-        seed = int(seed_part.removeprefix("seed-"))
-    except ValueError:
-        raise RunContractError(f"{path}: seed directory {seed_part!r} is not seed-<integer>") from None
-    return RunKey(dataset, selection, system, seed), directory
-
-
-@dataclass
-class StudyRuns:
-    """Every run of a study, loaded once: a run table, per-user metrics and learning curves."""
-
-    runs: pd.DataFrame  # one row per run: keys, seed, status, epochs, path
-    per_user: pd.DataFrame  # converged runs only: keys, seed, user, n_relevant, metrics
-    curves: pd.DataFrame  # converged runs only: keys, seed, epoch, model, split, metrics
-    metrics: list[str]
-
-
-def load_runs(paths: Iterable[str | os.PathLike]) -> StudyRuns:
-    """Read the runs named by ``paths`` (any file of a run, or its directory); each run once."""
-    directories: dict[RunKey, Path] = {}
-    for path in paths:
-        key, directory = parse_run_path(path)
-        directories.setdefault(key, directory)
-    if not directories:
-        raise RunContractError("no runs given: the statistics need at least one run directory")
-    run_rows, per_user_parts, curve_parts = [], [], []
-    metrics: list[str] | None = None
-    for key, directory in sorted(directories.items(), key=lambda kv: _sort_key(kv[0])):
-        record = _read_record(directory)
-        status = record.get("status")
-        if status not in ("ok", "diverged"):
-            raise RunContractError(
-                f"{directory / RECORD}: key status must be 'ok' or 'diverged', got {status!r}"
-            )
-        keys = {"dataset": key.dataset, "selection": key.selection, "system": key.system, "seed": key.seed}
-        run_rows.append(
-            {
-                **keys,
-                "status": status,
-                "selected_epoch": _epoch(record.get("selected_epoch")),
-                "final_epoch": _epoch(record.get("final_epoch")),
-                "reported_model": record.get("reported_model"),
-                "start": _start(record),
-                "deterministic": bool(record.get("deterministic", False)),
-                "path": str(directory),
-            }
-        )
-        if status != "ok":
-            continue
-        per_user = _read_csv(directory / PER_USER)
-        run_metrics = [c for c in per_user.columns if c not in REFERENCE_COLUMNS]
-        if metrics is None:
-            metrics = run_metrics
-        elif run_metrics != metrics:
-            raise RunContractError(
-                f"{directory / PER_USER}: metric columns {run_metrics} differ from "
-                f"those of the other runs {metrics}"
-            )
-        if "user" not in per_user.columns:
-            raise RunContractError(f"{directory / PER_USER}: no 'user' column")
-        if per_user.empty:
-            raise RunContractError(f"{directory / PER_USER}: status 'ok' but no evaluated users")
-        values = per_user[metrics].to_numpy(dtype=float)
-        if not np.isfinite(values).all():
-            raise RunContractError(
-                f"{directory / PER_USER}: status 'ok' but non-finite metric values "
-                "(a diverged run must say so in record.json)"
-            )
-        if per_user["user"].duplicated().any():
-            raise RunContractError(f"{directory / PER_USER}: a user appears twice")
-        per_user_parts.append(per_user.assign(**keys))
-        curve_path = directory / CURVE
-        curve = _read_csv(curve_path) if curve_path.is_file() else pd.DataFrame()
-        if not curve.empty:
-            missing = {"epoch", "model", "split"} - set(curve.columns)
-            if missing:
-                raise RunContractError(f"{curve_path}: missing columns {sorted(missing)}")
-            curve_parts.append(curve.assign(**keys))
-    runs = pd.DataFrame(run_rows)
-    metrics = metrics or []
-    per_user = _concat(per_user_parts, [*KEYS, "seed", *REFERENCE_COLUMNS, *metrics])
-    curves = _concat(curve_parts, [*KEYS, "seed", "epoch", "model", "split"])
-    return StudyRuns(runs=runs, per_user=per_user, curves=curves, metrics=metrics)
-
-
-def _sort_key(key: RunKey) -> tuple:
-    return (key.dataset, key.selection, key.system, key.seed)
-
-
-def _start(record: dict) -> str | None:
-    """The generator's start of an IRGAN run (``released``, ``dns``, ...); None for other systems."""
-    hyperparameters = record.get("hyperparameters")
-    return hyperparameters.get("generator_init") if isinstance(hyperparameters, dict) else None
 
 
 def different_starts(runs: pd.DataFrame, dataset: str) -> set[str]:
@@ -186,37 +68,6 @@ def different_starts(runs: pd.DataFrame, dataset: str) -> set[str]:
     rows = runs[runs["dataset"] == dataset].dropna(subset=["start"])
     starts = rows.groupby("system")["start"].nunique()
     return set(starts[starts > 1].index)
-
-
-def _read_record(directory: Path) -> dict:
-    path = directory / RECORD
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise RunContractError(f"{path}: missing (every run writes record.json)") from None
-    except json.JSONDecodeError as exc:
-        raise RunContractError(f"{path}: line {exc.lineno}: invalid JSON ({exc.msg})") from None
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path)
-    except FileNotFoundError:
-        raise RunContractError(f"{path}: missing") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise RunContractError(f"{path}: cannot parse CSV ({exc})") from None
-
-
-def _epoch(value) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
-
-
-def _concat(parts: list[pd.DataFrame], leading: list[str]) -> pd.DataFrame:
-    if not parts:
-        return pd.DataFrame(columns=leading)
-    frame = pd.concat(parts, ignore_index=True)
-    rest = [c for c in frame.columns if c not in leading]
-    return frame[[c for c in leading if c in frame.columns] + rest]
 
 
 # --------------------------------------------------------------------------- seed level

@@ -25,16 +25,15 @@ import pandas as pd
 import torch
 
 from irgan import kernels
-from irgan.checkpoints import load_tensors, mf_from_arrays
+from irgan.checkpoints import load_tensors, mf_from_arrays, save_tensors
 from irgan.data import Dataset, Pairs
 from irgan.errors import ConfigError, IrganError
-from irgan.evaluation import CUTOFFS, Evaluator, NonFiniteScoresError, metric_names
-from irgan.io import save_tensors
+from irgan.evaluation import Evaluator, NonFiniteScoresError
 from irgan.models import MatrixFactorization
-from irgan.results import CURVE, PER_USER, RECORD, SELECTIONS, write_run
+from irgan.protocol import CUTOFFS, SELECTION_METRIC, SELECTIONS, metric_names
+from irgan.results import CONTRACT_FILES, MODEL, divergence_entry, make_record, write_run
 
-SELECTION_METRIC = "P@5"
-MODEL_FILE = "model.pt"
+MODEL_FILE = MODEL
 
 
 class TrainingDiverged(IrganError):
@@ -338,8 +337,13 @@ class TrainResult:
     selected_epoch: int | None
     final_epoch: int
     hyperparameters: dict
+    system: str  # the run's keys and the curve's model it selects, for its record
+    dataset: str
+    selection: str
+    seed: int
+    reported_model: str
     divergence: dict | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)  # the record's details (schedule, seconds, ...)
     extra_models: dict[str, MFParams] = field(default_factory=dict)
 
     def recommender(self) -> TrainedRecommender:
@@ -360,7 +364,9 @@ def record_epoch(evaluators: Evaluators, curve: Curve, selector: Selector, param
 
 
 def selected_result(status: str, divergence: dict | None, selector: Selector, curve: Curve,
-                    final_epoch: int, hyperparameters: dict, started: float, **extra) -> TrainResult:
+                    final_epoch: int, hyperparameters: dict, started: float, *, system: str,
+                    dataset: str, selection: str, seed: int, reported_model: str,
+                    **extra) -> TrainResult:
     """A run's outcome: the selected model, or no model and the divergence record."""
     ok = status == "ok"
     return TrainResult(
@@ -370,6 +376,11 @@ def selected_result(status: str, divergence: dict | None, selector: Selector, cu
         selected_epoch=selector.best_epoch if ok else None,
         final_epoch=final_epoch,
         hyperparameters=hyperparameters,
+        system=system,
+        dataset=dataset,
+        selection=selection,
+        seed=seed,
+        reported_model=reported_model,
         divergence=divergence,
         extra={**extra, "seconds": time.perf_counter() - started,
                "selected_value": selector.best_value if ok else None},
@@ -398,9 +409,9 @@ class TrainerRecommender:
         return self.result.recommender().score(users)
 
 
-def divergence_record(error: TrainingDiverged, variant: str, seed: int) -> dict:
-    return {"phase": error.phase, "epoch": error.epoch, "reason": error.reason,
-            "variant": variant, "seed": seed}
+def divergence_record(error: TrainingDiverged) -> dict:
+    """The record's ``divergence`` of a run that ``error`` ended."""
+    return divergence_entry(error.phase, error.epoch, error.reason)
 
 
 def check_finite(value: float, phase: str, epoch: int, what: str) -> None:
@@ -460,16 +471,13 @@ def write_training_run(directory: str | os.PathLike, result: TrainResult, datase
             result.selected.to(device).score)
     if kernels.AVAILABLE:
         provenance = {**provenance, "numba": kernels.numba.__version__}
-    record = {
-        "status": result.status,
-        "selected_epoch": result.selected_epoch,
-        "final_epoch": result.final_epoch,
-        "selection_metric": SELECTION_METRIC,
-        "hyperparameters": result.hyperparameters,
-        "divergence": result.divergence,
-        **copy.deepcopy(result.extra),
-        "provenance": provenance,
-    }
+    record = make_record(
+        status=result.status, system=result.system, dataset=result.dataset, selection=result.selection,
+        seed=result.seed, selected_epoch=result.selected_epoch, final_epoch=result.final_epoch,
+        reported_model=result.reported_model, selection_metric=SELECTION_METRIC,
+        divergence=result.divergence, hyperparameters=result.hyperparameters,
+        details=copy.deepcopy(result.extra), provenance=provenance,
+    )
     models = {"selected": result.selected} if result.selected is not None else {}
     models.update(result.extra_models)
     model_path = Path(model_file or directory / MODEL_FILE)
@@ -477,7 +485,7 @@ def write_training_run(directory: str | os.PathLike, result: TrainResult, datase
         write_run(directory, per_user, result.curve.frame(), record)
         save_model(model_path, models, {"status": result.status, "selected_epoch": result.selected_epoch})
     except BaseException:  # e.g. a full disk at the last file: no run is left half-written
-        for path in (directory / CURVE, directory / PER_USER, directory / RECORD, model_path):
+        for path in (*(directory / name for name in CONTRACT_FILES), model_path):
             path.unlink(missing_ok=True)
         raise
     return record

@@ -57,6 +57,10 @@ def resolve_variant(irgan_config: dict, name: str) -> dict:
     return settings
 
 
+#: the authors' released DNS start, evaluated as a system of its own (irgan/audit.py)
+RELEASED_START_SYSTEM = "dns-released"
+
+
 def publishes_start(settings: dict, dataset_spec: dict) -> bool:
     """Whether the dataset publishes the released checkpoint the settings name."""
     return settings["released_checkpoint"] in dataset_spec.get("released_checkpoints", [])

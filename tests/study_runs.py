@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from irgan.evaluation import metric_names
-from irgan.results import run_dir, write_run
+from irgan.protocol import metric_names
+from irgan.results import divergence_entry, make_record, run_dir, write_run
 
 DATASET = "synthetic"
 SEEDS = (1, 2, 3)
@@ -51,6 +51,13 @@ STATISTICS = {
         "schedule": {"question": "Does the schedule matter?", "systems": ["irgan-fast"]},
     },
 }
+
+
+def run_record(dataset: str, selection: str, system: str, seed: int, **fields) -> dict:
+    """A record of the run contract for a run of these tests (``status`` ok unless given; no
+    provenance)."""
+    return make_record(**{"status": "ok", "provenance": {}, **fields}, dataset=dataset,
+                       selection=selection, system=system, seed=seed)
 
 
 def per_user_table(quality: float, user_effect: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
@@ -107,15 +114,12 @@ def make_study(
                 selected = int(rng.integers(4, 9))
                 models = ("G", "D") if system.startswith("irgan-") else (system,)
                 curve = curve_table(seed_quality, selected, rng, models)
-                record = {"status": "ok", "selected_epoch": selected, "final_epoch": EPOCHS - 1}
+                key = (dataset, selection, system, seed)
+                record = run_record(*key, selected_epoch=selected, final_epoch=EPOCHS - 1)
                 per_user = per_user_table(seed_quality, users, rng)
                 if (selection, system, seed) == DIVERGED:
-                    record = {
-                        "status": "diverged",
-                        "selected_epoch": None,
-                        "final_epoch": 3,
-                        "divergence": {"epoch": 3, "reason": "NaN loss"},
-                    }
+                    record = run_record(*key, status="diverged", final_epoch=3,
+                                        divergence=divergence_entry("G", 3, "NaN loss"))
                     per_user = None
                     curve = curve[curve["epoch"] < 3]
                 if fixed:

@@ -31,6 +31,7 @@ from irgan.authors_code import (
 )
 from irgan.authors_results import curve_from_log, write_authors_run
 from irgan.download import DownloadError, fetch, sha256_of
+from irgan.results import read_run
 from tests.conftest import REPO
 
 CONFIG = yaml.safe_load((REPO / "config/config.yaml").read_text())
@@ -222,8 +223,10 @@ def test_a_short_original_run_end_to_end_is_deterministic_and_agrees_with_our_ev
     assert len([e for e in first if e["model"] == "D" and e["epoch"] == 0]) == 2
     assert first[0]["result"][1] == pytest.approx(0.3473684, abs=1e-6)  # the released start's P@5
     record = write_authors_run(tmp_path / "a" / "seed-7", ml100k, tmp_path / "run", {"seed": 7})
-    assert record["status"] == "ok" and record["authors_code"]["tensorflow"]
+    details = record["details"]
+    assert record["status"] == "ok" and details["authors_code"]["tensorflow"]
     # the code's own simple_test and this project's evaluation of the generator it saved
-    assert abs(record["evaluation_agreement"]["difference"]) < 1e-9
+    assert abs(details["evaluation_agreement"]["difference"]) < 1e-9
     per_user = pd.read_csv(tmp_path / "run" / "per_user.csv")
-    assert len(per_user) == 456 and per_user["P@5"].mean() == pytest.approx(record["selected_value"])
+    assert len(per_user) == 456 and per_user["P@5"].mean() == pytest.approx(details["selected_value"])
+    assert read_run(tmp_path / "run")[2]["system"] == "irgan-authors-code"  # the contract's schema

@@ -64,9 +64,10 @@ def test_run_files_follow_the_contract(study, tiny, system, selection):
     assert record["status"] == "ok"
     assert record["system"] == system and record["selection"] == selection and record["seed"] == 1
     assert record["test_metrics"]["P@5"] == pytest.approx(per_user["P@5"].mean())
-    assert record["grid"] == (config_grid := record["tuning"]["grid"])
-    assert record["tuning"]["split"] == "validation"
-    chosen = record["tuning"]["best_params"]
+    details = record["details"]
+    assert details["grid"] == (config_grid := details["tuning"]["grid"])
+    assert details["tuning"]["split"] == "validation"
+    chosen = details["tuning"]["best_params"]
     assert all(record["hyperparameters"][k] == v for k, v in chosen.items())
     for key in config_grid:
         assert record["hyperparameters"][key] in config_grid[key]
@@ -76,14 +77,14 @@ def test_run_files_follow_the_contract(study, tiny, system, selection):
     assert provenance["config"]["baselines"][system] is not None
     if system in ("bpr", "lambdafm"):
         assert record["selected_epoch"] in set(curve["epoch"])
-        assert len(record["train_loss"]) == record["final_epoch"] == 3
+        assert len(details["train_loss"]) == record["final_epoch"] == 3
 
 
 def test_tuning_is_shared_by_both_selection_rules(study, tiny):
     tuning = json.loads((study / "tuning-bpr-1.json").read_text())
     for selection in SELECTIONS:
         _, _, record = read_run(run_dir(study, tiny.name, selection, "bpr", 1))
-        assert record["tuning"]["best_params"] == tuning["best_params"]
+        assert record["details"]["tuning"]["best_params"] == tuning["best_params"]
     assert len(tuning["trials"]) == 2 and all(t["score"] is not None for t in tuning["trials"])
 
 
@@ -141,7 +142,8 @@ def test_diverged_run_is_recorded_and_left_out_of_the_summary(config, tiny, tmp_
     per_user, _, record = read_run(run_dir(tmp_path, tiny.name, "test", "bpr", 1))
     assert record["status"] == "diverged" and record["test_metrics"] is None
     assert per_user.empty and list(per_user.columns) == ["user", "n_relevant", "n_candidates", *METRICS]
-    assert "every grid point diverged" in record["divergence"]
+    assert record["divergence"]["phase"] == "tuning" and record["divergence"]["epoch"] is None
+    assert "every grid point diverged" in record["divergence"]["reason"]
     summary = summarise(tmp_path, tiny.name, ["bpr"], ["test"], [1, 2])
     assert summary.iloc[0]["runs"] == 0 and summary.iloc[0]["diverged"] == 2
 

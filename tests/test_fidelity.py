@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from irgan.evaluation import metric_names
 from irgan.fidelity import FidelitySettings, fidelity, fidelity_curves, fidelity_sentence
+from irgan.protocol import metric_names
 from irgan.results import run_dir, write_run
 from irgan.statistics import load_runs
+from tests.study_runs import run_record
 
 N_USERS = 80
 
@@ -32,7 +33,8 @@ def _study(tmp_path, shift: float, seeds_original=(1, 2, 3), seeds_reference=(1,
                                    **{m: values.mean() - 0.01 * (3 - e) for m in metric_names()}}
                                   for e in range(4)])
             directory = run_dir(tmp_path, "d", "test", system, seed)
-            write_run(directory, per_user, curve, {"status": "ok", "selected_epoch": 3, "final_epoch": 3})
+            write_run(directory, per_user, curve,
+                      run_record("d", "test", system, seed, selected_epoch=3, final_epoch=3))
             paths.append(directory)
     return load_runs(paths)
 

@@ -411,13 +411,13 @@ def test_divergence_gives_a_diverged_record_and_no_numbers(small, tmp_path):
     s["discriminator"]["lr"] = 1e30  # D's parameters overflow float32 in the first D-epoch
     result = train_irgan(small, "test", s, seed=4, variant="code")
     assert result.status == "diverged" and result.selected is None
-    assert result.divergence == {"phase": "D", "epoch": 1, "variant": "code", "seed": 4,
-                                 "reason": result.divergence["reason"]}
+    assert result.divergence == {"phase": "D", "epoch": 1, "reason": result.divergence["reason"]}
     assert result.divergence["reason"].endswith(("is nan", "is inf", "is -inf", "not finite"))
     write_training_run(tmp_path, result, small, {"seed": 4})
     per_user, curve, record = read_run(tmp_path)
     assert per_user.empty and record["status"] == "diverged" and record["test_metrics"] is None
-    assert record["selected_epoch"] is None and record["divergence"]["seed"] == 4
+    assert record["selected_epoch"] is None and record["divergence"] == result.divergence
+    assert (record["system"], record["seed"]) == ("irgan-code", 4)
 
     g = settings()
     g["generator"]["lr"] = 1e30

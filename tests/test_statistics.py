@@ -12,7 +12,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from irgan.errors import IrganError
-from irgan.results import run_dir, write_run
+from irgan.results import divergence_entry, run_dir, write_run
 from irgan.statistics import (
     COMPARISON_COLUMNS,
     RunContractError,
@@ -33,7 +33,16 @@ from irgan.statistics import (
     t_interval,
     welch_over_seeds,
 )
-from tests.study_runs import DATASET, DIVERGED, QUALITY, SEEDS, STATISTICS, make_study, per_user_table
+from tests.study_runs import (
+    DATASET,
+    DIVERGED,
+    QUALITY,
+    SEEDS,
+    STATISTICS,
+    make_study,
+    per_user_table,
+    run_record,
+)
 
 SETTINGS = StatisticsSettings.from_config(STATISTICS)
 
@@ -84,7 +93,7 @@ def _one_run(tmp_path, record=None, per_user=None):
     directory = run_dir(tmp_path, "ds", "test", "mle", 1)
     table = per_user if per_user is not None else per_user_table(0.3, np.zeros(5), np.random.default_rng(0))
     curve = pd.DataFrame({"epoch": [0], "model": ["mle"], "split": ["test"], "P@5": [0.1]})
-    write_run(directory, table, curve, record or {"status": "ok", "selected_epoch": 0})
+    write_run(directory, table, curve, record or run_record("ds", "test", "mle", 1, selected_epoch=0))
     return directory
 
 
@@ -173,7 +182,9 @@ def test_seed_means_and_intervals_from_the_raw_files(study, results):
 def test_a_system_whose_runs_all_diverged_stays_in_the_summary(tmp_path):
     make_study(tmp_path, {"irgan-code": 0.4, "mle": 0.3}, seeds=(1,))
     directory = run_dir(tmp_path, DATASET, "test", "mle", 1)
-    write_run(directory, None, pd.DataFrame(columns=["epoch", "model", "split"]), {"status": "diverged"})
+    diverged = run_record(DATASET, "test", "mle", 1, status="diverged",
+                          divergence=divergence_entry("fit", 1, "NaN loss"))
+    write_run(directory, None, pd.DataFrame(columns=["epoch", "model", "split"]), diverged)
     runs = load_runs(tmp_path.glob(f"{DATASET}/runs/*/*/seed-*"))
     summary = summarise_systems(runs)
     row = summary[(summary["selection"] == "test") & (summary["system"] == "mle")].iloc[0]
@@ -305,7 +316,8 @@ def test_paired_tests_refuse_different_user_sets(tmp_path):
     make_study(tmp_path, {"irgan-code": 0.4, "mle": 0.3}, seeds=(1,))
     directory = run_dir(tmp_path, DATASET, "test", "mle", 1)
     per_user = pd.read_csv(directory / "per_user.csv").iloc[:-3]
-    write_run(directory, per_user, pd.read_csv(directory / "curve.csv"), {"status": "ok"})
+    curve = pd.read_csv(directory / "curve.csv")
+    write_run(directory, per_user, curve, run_record(DATASET, "test", "mle", 1))
     runs = load_runs(tmp_path.glob(f"{DATASET}/runs/*/*/seed-*"))
     with pytest.raises(RunContractError, match="different users"):
         compare_systems(runs, SETTINGS)
@@ -340,7 +352,8 @@ def test_selection_falls_back_to_the_curve_when_the_record_has_no_epoch(tmp_path
     make_study(tmp_path, {"irgan-code": 0.4}, seeds=(1,))
     directory = run_dir(tmp_path, DATASET, "validation", "irgan-code", 1)
     curve = pd.read_csv(directory / "curve.csv")
-    write_run(directory, pd.read_csv(directory / "per_user.csv"), curve, {"status": "ok"})
+    record = run_record(DATASET, "validation", "irgan-code", 1)  # no selected epoch
+    write_run(directory, pd.read_csv(directory / "per_user.csv"), curve, record)
     optimism = selection_optimism(load_runs([directory]))
     validation = curve[(curve["model"] == "G") & (curve["split"] == "validation")].set_index("epoch")["P@5"]
     assert optimism.iloc[0]["selected_epoch"] == validation.idxmax()

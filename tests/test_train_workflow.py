@@ -38,7 +38,7 @@ def test_one_irgan_run_end_to_end(checkout):  # noqa: F811
     assert record["final_epoch"] == 50 and 1 < record["selected_epoch"] <= 50
     assert record["provenance"]["device"] == "cpu" and record["provenance"]["seed"] == 1
     assert record["hyperparameters"]["generator_init"] == "dns"
-    assert record["schedule"]["regenerations"] == 1  # D on its first sample, as the code runs
+    assert record["details"]["schedule"]["regenerations"] == 1  # D on its first sample, as the code runs
     curve = pd.read_csv(checkout / run_dir / "curve.csv")
     assert set(curve.model) == {"G", "D"} and set(curve.split) == {"validation", "test"}
     per_user = pd.read_csv(checkout / run_dir / "per_user.csv")
