@@ -39,9 +39,7 @@ rule released_start:
         dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
         checkpoint=lambda w: downloaded(w.dataset, config["irgan"]["defaults"]["released_checkpoint"]),
     output:
-        per_user=f"{RESULTS}/{{dataset}}/runs/test/dns-released/seed-{{seed}}/per_user.csv",
-        curve=f"{RESULTS}/{{dataset}}/runs/test/dns-released/seed-{{seed}}/curve.csv",
-        record=f"{RESULTS}/{{dataset}}/runs/test/dns-released/seed-{{seed}}/record.json",
+        **run_outputs(run_dir_pattern(RESULTS, selection=PAPER_SELECTION, system=RELEASED_START_SYSTEM)),
     wildcard_constraints:
         seed=r"\d+",
     log:

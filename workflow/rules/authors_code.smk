@@ -65,9 +65,7 @@ rule authors_code_run:
         generator=rules.run_authors_code.output.generator,
         record=rules.run_authors_code.output.record,
     output:
-        per_user=f"{RESULTS}/{{dataset}}/runs/test/irgan-authors-code/seed-{{seed}}/per_user.csv",
-        curve=f"{RESULTS}/{{dataset}}/runs/test/irgan-authors-code/seed-{{seed}}/curve.csv",
-        record=f"{RESULTS}/{{dataset}}/runs/test/irgan-authors-code/seed-{{seed}}/record.json",
+        **run_outputs(run_dir_pattern(RESULTS, selection=PAPER_SELECTION, system=AUTHORS_CODE_SYSTEM)),
     wildcard_constraints:
         seed=r"\d+",
     log:

@@ -1,7 +1,6 @@
 # Helpers shared by the rules: paths, registry look-ups, the study's targets.
 import re
 import sys
-from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)  # the irgan package of this checkout
 
@@ -50,23 +49,83 @@ def audit_targets():
     ]
 
 
-# Statistics, tables, figures and the paper draft (workflow/rules/report.smk) read the runs
-# that the training and baseline rules declare through these target functions.
+# The study's runs, each a RunKey (dataset, selection, system, seed) in the run contract of
+# irgan/results.py: one list per kind of rule that writes them, and their files from the
+# contract's path template. Statistics, tables, figures and the paper draft
+# (workflow/rules/report.smk) read every run of their dataset.
+from irgan.authors_code import SYSTEM as AUTHORS_CODE_SYSTEM
+from irgan.protocol import PAPER_SELECTION, SELECTION_PATTERN, SELECTIONS
+from irgan.results import CONTRACT_FILES, MODEL, RECORD, RunKey, run_dir_pattern, run_outputs
 from irgan.study_outputs import FIGURE_NAMES, STATISTICS_FILES, TABLE_NAMES
+from irgan.variants import RELEASED_START_SYSTEM
 
-RUN_TARGET_FUNCTIONS = ("irgan_run_targets", "baseline_run_targets", "authors_code_run_targets")
+
+def run_targets(runs, names=CONTRACT_FILES):
+    """The files ``names`` of every run in ``runs``."""
+    return [f"{run_dir_pattern(RESULTS, *run)}/{name}" for run in runs for name in names]
+
+
+def pretraining_runs():
+    """The `dns` and `mle` rows (rule pretrain), under every selection rule."""
+    from irgan.variants import selected_baselines
+
+    return [
+        RunKey(dataset, selection, method, seed)
+        for dataset in config["study"]["datasets"]
+        for selection in SELECTIONS
+        for method in ("dns", "mle")
+        if method in selected_baselines(config)
+        for seed in config["study"]["seeds"]
+    ]
+
+
+def irgan_runs():
+    """Every IRGAN variant, seed and rule of the study (rule train_irgan)."""
+    from irgan.variants import study_runs
+
+    return [RunKey(d, sel, f"irgan-{variant}", seed) for d, sel, variant, seed in study_runs(config)]
+
+
+def released_start_runs():
+    """The authors' released start, where the reference starts from it (rule released_start)."""
+    from irgan.variants import publishes_start
+
+    return [
+        RunKey(dataset, PAPER_SELECTION, RELEASED_START_SYSTEM, seed)
+        for dataset in config["study"]["datasets"]
+        if publishes_start(config["irgan"]["defaults"], DATASETS[dataset])
+        for seed in config["study"]["seeds"]
+    ]
+
+
+def baseline_selections():
+    return config.get("baselines", {}).get("selections", list(SELECTIONS))
+
+
+def baseline_runs(dataset=None):
+    """Every baseline, selection rule and seed (rule baseline)."""
+    return [
+        RunKey(name, selection, system, seed)
+        for name in ([dataset] if dataset else config["study"]["datasets"])
+        for system in chosen_baseline_systems()
+        for selection in baseline_selections()
+        for seed in config["study"]["seeds"]
+    ]
+
+
+def authors_code_runs():
+    """irgan-authors-code for every `authors_code.seeds`, the paper protocol only (rule authors_code_run)."""
+    return [
+        RunKey(dataset, PAPER_SELECTION, AUTHORS_CODE_SYSTEM, seed)
+        for dataset in authors_code_datasets()
+        for seed in config.get("authors_code", {}).get("seeds", [])
+    ]
 
 
 def study_run_files(dataset):
-    """Run-contract files of one dataset, from every run-target function the rules define."""
-    files = set()
-    for name in RUN_TARGET_FUNCTIONS:
-        function = globals().get(name)
-        if callable(function):
-            files.update(str(path) for path in function())
-    prefix = f"{RESULTS}/{dataset}/runs/"
-    contract = {"record.json", "per_user.csv", "curve.csv"}
-    return sorted(path for path in files if path.startswith(prefix) and Path(path).name in contract)
+    """The run-contract files of every run of one dataset."""
+    runs = pretraining_runs() + irgan_runs() + released_start_runs() + baseline_runs() + authors_code_runs()
+    return sorted(run_targets(run for run in runs if run.dataset == dataset))
 
 
 def report_run_files(wildcards):
@@ -128,32 +187,10 @@ def report_targets():
 
 
 def irgan_run_targets():
-    """Run files of the pre-training rows (dns, mle) and of every IRGAN variant, seed and rule."""
-    from irgan.variants import publishes_start, selected_baselines, study_runs
-
-    files = ("per_user.csv", "curve.csv", "record.json", "model.pt")
-    runs = [
-        (dataset, selection, method, seed)
-        for dataset in config["study"]["datasets"]
-        for selection in ("test", "validation")
-        for method in ("dns", "mle")
-        if method in selected_baselines(config)
-        for seed in config["study"]["seeds"]
-    ]
-    runs += [(d, sel, f"irgan-{variant}", seed) for d, sel, variant, seed in study_runs(config)]
-    # the authors' released start, where the reference starts from it (workflow/rules/audit.smk)
-    released = [
-        (dataset, "test", "dns-released", seed)
-        for dataset in config["study"]["datasets"]
-        if publishes_start(config["irgan"]["defaults"], DATASETS[dataset])
-        for seed in config["study"]["seeds"]
-    ]
-    return [
-        f"{RESULTS}/{dataset}/runs/{selection}/{system}/seed-{seed}/{name}"
-        for dataset, selection, system, seed in runs + released
-        for name in files
-        if not (system == "dns-released" and name == "model.pt")  # nothing is trained
-    ]
+    """Run files and checkpoints of the pre-training rows (dns, mle) and of every IRGAN variant,
+    seed and rule; the run files of the released start (nothing is trained: no checkpoint)."""
+    return (run_targets(pretraining_runs() + irgan_runs(), (*CONTRACT_FILES, MODEL))
+            + run_targets(released_start_runs()))
 
 
 def chosen_baseline_systems():
@@ -166,22 +203,12 @@ def chosen_baseline_systems():
 
 def baseline_run_targets(dataset=None):
     """Run records of every baseline, selection rule and seed (workflow/rules/baselines.smk)."""
-    section = config.get("baselines", {})
-    return [
-        f"{RESULTS}/{name}/runs/{selection}/{system}/seed-{seed}/record.json"
-        for name in ([dataset] if dataset else config["study"]["datasets"])
-        for system in chosen_baseline_systems()
-        for selection in section.get("selections", ["test", "validation"])
-        for seed in config["study"]["seeds"]
-    ]
+    return run_targets(baseline_runs(dataset), (RECORD,))
 
 
 def baseline_run_files(name):
     """One file of each selection rule's run, with {dataset}, {system} and {seed} wildcards."""
-    return [
-        f"{RESULTS}/{{dataset}}/runs/{selection}/{{system}}/seed-{{seed}}/{name}"
-        for selection in config.get("baselines", {}).get("selections", ["test", "validation"])
-    ]
+    return [f"{run_dir_pattern(RESULTS, selection=selection)}/{name}" for selection in baseline_selections()]
 
 
 def baseline_targets():
@@ -212,18 +239,15 @@ def study_targets():
 # Training rules (workflow/rules/train.smk): run paths, variant settings, initial checkpoints.
 from irgan.variants import resolve_variant, settings_for_run, variant_names
 
-RUN_DIR = f"{RESULTS}/{{dataset}}/runs/{{selection}}/{{system}}/seed-{{seed}}"
+# D's pre-training writes the run files too, outside the study's runs (no system of its own).
 D_PRETRAINING_DIR = f"{RESULTS}/{{dataset}}/pretraining/{{selection}}/discriminator/seed-{{seed}}"
-RUN_FILES = {
-    "per_user": "per_user.csv",
-    "curve": "curve.csv",
-    "record": "record.json",
-    "model": "model.pt",
-}
 
 
-def run_files(directory):
-    return {key: f"{directory}/{name}" for key, name in RUN_FILES.items()}
+def irgan_resume_file(wildcards):
+    """The state after the last outer epoch, beside the run's files until it ends."""
+    run = run_dir_pattern(RESULTS, wildcards.dataset, wildcards.selection, f"irgan-{wildcards.variant}",
+                          wildcards.seed)
+    return f"{run}/resume.pt"
 
 
 def irgan_settings(wildcards):
@@ -235,10 +259,11 @@ def irgan_settings(wildcards):
 def irgan_init_inputs(wildcards):
     """The checkpoints a variant starts from: pre-trained runs of the same seed and selection rule."""
     settings = irgan_settings(wildcards)
-    run = f"{RESULTS}/{wildcards.dataset}/runs/{wildcards.selection}/{{}}/seed-{wildcards.seed}/model.pt"
     inputs = {"dataset": f"{RESULTS}/{wildcards.dataset}/data/dataset.npz"}
     if settings["generator_init"] in ("dns", "mle"):
-        inputs["generator"] = run.format(settings["generator_init"])
+        start = run_dir_pattern(RESULTS, wildcards.dataset, wildcards.selection, settings["generator_init"],
+                                wildcards.seed)
+        inputs["generator"] = f"{start}/{MODEL}"
     elif settings["generator_init"] == "released":
         inputs["generator"] = downloaded(wildcards.dataset, settings["released_checkpoint"])
     if settings["discriminator_init"] == "pretrained":
@@ -271,10 +296,4 @@ def authors_code_schedule(wildcards):
 
 def authors_code_run_targets():
     """Run files of irgan-authors-code for every `authors_code.seeds` (the paper protocol only)."""
-    seeds = config.get("authors_code", {}).get("seeds", [])
-    return [
-        f"{RESULTS}/{dataset}/runs/test/irgan-authors-code/seed-{seed}/{name}"
-        for dataset in authors_code_datasets()
-        for seed in seeds
-        for name in ("per_user.csv", "curve.csv", "record.json")
-    ]
+    return run_targets(authors_code_runs())

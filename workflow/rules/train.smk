@@ -1,16 +1,16 @@
 # Training: pre-training (DNS, MLE, D) and IRGAN pointwise variants over seeds, each a run of the
 # contract in irgan/results.py with its checkpoint (model.pt) beside it; plus the speed benchmark.
-# Paths and input functions: workflow/rules/common.smk (training section).
+# Paths (the contract's templates) and input functions: workflow/rules/common.smk.
 
 rule pretrain:
     """DNS (the authors' cf_dns.py) or MLE pre-training; also the study's `dns` and `mle` rows."""
     input:
         dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
     output:
-        **run_files(RUN_DIR.replace("{system}", "{method}")),
+        **run_outputs(run_dir_pattern(RESULTS, system="{method}"), model=True),
     wildcard_constraints:
         method="dns|mle",
-        selection="test|validation",
+        selection=SELECTION_PATTERN,
         seed=r"\d+",
     params:
         settings=lambda w: config["pretraining"][w.method],
@@ -29,9 +29,9 @@ rule pretrain_discriminator:
     input:
         dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
     output:
-        **run_files(D_PRETRAINING_DIR),
+        **run_outputs(D_PRETRAINING_DIR, model=True),
     wildcard_constraints:
-        selection="test|validation",
+        selection=SELECTION_PATTERN,
         seed=r"\d+",
     params:
         settings=config["pretraining"]["discriminator"],
@@ -51,17 +51,15 @@ rule train_irgan:
     input:
         unpack(irgan_init_inputs),
     output:
-        **run_files(RUN_DIR.replace("{system}", "irgan-{variant}")),
+        **run_outputs(run_dir_pattern(RESULTS, system="irgan-{variant}"), model=True),
     wildcard_constraints:
         variant="|".join(variant_names(config["irgan"])),
-        selection="test|validation",
+        selection=SELECTION_PATTERN,
         seed=r"\d+",
     params:
         settings=irgan_settings,
         device=config["device"],
-        resume=lambda w: (
-            f"{RESULTS}/{w.dataset}/runs/{w.selection}/irgan-{w.variant}/seed-{w.seed}/resume.pt"
-        ),
+        resume=irgan_resume_file,
     log:
         f"{RESULTS}/logs/train_irgan/{{dataset}}/{{selection}}/{{variant}}/seed-{{seed}}.log",
     threads: 1
