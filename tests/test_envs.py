@@ -42,6 +42,12 @@ IMPORT_TO_CONDA = {
 }
 # Modules Snakemake itself provides to a script (it puts its own installation on sys.path).
 PROVIDED_BY_SNAKEMAKE = {"snakemake"}
+# The framework every env pins: PyTorch, where the rules train or score models; but the authors'
+# original code's env runs their TensorFlow graph and nothing of ours that needs torch, and the
+# statistics' env (statistics, tables, figures, paper) only reads result files, so it has no
+# framework at all (test_rule_envs_provide_what_their_scripts_import fails if one of its scripts
+# comes to import torch).
+FRAMEWORK = {"authors_code.yaml": "tensorflow-cpu", "stats.yaml": None}
 
 CONDA_PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)\s*==?\s*(?P<version>[0-9][A-Za-z0-9_.+\-]*)$")
 PIP_PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)==(?P<version>[0-9][A-Za-z0-9_.+\-]*)$")
@@ -106,13 +112,19 @@ def test_env_file_parses_and_pins_every_package(path):
     assert "defaults" not in data["channels"], "the defaults channel has licence terms; use nodefaults"
     pins = env_pins(path)
     assert "python" in pins, f"{path}: python must be pinned"
-    # every env trains or evaluates with PyTorch, but the authors' original code's, which runs
-    # their TensorFlow graph and nothing of ours that needs torch
-    framework = "tensorflow-cpu" if path.name == "authors_code.yaml" else "pytorch"
-    assert framework in pins, f"{path}: {framework} must be pinned"
+    framework = FRAMEWORK.get(path.name, "pytorch")
+    if framework:
+        assert framework in pins, f"{path}: {framework} must be pinned"
     python = Version(pins["python"][0])
     requires = pyproject()["project"]["requires-python"]
     assert python in Requirement(f"python{requires}").specifier, f"{path}: python {python} vs {requires}"
+
+
+def test_the_statistics_env_has_no_torch():
+    """Statistics, tables, figures and the paper read result files and score no model: their env
+    pins neither PyTorch nor numba (test_rule_envs_provide_what_their_scripts_import checks that
+    none of their scripts' imports reaches them)."""
+    assert not {"pytorch", "numba"} & set(env_pins(REPO / "workflow" / "envs" / "stats.yaml"))
 
 
 def test_pinned_versions_agree_across_env_files():
@@ -279,7 +291,7 @@ def third_party_imports(script: Path) -> set[str]:
 
 def test_import_scan_follows_the_checkouts_modules():
     needs = third_party_imports(REPO / "workflow" / "scripts" / "prepare_dataset.py")
-    assert {"numpy", "torch"} <= needs  # through irgan.runtime
+    assert {"numpy", "torch"} <= needs  # through irgan.datasets and irgan.data
     assert not needs & {"irgan", "repo_path", "os", "json"}
 
 
