@@ -312,6 +312,8 @@ def run_cf_gan(code_dir: str | os.PathLike, data: dict[str, str | os.PathLike], 
             raise AuthorsCodeError(f"the authors' code needs {name} in its work directory")
     tf_version = tensorflow_version(python)
     output_dir.parent.mkdir(parents=True, exist_ok=True)
+    for stale in output_dir.parent.glob(f".{output_dir.name}.*"):  # a killed run's work folders
+        shutil.rmtree(stale, ignore_errors=True)
     work = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", dir=output_dir.parent)).resolve()
     try:
         for name in DATA_FILES:

@@ -148,6 +148,7 @@ def test_a_diverging_original_is_reported_and_leaves_no_run(tmp_path):
         "log(model='D', epoch=0, step=0, time=1.0, result=None)\n"
         "log(model='G', epoch=0, step=0, time=2.0, result=[float('nan')] * 6)\n"))
     out = tmp_path / "runs" / "seed-1"
+    (tmp_path / "runs" / ".seed-1.killed").mkdir(parents=True)  # the work folder of a killed run
     with pytest.raises(AuthorsCodeError, match=r"diverged: its evaluation is NaN at outer epoch 0, G-epoch"):
         run_cf_gan(code, _data(tmp_path), Schedule(1, 1, 1), 1, out, python=python)
     assert list((tmp_path / "runs").iterdir()) == []
