@@ -45,10 +45,11 @@ CONTENTION = 2.1
 # (53 of them in about 7 min).
 PRETRAIN_EPOCH = {"dns": 0.025, "mle": 0.028, "discriminator": 0.025}
 START_MATCH_RUN = 8.0
-# The authors' own cf_gan.py (irgan-authors-code), seconds per D- and G-epoch and its start-up, on
-# the same kind of machine (README, "The original code, run by the study"); replaced by
-# <results>/benchmarks/authors_code.json when `snakemake benchmark_train` has written it.
-AUTHORS_BENCHMARK = {"d_epoch": 1.0, "g_epoch": 1.3, "process": 10.0}
+# The authors' own cf_gan.py (irgan-authors-code), seconds per D- and G-epoch (with its evaluation)
+# and its start-up, one run alone on the 2-core machine (README, "The original code, run by the
+# study": 0.73 s and 1.15 s); replaced by <results>/benchmarks/authors_code.json when
+# `snakemake benchmark_train` has written it.
+AUTHORS_BENCHMARK = {"d_epoch": 0.75, "g_epoch": 1.2, "process": 10.0}
 # Training positives of the registry's datasets whose size the config does not give.
 KNOWN_POSITIVES = {"ml-100k-irgan": 44_140, "ml-100k": 44_140, "ml-1m": 460_000, "netflix": 1_200_000}
 POSITIVE_SHARE = 0.55  # ratings >= 4 on MovieLens-like scales (irgan.synthetic's shares)
