@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from irgan.authors_code import (
+    DNS_PICKLE,
     EPOCH_LOG,
     SELECTED_PICKLE,
     epoch_times,
@@ -29,6 +30,7 @@ from irgan.evaluation import evaluate, metric_names, summarise
 from irgan.results import write_run
 
 SYSTEM = "irgan-authors-code"
+DNS_SYSTEM = "dns-authors-code"
 # The order of cf_gan.py's simple_test result: [P@3, P@5, P@10, NDCG@3, NDCG@5, NDCG@10].
 CODE_METRICS = ("P@3", "P@5", "P@10", "NDCG@3", "NDCG@5", "NDCG@10")
 # cf_gan.py's constants (what the run used besides the schedule), for the record.
@@ -42,19 +44,21 @@ CODE_CONSTANTS = {
 }
 
 
-def curve_from_log(events: list[dict]) -> pd.DataFrame:
-    """The code's own test evaluations as curve rows: G at epoch 0 (the start) and after every
-    G-epoch (1, 2, ...); D at epoch 0 (the code evaluates D only before training)."""
+def curve_from_log(events: list[dict], trained: str = "G", label: str | None = None) -> pd.DataFrame:
+    """The code's own test evaluations as curve rows: the ``trained`` model (cf_gan.py's G,
+    cf_dns.py's D) at epoch 0 (the start) and after every epoch (1, 2, ...), named ``label``;
+    another model at epoch 0 (cf_gan.py evaluates D only before training)."""
     columns = ["epoch", "model", "split", *metric_names()]
     rows = []
-    g_epoch = 0
+    done = 0
     for event in events:
         if event["result"] is None:
             continue
-        if event["model"] == "G" and event["epoch"] >= 0:
-            g_epoch += 1
-        epoch = g_epoch if event["model"] == "G" else 0
-        rows.append({"epoch": epoch, "model": event["model"], "split": "test",
+        if event["model"] == trained and event["epoch"] >= 0:
+            done += 1
+        epoch = done if event["model"] == trained else 0
+        name = (label or trained) if event["model"] == trained else event["model"]
+        rows.append({"epoch": epoch, "model": name, "split": "test",
                      **dict(zip(CODE_METRICS, event["result"], strict=True))})
     return pd.DataFrame(rows).reindex(columns=columns)
 
@@ -87,6 +91,36 @@ def write_authors_run(raw_dir: str | os.PathLike, dataset: Dataset, directory: s
         "schedule": {"outer_epochs": schedule["outer_epochs"],
                      "d_epochs": schedule["outer_epochs"] * schedule["d_epochs"],
                      "g_epochs": schedule["outer_epochs"] * schedule["g_epochs"]},
+        "seconds": {"wall": raw["wall_seconds"], **epoch_times(events)},
+        "authors_code": {key: raw[key] for key in ("tensorflow", "patch_sha256", "code_sha256", "threads")},
+        "provenance": provenance,
+    }
+    write_run(directory, per_user, curve, record)
+    return record
+
+
+def write_authors_dns_run(raw_dir: str | os.PathLike, dataset: Dataset, directory: str | os.PathLike,
+                          provenance: dict) -> dict:
+    """Write ``dns-authors-code``'s run (the authors' cf_dns.py) from the raw outputs in ``raw_dir``;
+    its curve's model is named DNS, as this project's ``dns`` runs name theirs."""
+    raw_dir = Path(raw_dir)
+    raw = json.loads((raw_dir / "run.json").read_text())
+    events = read_epoch_log(raw_dir / EPOCH_LOG)
+    curve = curve_from_log(events, trained="D", label="DNS")
+    model = load_mf_checkpoint(raw_dir / DNS_PICKLE, dataset.n_users, dataset.n_items)
+    per_user = evaluate(model, dataset, split="test")
+    chosen, best = selected_epoch(events, model="D")
+    ours = summarise(per_user)["P@5"]
+    final = curve[curve["model"] == "DNS"].iloc[-1]
+    record = {
+        "status": "ok", "system": DNS_SYSTEM, "dataset": dataset.name, "selection": "test",
+        "selection_metric": "P@5", "seed": raw["seed"], "reported_model": "DNS", "divergence": None,
+        "selected_epoch": chosen, "selected_value": best,
+        "final_epoch": int(final["epoch"]), "final_test_P@5": float(final["P@5"]),
+        "evaluation_agreement": {"code_P@5": best, "project_P@5": ours,
+                                 "difference": ours - best if math.isfinite(ours) else None},
+        "hyperparameters": {"epochs": raw["schedule"]["epochs"], "lr": 0.05, "l2": 0.1, "candidates": 5,
+                            "model": {"dim": 5, "init_scale": 0.05}},
         "seconds": {"wall": raw["wall_seconds"], **epoch_times(events)},
         "authors_code": {key: raw[key] for key in ("tensorflow", "patch_sha256", "code_sha256", "threads")},
         "provenance": provenance,

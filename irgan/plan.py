@@ -50,6 +50,7 @@ START_MATCH_RUN = 8.0
 # study": 0.73 s and 1.15 s); replaced by <results>/benchmarks/authors_code.json when
 # `snakemake benchmark_train` has written it.
 AUTHORS_BENCHMARK = {"d_epoch": 0.75, "g_epoch": 1.2, "process": 10.0}
+AUTHORS_DNS_EPOCH = 12.0  # cf_dns.py: one epoch of single-triple steps and its evaluation
 # Training positives of the registry's datasets whose size the config does not give.
 KNOWN_POSITIVES = {"ml-100k-irgan": 44_140, "ml-100k": 44_140, "ml-1m": 460_000, "netflix": 1_200_000}
 POSITIVE_SHARE = 0.55  # ratings >= 4 on MovieLens-like scales (irgan.synthetic's shares)
@@ -157,6 +158,9 @@ def plan(config: dict) -> list[Job]:
             seconds = authors_seconds(config["irgan"]["defaults"], authors_benchmark(results))
             jobs += [Job("authors_code", dataset, "irgan-authors-code", seconds)
                      for _ in config.get("authors_code", {}).get("seeds", [])]
+            seconds = AUTHORS_BENCHMARK["process"] + pre["dns"]["epochs"] * AUTHORS_DNS_EPOCH
+            jobs += [Job("authors_code", dataset, "dns-authors-code", seconds)
+                     for _ in config.get("authors_code", {}).get("dns_seeds", [])]
     return jobs
 
 

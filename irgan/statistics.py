@@ -947,10 +947,8 @@ def run_statistics(study: StudyRuns, settings: StatisticsSettings, dataset: str)
             optimism, settings.confidence, settings.bootstrap_resamples, settings.bootstrap_seed
         ),
         "curves": learning_curves(study, settings.headline_metric),
-        "fidelity": fidelity(study, settings.reference, original, settings.alpha, dataset),
-        "fidelity_curves": fidelity_curves(
-            study, (original.original, settings.reference), original.metric, dataset
-        ),
+        "fidelity": fidelity(study, original, settings.alpha, dataset),
+        "fidelity_curves": fidelity_curves(study, original, dataset),
     }
 
 

@@ -252,6 +252,7 @@ def irgan_init_inputs(wildcards):
 # The authors' original code (workflow/rules/authors_code.smk).
 from irgan.authors_code import BENCHMARK_SCHEDULE  # the speed benchmark's, for both trainers
 from irgan.authors_code import CODE_FILES as AUTHORS_CODE_FILES, DATA_FILES as AUTHORS_CODE_DATA
+from irgan.authors_code import DNS_DATA_FILES as AUTHORS_DNS_DATA
 
 
 def authors_code_datasets():
@@ -270,11 +271,14 @@ def authors_code_schedule(wildcards):
 
 
 def authors_code_run_targets():
-    """Run files of irgan-authors-code for every `authors_code.seeds` (the paper protocol only)."""
-    seeds = config.get("authors_code", {}).get("seeds", [])
+    """Run files of irgan-authors-code for every `authors_code.seeds` and of dns-authors-code (the
+    authors' cf_dns.py) for every `authors_code.dns_seeds` (the paper protocol only)."""
+    section = config.get("authors_code", {})
+    runs = [("irgan-authors-code", seed) for seed in section.get("seeds", [])]
+    runs += [("dns-authors-code", seed) for seed in section.get("dns_seeds", [])]
     return [
-        f"{RESULTS}/{dataset}/runs/test/irgan-authors-code/seed-{seed}/{name}"
+        f"{RESULTS}/{dataset}/runs/test/{system}/seed-{seed}/{name}"
         for dataset in authors_code_datasets()
-        for seed in seeds
+        for system, seed in runs
         for name in ("per_user.csv", "curve.csv", "record.json")
     ]
