@@ -93,8 +93,12 @@ def start_match_files(dataset):
     from irgan.variants import publishes_start
 
     if publishes_start(config["irgan"]["defaults"], dataset_spec(dataset)):
-        return {"start_match": f"{RESULTS}/{dataset}/audit/start_match.json",
-                "start_match_table": f"{RESULTS}/{dataset}/audit/start_match.md"}
+        files = {"start_match": f"{RESULTS}/{dataset}/audit/start_match.json",
+                 "start_match_table": f"{RESULTS}/{dataset}/audit/start_match.md"}
+        if config.get("authors_code", {}).get("dns_seeds"):  # the authors' own cf_dns.py, too
+            files |= {"authors_dns": f"{RESULTS}/{dataset}/audit/authors_dns_start.json",
+                      "authors_dns_table": f"{RESULTS}/{dataset}/audit/authors_dns_start.md"}
+        return files
     return {}
 
 
