@@ -40,9 +40,13 @@ RUN_ENV = "IRGAN_AUTHORS_RUN"
 REPO = Path(__file__).resolve().parents[1]
 # The study's name for the original code's runs (irgan/authors_results.py writes them).
 SYSTEM = "irgan-authors-code"
+DNS_SYSTEM = "dns-authors-code"
 # The data files cf_gan.py reads from its work directory (names fixed by the code).
 DATA_FILES = ("movielens-100k-train.txt", "movielens-100k-test.txt", "model_dns_ori.pkl")
 SELECTED_PICKLE = "gan_generator.pkl"
+# cf_dns.py reads only the ratings and saves its best model (by test P@5) as model_dns.pkl.
+DNS_DATA_FILES = DATA_FILES[:2]
+DNS_PICKLE = "model_dns.pkl"
 EPOCH_LOG = "epochs.jsonl"
 # The speed benchmark's short schedule, for both trainers: about 1.5 min of the original on 2 cores.
 BENCHMARK_SCHEDULE = {"outer_epochs": 2, "d_epochs": 20, "g_epochs": 20}
@@ -304,29 +308,46 @@ def run_cf_gan(code_dir: str | os.PathLike, data: dict[str, str | os.PathLike], 
                log=None) -> dict:
     """Run the patched ``cf_gan.py`` once; on success ``output_dir`` holds ``epochs.jsonl``, the
     selected generator ``gan_generator.pkl`` and ``run.json``, and nothing is left otherwise."""
+    want = {"D": schedule.outer_epochs * schedule.d_epochs, "G": schedule.outer_epochs * schedule.g_epochs}
+    return _run_script("cf_gan.py", SYSTEM, code_dir, {n: data.get(n) for n in DATA_FILES},
+                       asdict(schedule), want, SELECTED_PICKLE, seed, output_dir, threads, python, log)
+
+
+def run_cf_dns(code_dir: str | os.PathLike, data: dict[str, str | os.PathLike], epochs: int, seed: int,
+               output_dir: str | os.PathLike, threads: int = 1, python: str | None = None,
+               log=None) -> dict:
+    """Run the patched ``cf_dns.py`` (the authors' DNS pre-training, 80 epochs in the code) once;
+    on success ``output_dir`` holds ``epochs.jsonl``, the model it saved at its best test P@5
+    (``model_dns.pkl``) and ``run.json``."""
+    return _run_script("cf_dns.py", DNS_SYSTEM, code_dir, {n: data.get(n) for n in DNS_DATA_FILES},
+                       {"epochs": epochs}, {"D": epochs, "G": 0}, DNS_PICKLE, seed, output_dir, threads,
+                       python, log)
+
+
+def _run_script(script: str, system: str, code_dir, data: dict, schedule: dict, want: dict[str, int],
+                saved: str, seed: int, output_dir, threads: int, python: str | None, log) -> dict:
     python = python or authors_python()
     code_dir = Path(code_dir).resolve()
     output_dir = Path(output_dir)
-    for name in DATA_FILES:
-        if name not in data:
-            raise AuthorsCodeError(f"the authors' code needs {name} in its work directory")
+    for name, path in data.items():
+        if path is None:
+            raise AuthorsCodeError(f"the authors' {script} needs {name} in its work directory")
     tf_version = tensorflow_version(python)
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     for stale in output_dir.parent.glob(f".{output_dir.name}.*"):  # a killed run's work folders
         shutil.rmtree(stale, ignore_errors=True)
     work = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", dir=output_dir.parent)).resolve()
     try:
-        for name in DATA_FILES:
-            shutil.copyfile(data[name], work / name)
-        settings = {"workdir": f"{work}/", "seed": int(seed), "log": str(work / EPOCH_LOG),
-                    **asdict(schedule)}
+        for name, path in data.items():
+            shutil.copyfile(path, work / name)
+        settings = {"workdir": f"{work}/", "seed": int(seed), "log": str(work / EPOCH_LOG), **schedule}
         write_json(work / "run_settings.json", settings)
         env = tensorflow_env(threads)
         env[RUN_ENV] = str(work / "run_settings.json")
         started = time.perf_counter()
         stdout = open(work / "stdout.txt", "w")  # noqa: SIM115  (closed below, read on failure)
         try:
-            process = subprocess.run([python, str(code_dir / "cf_gan.py")], cwd=work, env=env,
+            process = subprocess.run([python, str(code_dir / script)], cwd=work, env=env,
                                      stdout=stdout, stderr=subprocess.STDOUT, check=False)
         finally:
             stdout.close()
@@ -335,20 +356,20 @@ def run_cf_gan(code_dir: str | os.PathLike, data: dict[str, str | os.PathLike], 
         if process.returncode != 0:
             tail = "\n".join((work / "stdout.txt").read_text(errors="replace").splitlines()[-15:])
             raise AuthorsCodeError(
-                f"the authors' cf_gan.py (seed {seed}) failed at {_last_step(events)} with exit "
+                f"the authors' {script} (seed {seed}) failed at {_last_step(events)} with exit "
                 f"code {process.returncode}:\n{tail}")
-        _check_finished(events, schedule, seed)
-        if not (work / SELECTED_PICKLE).exists():
-            raise AuthorsCodeError(f"the authors' cf_gan.py (seed {seed}) finished without saving "
-                                   f"a generator: no G-epoch had a test P@5 above 0")
+        _check_finished(script, events, want, seed)
+        if not (work / saved).exists():
+            raise AuthorsCodeError(f"the authors' {script} (seed {seed}) finished without saving "
+                                   f"a model: no epoch had a test P@5 above 0")
         if log is not None:
             log.write((work / "stdout.txt").read_text(errors="replace"))
-        record = {"system": SYSTEM, "seed": int(seed), "schedule": asdict(schedule),
+        record = {"system": system, "seed": int(seed), "schedule": schedule,
                   "tensorflow": tf_version, "python": python, "patch_sha256": patch_hash(),
                   "code_sha256": {name: _sha256(code_dir / name) for name in CODE_FILES},
                   "wall_seconds": seconds, "threads": threads}
         staging = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.out.", dir=output_dir.parent))
-        for name in (EPOCH_LOG, SELECTED_PICKLE):
+        for name in (EPOCH_LOG, saved):
             shutil.move(str(work / name), staging / name)
         write_json(staging / "run.json", record)
         _follow_umask(staging)
@@ -384,22 +405,18 @@ def _last_step(events: list[dict]) -> str:
     return f"outer epoch {last['epoch']}, after {last['model']}-epoch {last['step']}"
 
 
-def _check_finished(events: list[dict], schedule: Schedule, seed: int) -> None:
+def _check_finished(script: str, events: list[dict], want: dict[str, int], seed: int) -> None:
     """Every scheduled epoch logged, and no evaluation NaN (a diverged run is reported, not kept)."""
     for event in events:
         result = event.get("result")
         if result is not None and not all(value == value for value in result):  # NaN != NaN
             raise AuthorsCodeError(
-                f"the authors' cf_gan.py (seed {seed}) diverged: its evaluation is NaN at outer "
+                f"the authors' {script} (seed {seed}) diverged: its evaluation is NaN at outer "
                 f"epoch {event['epoch']}, {event['model']}-epoch {event['step']}")
-    g_epochs = sum(1 for e in events if e["model"] == "G" and e["epoch"] >= 0)
-    d_epochs = sum(1 for e in events if e["model"] == "D" and e["epoch"] >= 0)
-    want_g = schedule.outer_epochs * schedule.g_epochs
-    want_d = schedule.outer_epochs * schedule.d_epochs
-    if (g_epochs, d_epochs) != (want_g, want_d):
+    logged = {model: sum(1 for e in events if e["model"] == model and e["epoch"] >= 0) for model in want}
+    if logged != want:
         raise AuthorsCodeError(
-            f"the authors' cf_gan.py (seed {seed}) logged {d_epochs} D-epochs and {g_epochs} "
-            f"G-epochs, not the scheduled {want_d} and {want_g}")
+            f"the authors' {script} (seed {seed}) logged {logged} epochs, not the scheduled {want}")
 
 
 def epoch_times(events: list[dict]) -> dict[str, float]:
@@ -412,12 +429,13 @@ def epoch_times(events: list[dict]) -> dict[str, float]:
     return {f"{model}_epoch_seconds": (sum(v) / len(v) if v else float("nan")) for model, v in spans.items()}
 
 
-def selected_epoch(events: list[dict], metric_index: int = 1) -> tuple[int, float]:
-    """The G-epoch (1-based, over the whole run) whose model cf_gan.py saved: the last strict
-    improvement of test P@5 over the best so far, starting from 0 (its ``best = 0.``)."""
+def selected_epoch(events: list[dict], metric_index: int = 1, model: str = "G") -> tuple[int, float]:
+    """The epoch (1-based, over the whole run) whose model the code saved: the last strict
+    improvement of test P@5 over the best so far, starting from 0 (``best = 0.`` in cf_gan.py,
+    ``best_p5 = 0.`` in cf_dns.py); ``model`` G for cf_gan.py's generator, D for cf_dns.py."""
     best, chosen = 0.0, 0
-    g_epochs = [e for e in events if e["model"] == "G" and e["epoch"] >= 0]
-    for number, event in enumerate(g_epochs, start=1):
+    evaluated = [e for e in events if e["model"] == model and e["epoch"] >= 0 and e["result"] is not None]
+    for number, event in enumerate(evaluated, start=1):
         if event["result"][metric_index] > best:
             best, chosen = event["result"][metric_index], number
     return chosen, best
@@ -453,7 +471,7 @@ def benchmark_authors(code_dir: str | os.PathLike, data: dict[str, str | os.Path
 __all__ = ["BENCHMARK_SCHEDULE", "CODE_FILES", "DATA_FILES", "PATCH", "PYTHON_ENV", "RUN_ENV",
            "AuthorsCodeError", "Edit", "Schedule", "apply_patch", "authors_python", "benchmark_authors",
            "changed_lines", "code_mirror_dir", "epoch_times", "patch_hash", "patch_markdown",
-           "read_epoch_log", "run_cf_gan", "selected_epoch", "tensorflow_env", "write_patched"]
+           "read_epoch_log", "run_cf_dns", "run_cf_gan", "selected_epoch", "tensorflow_env", "write_patched"]
 
 
 def patch_markdown() -> str:

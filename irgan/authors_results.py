@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from irgan.authors_code import (
+    DNS_PICKLE,
+    DNS_SYSTEM,
     EPOCH_LOG,
     SELECTED_PICKLE,
     SYSTEM,
@@ -43,19 +45,21 @@ CODE_CONSTANTS = {
 }
 
 
-def curve_from_log(events: list[dict]) -> pd.DataFrame:
-    """The code's own test evaluations as curve rows: G at epoch 0 (the start) and after every
-    G-epoch (1, 2, ...); D at epoch 0 (the code evaluates D only before training)."""
+def curve_from_log(events: list[dict], trained: str = "G", label: str | None = None) -> pd.DataFrame:
+    """The code's own test evaluations as curve rows: the ``trained`` model (cf_gan.py's G,
+    cf_dns.py's D) at epoch 0 (the start) and after every epoch (1, 2, ...), named ``label``;
+    another model at epoch 0 (cf_gan.py evaluates D only before training)."""
     columns = ["epoch", "model", "split", *metric_names()]
     rows = []
-    g_epoch = 0
+    done = 0
     for event in events:
         if event["result"] is None:
             continue
-        if event["model"] == "G" and event["epoch"] >= 0:
-            g_epoch += 1
-        epoch = g_epoch if event["model"] == "G" else 0
-        rows.append({"epoch": epoch, "model": event["model"], "split": "test",
+        if event["model"] == trained and event["epoch"] >= 0:
+            done += 1
+        epoch = done if event["model"] == trained else 0
+        name = (label or trained) if event["model"] == trained else event["model"]
+        rows.append({"epoch": epoch, "model": name, "split": "test",
                      **dict(zip(CODE_METRICS, event["result"], strict=True))})
     return pd.DataFrame(rows).reindex(columns=columns)
 
@@ -90,6 +94,39 @@ def write_authors_run(raw_dir: str | os.PathLike, dataset: Dataset, directory: s
             "schedule": {"outer_epochs": schedule["outer_epochs"],
                          "d_epochs": schedule["outer_epochs"] * schedule["d_epochs"],
                          "g_epochs": schedule["outer_epochs"] * schedule["g_epochs"]},
+            "seconds": {"wall": raw["wall_seconds"], **epoch_times(events)},
+            "authors_code": {key: raw[key] for key in ("tensorflow", "patch_sha256", "code_sha256",
+                                                       "threads")},
+        },
+    )
+    write_run(directory, per_user, curve, record)
+    return record
+
+
+def write_authors_dns_run(raw_dir: str | os.PathLike, dataset: Dataset, directory: str | os.PathLike,
+                          provenance: dict) -> dict:
+    """Write ``dns-authors-code``'s run (the authors' cf_dns.py) from the raw outputs in ``raw_dir``;
+    its curve's model is named DNS, as this project's ``dns`` runs name theirs."""
+    raw_dir = Path(raw_dir)
+    raw = json.loads((raw_dir / "run.json").read_text())
+    events = read_epoch_log(raw_dir / EPOCH_LOG)
+    curve = curve_from_log(events, trained="D", label="DNS")
+    model = load_mf_checkpoint(raw_dir / DNS_PICKLE, dataset.n_users, dataset.n_items)
+    per_user = evaluate(model, dataset, split="test")
+    chosen, best = selected_epoch(events, model="D")
+    ours = summarise(per_user)["P@5"]
+    final = curve[curve["model"] == "DNS"].iloc[-1]
+    record = make_record(
+        status="ok", system=DNS_SYSTEM, dataset=dataset.name, selection=PAPER_SELECTION,
+        selection_metric=SELECTION_METRIC, seed=int(raw["seed"]), reported_model="DNS",
+        selected_epoch=int(chosen), final_epoch=int(final["epoch"]),
+        hyperparameters={"epochs": raw["schedule"]["epochs"], "lr": 0.05, "l2": 0.1, "candidates": 5,
+                         "model": {"dim": 5, "init_scale": 0.05}},
+        provenance=provenance,
+        details={
+            "selected_value": best, "final_test_P@5": float(final["P@5"]),
+            "evaluation_agreement": {"code_P@5": best, "project_P@5": ours,
+                                     "difference": ours - best if math.isfinite(ours) else None},
             "seconds": {"wall": raw["wall_seconds"], **epoch_times(events)},
             "authors_code": {key: raw[key] for key in ("tensorflow", "patch_sha256", "code_sha256",
                                                        "threads")},

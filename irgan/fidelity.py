@@ -2,12 +2,13 @@
 
 The study runs the authors' original ``cf_gan.py`` (irgan/authors_code.py) as the system
 ``irgan-authors-code``, from the same released start and with the same selection (best test
-P@5) as the reference ``irgan-code``. Three views, each with a test of difference and an
-equivalence test (two one-sided tests, TOST, within ``± margin``):
+P@5) as the reference ``irgan-code``, and their ``cf_dns.py`` as ``dns-authors-code`` beside this
+project's ``dns`` (test rule). For each such pair, three views, each with a test of difference
+and an equivalence test (two one-sided tests, TOST, within ``± margin``):
 
 - the selected model's test metric per seed (Welch's t-test; statsmodels' ``ttost_ind`` with
   unequal variances): do the two give the same distribution of results over seeds?
-- the final G-epoch's test metric per seed (the same tests): the same, without selection;
+- the final epoch's test metric per seed (the same tests): the same, without selection;
 - per user, each system's metric averaged over its seeds, paired over users (paired t-test and
   ``ttost_paired``; Wilcoxon beside it): do the two rank the same users' items as well?
 
@@ -27,25 +28,31 @@ from statsmodels.stats.weightstats import CompareMeans, DescrStatsW, ttost_ind, 
 from irgan.statistics import StudyRuns, paired_tests, per_user_means, welch_over_seeds
 
 FIDELITY_COLUMNS = [
-    "dataset", "view", "metric", "original", "reference", "n_original", "n_reference",
+    "dataset", "original", "reference", "view", "metric", "n_original", "n_reference",
     "mean_original", "sd_original", "mean_reference", "sd_reference", "diff", "ci_low", "ci_high",
     "ci_level", "p_difference", "test_difference", "p_equivalence", "margin", "p_wilcoxon", "verdict",
 ]
-CURVE_COLUMNS = ["dataset", "system", "epoch", "metric", "n_seeds", "mean", "low", "high"]
+CURVE_COLUMNS = ["dataset", "original", "reference", "system", "epoch", "metric", "n_seeds", "mean", "low",
+                 "high"]
+
+
+DEFAULT_PAIRS = (("irgan-authors-code", "irgan-code"), ("dns-authors-code", "dns"))
 
 
 @dataclass(frozen=True)
 class FidelitySettings:
-    """``statistics.fidelity`` of the config (the reference is ``statistics.reference``)."""
+    """``statistics.fidelity`` of the config: each original (the authors' code run by the study)
+    with the re-implementation it is set against, the metric and the equivalence margin."""
 
-    original: str = "irgan-authors-code"
+    pairs: tuple[tuple[str, str], ...] = DEFAULT_PAIRS
     metric: str = "P@5"
     margin: float = 0.01
 
     @classmethod
     def from_config(cls, section: dict | None) -> FidelitySettings:
         section = section or {}
-        return cls(original=str(section.get("original", cls.original)),
+        pairs = section.get("pairs")
+        return cls(pairs=tuple((str(o), str(r)) for o, r in pairs.items()) if pairs else DEFAULT_PAIRS,
                    metric=str(section.get("metric", cls.metric)),
                    margin=float(section.get("margin", cls.margin)))
 
@@ -56,13 +63,21 @@ def selected_values(study: StudyRuns, system: str, metric: str) -> pd.Series:
     return rows.groupby("seed")[metric].mean() if not rows.empty else pd.Series(dtype=float)
 
 
-def final_values(study: StudyRuns, system: str, metric: str) -> pd.Series:
-    """Per seed: the test metric of the generator after its last G-epoch (from the curve)."""
+def _trained_rows(study: StudyRuns, systems, metric: str) -> pd.DataFrame:
+    """Test-rule curve rows of the model each run reports (IRGAN's G, DNS's DNS) on test."""
     curves = study.curves
     if curves.empty or metric not in curves.columns:
-        return pd.Series(dtype=float)
-    rows = curves[(curves["system"] == system) & (curves["selection"] == "test")
-                  & (curves["model"] == "G") & (curves["split"] == "test")].dropna(subset=[metric])
+        return pd.DataFrame(columns=["system", "seed", "epoch", metric])
+    reported = study.runs[["system", "selection", "seed", "reported_model"]].rename(
+        columns={"reported_model": "model"})
+    rows = curves[curves["system"].isin(list(systems)) & (curves["selection"] == "test")
+                  & (curves["split"] == "test")].merge(reported, on=["system", "selection", "seed", "model"])
+    return rows.dropna(subset=[metric])
+
+
+def final_values(study: StudyRuns, system: str, metric: str) -> pd.Series:
+    """Per seed: the test metric of the trained model after its last epoch (from the curve)."""
+    rows = _trained_rows(study, [system], metric)
     if rows.empty:
         return pd.Series(dtype=float)
     last = rows.sort_values("epoch").groupby("seed").tail(1)
@@ -140,16 +155,23 @@ def user_view(study: StudyRuns, original: str, reference: str, metric: str, marg
             "p_wilcoxon": float(tests["p_wilcoxon"])}
 
 
-def fidelity(study: StudyRuns, reference: str, settings: FidelitySettings, alpha: float,
-             dataset: str) -> pd.DataFrame:
-    """The fidelity table: one row per view; empty when either system has no converged run."""
-    original, metric, margin = settings.original, settings.metric, settings.margin
+def fidelity(study: StudyRuns, settings: FidelitySettings, alpha: float, dataset: str) -> pd.DataFrame:
+    """The fidelity table: three views per pair; a pair without converged runs of both is left out."""
+    frames = [_pair(study, original, reference, settings, alpha, dataset)
+              for original, reference in settings.pairs]
+    frames = [frame for frame in frames if not frame.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=FIDELITY_COLUMNS)
+
+
+def _pair(study: StudyRuns, original: str, reference: str, settings: FidelitySettings, alpha: float,
+          dataset: str) -> pd.DataFrame:
+    metric, margin = settings.metric, settings.margin
     if study.per_user.empty or metric not in study.metrics:
         return pd.DataFrame(columns=FIDELITY_COLUMNS)
     views = {"selected model, per seed": (selected_values(study, original, metric),
                                           selected_values(study, reference, metric)),
-             "final G-epoch, per seed": (final_values(study, original, metric),
-                                         final_values(study, reference, metric))}
+             "final epoch, per seed": (final_values(study, original, metric),
+                                       final_values(study, reference, metric))}
     rows = []
     for view, (a, b) in views.items():
         if a.empty or b.empty:
@@ -166,42 +188,45 @@ def fidelity(study: StudyRuns, reference: str, settings: FidelitySettings, alpha
     return frame[FIDELITY_COLUMNS]
 
 
-def fidelity_curves(study: StudyRuns, systems: tuple[str, ...], metric: str, dataset: str) -> pd.DataFrame:
-    """Per G-epoch: the test metric's mean and range over seeds of each system (test rule)."""
-    curves = study.curves
-    if curves.empty or metric not in curves.columns:
+def fidelity_curves(study: StudyRuns, settings: FidelitySettings, dataset: str) -> pd.DataFrame:
+    """Per epoch: the test metric's mean and range over seeds of each system of each pair whose
+    two systems both ran (test rule; the model each run reports)."""
+    metric = settings.metric
+    frames = []
+    for original, reference in settings.pairs:
+        rows = _trained_rows(study, (original, reference), metric)
+        if rows.empty or rows["system"].nunique() < 2:
+            continue
+        grouped = rows.groupby(["system", "epoch"])[metric]
+        frame = grouped.agg(n_seeds="count", mean="mean", low="min", high="max").reset_index()
+        frames.append(frame.assign(dataset=dataset, metric=metric, original=original, reference=reference))
+    if not frames:
         return pd.DataFrame(columns=CURVE_COLUMNS)
-    rows = curves[curves["system"].isin(systems) & (curves["selection"] == "test")
-                  & (curves["model"] == "G") & (curves["split"] == "test")].dropna(subset=[metric])
-    if rows.empty or rows["system"].nunique() < len(systems):
-        return pd.DataFrame(columns=CURVE_COLUMNS)
-    grouped = rows.groupby(["system", "epoch"])[metric]
-    frame = grouped.agg(n_seeds="count", mean="mean", low="min", high="max").reset_index()
-    return frame.assign(dataset=dataset, metric=metric)[CURVE_COLUMNS]
+    return pd.concat(frames, ignore_index=True)[CURVE_COLUMNS]
 
 
 def fidelity_sentence(table: pd.DataFrame, digits: int = 4) -> str:
-    """One sentence per study, generated from the fidelity table (empty without it)."""
+    """A sentence or two per pair, generated from the fidelity table (empty without it)."""
     if table.empty:
         return ""
-    selected = table[table["view"] == "selected model, per seed"].iloc[0]
-    parts = [
-        f"The authors' own code, run by the study ({selected['original']}, "
-        f"{int(selected['n_original'])} seeds), reaches test {selected['metric']} "
-        f"{selected['mean_original']:.{digits}f} at its selected epoch against "
-        f"{selected['mean_reference']:.{digits}f} for the re-implementation ({selected['reference']}, "
-        f"{int(selected['n_reference'])} seeds): a difference of {selected['diff']:+.{digits}f} "
-        f"({selected['ci_level']:.0%} CI {selected['ci_low']:+.{digits}f} to "
-        f"{selected['ci_high']:+.{digits}f}; "
-        f"Welch p {_p(selected['p_difference'])}, TOST p {_p(selected['p_equivalence'])}): "
-        f"{selected['verdict']}."
-    ]
-    users = table[table["view"] == "per user (seed means), paired"]
-    if not users.empty:
-        row = users.iloc[0]
-        parts.append(f"Paired over {int(row['n_original'])} users the difference is "
-                     f"{row['diff']:+.{digits}f} (paired t p {_p(row['p_difference'])}, TOST p "
-                     f"{_p(row['p_equivalence'])}): {row['verdict']}.")
+    parts = []
+    for (original, reference), rows in table.groupby(["original", "reference"], sort=False):
+        selected = rows[rows["view"] == "selected model, per seed"].iloc[0]
+        parts.append(
+            f"The authors' own code run by the study (`{original}`, {int(selected['n_original'])} seeds) "
+            f"reaches test {selected['metric']} {selected['mean_original']:.{digits}f} at its selected "
+            f"epoch against {selected['mean_reference']:.{digits}f} for the re-implementation "
+            f"(`{reference}`, {int(selected['n_reference'])} seeds): a difference of "
+            f"{selected['diff']:+.{digits}f} ({selected['ci_level']:.0%} CI {selected['ci_low']:+.{digits}f} "
+            f"to {selected['ci_high']:+.{digits}f}; Welch p {_p(selected['p_difference'])}, TOST p "
+            f"{_p(selected['p_equivalence'])}): {selected['verdict']}."
+        )
+        users = rows[rows["view"] == "per user (seed means), paired"]
+        if not users.empty:
+            row = users.iloc[0]
+            parts.append(f"Paired over {int(row['n_original'])} users the difference is "
+                         f"{row['diff']:+.{digits}f} (paired t p {_p(row['p_difference'])}, TOST p "
+                         f"{_p(row['p_equivalence'])}): {row['verdict']}.")
     return " ".join(parts)
 
 

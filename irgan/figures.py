@@ -731,45 +731,43 @@ def selection_optimism(
 
 
 def fidelity_curves(curves: pd.DataFrame, settings: StatisticsSettings, palette: dict) -> plt.Figure:
-    """The reference (re-implementation) and the authors' own code per G-epoch, test rule: mean over
-    seeds with the range over seeds as a band (left), and the difference of the means (right)."""
+    """Each original (the authors' code run by the study) and its re-implementation per epoch, test
+    rule: mean over seeds with the range over seeds as a band (left), and the difference of the
+    means (right); one row per pair."""
     _theme()
-    if curves.empty or curves["system"].nunique() < 2:
+    if curves.empty:
         return _empty("The authors' own code did not run in this study (authors_code.seeds is empty, or "
                       "the dataset does not publish the released start): no fidelity curves.")
     metric = str(curves["metric"].iloc[0])
-    figure, (left, right) = plt.subplots(1, 2, figsize=(WIDTH + 0.5, 2.8))
-    order = system_order(curves["system"].unique(), settings.reference)
-    colours = _panel_colours(order, settings.reference)
-    handles = []
-    for system in order:
-        band = curves[curves["system"] == system].sort_values("epoch")
-        seeds = int(band["n_seeds"].max())
-        # the reference wider, so that it shows where the two lines coincide
-        left.plot(band["epoch"], band["mean"], color=colours[system],
-                  linewidth=2.4 if system == settings.reference else 1.2)
-        left.fill_between(band["epoch"], band["low"], band["high"], color=colours[system], alpha=0.2,
-                          linewidth=0)
-        role = "re-implementation" if system == settings.reference else "original code"
-        label = f"{system} ({role}, {seeds} seeds)"
-        handles.append(Line2D([], [], color=colours[system], linewidth=2, label=label))
-    wide = curves.pivot(index="epoch", columns="system", values="mean").dropna()
-    others = [system for system in order if system != settings.reference]
-    if settings.reference in wide.columns and others:
-        difference = wide[others[0]] - wide[settings.reference]
+    pairs = list(curves.groupby(["original", "reference"], sort=False))
+    figure, axes = plt.subplots(len(pairs), 2, squeeze=False, figsize=(WIDTH + 0.5, 2.6 * len(pairs) + 0.6))
+    for (left, right), ((original, reference), pair) in zip(axes, pairs, strict=True):
+        colours = _panel_colours([reference, original], reference)
+        handles = []
+        for system in (reference, original):
+            band = pair[pair["system"] == system].sort_values("epoch")
+            # the re-implementation wider, so that it shows where the two lines coincide
+            left.plot(band["epoch"], band["mean"], color=colours[system],
+                      linewidth=2.4 if system == reference else 1.2)
+            left.fill_between(band["epoch"], band["low"], band["high"], color=colours[system], alpha=0.2,
+                              linewidth=0)
+            role = "re-implementation" if system == reference else "original code"
+            label = f"{system} ({role}, {int(band['n_seeds'].max())} seeds)"
+            handles.append(Line2D([], [], color=colours[system], linewidth=2, label=label))
+        wide = pair.pivot(index="epoch", columns="system", values="mean").dropna()
         right.axhline(0, color="black", linewidth=0.8)
-        right.plot(difference.index, difference.to_numpy(), color=colours[others[0]], linewidth=1.2)
-        right.set_title(f"difference of means: {others[0]} − {settings.reference}", loc="left")
-    left.set_title(f"test {metric} per G-epoch (paper protocol)", loc="left")
-    for axis in (left, right):
-        axis.set_xlabel("G-epoch")
-    left.set_ylabel(metric)
-    right.set_ylabel(f"Δ {metric}")
-    figure.legend(handles=handles, loc="lower center", ncol=2, frameon=False, fontsize=8,
-                  bbox_to_anchor=(0.5, -0.02))
+        right.plot(wide.index, (wide[original] - wide[reference]).to_numpy(), color=colours[original],
+                   linewidth=1.2)
+        right.set_title(f"difference of means: {original} − {reference}", loc="left")
+        left.set_title(f"test {metric} per epoch (paper protocol)", loc="left")
+        for axis in (left, right):
+            axis.set_xlabel("G-epoch" if original.startswith("irgan-") else "epoch")
+        left.set_ylabel(metric)
+        right.set_ylabel(f"Δ {metric}")
+        left.legend(handles=handles, loc="lower right", frameon=False, fontsize=7)
     figure.suptitle("The authors' own code against the re-implementation: line = mean over seeds, "
                     "band = range over seeds", fontsize=9, x=0.02, ha="left")
-    figure.tight_layout(rect=(0, 0.1, 1, 1))
+    figure.tight_layout()
     return figure
 
 

@@ -566,6 +566,8 @@ def paper_values(
     code_version: str = "",
     start_match: str = "",
     start_match_table: str = "",
+    authors_dns: str = "",
+    authors_dns_table: str = "",
 ) -> dict[str, str]:
     """Every placeholder of the template, as text."""
     summary, comparisons = statistics["summary"], statistics["comparisons"]
@@ -626,6 +628,9 @@ def paper_values(
         "headline_table": headline_table(summary, settings, with_published=dataset == "ml-100k-irgan"),
         "start_match_sentence": start_match or "No released start to compare this project's DNS with.",
         "start_match_table": _demote_headings(start_match_table) or "(no released start on this dataset)",
+        "authors_dns_sentence": authors_dns or "The authors' own `cf_dns.py` did not run in this study "
+        "(`authors_code.dns_seeds` is empty, or the dataset does not publish the released start).",
+        "authors_dns_table": authors_dns_table or "(the authors' own `cf_dns.py` did not run)",
         "fidelity_sentence": fidelity_sentence(statistics.get("fidelity", pd.DataFrame()))
         or "The authors' own code did not run in this study (`authors_code.seeds` is empty, or the "
         "dataset does not publish the released start it begins from).",

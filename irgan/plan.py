@@ -46,10 +46,12 @@ CONTENTION = 2.1
 # (53 of them in about 7 min).
 PRETRAIN_EPOCH = {"dns": 0.025, "mle": 0.028, "discriminator": 0.025}
 START_MATCH_RUN = 8.0
-# The authors' own cf_gan.py (irgan-authors-code), seconds per D- and G-epoch and its start-up, on
-# the same kind of machine (README, "The original code, run by the study"); replaced by
-# <results>/benchmarks/authors_code.json when `snakemake benchmark_train` has written it.
-AUTHORS_BENCHMARK = {"d_epoch": 1.0, "g_epoch": 1.3, "process": 10.0}
+# The authors' own cf_gan.py (irgan-authors-code), seconds per D- and G-epoch (with its evaluation)
+# and its start-up, one run alone on the 2-core machine (README, "The original code, run by the
+# study": 0.73 s and 1.15 s); replaced by <results>/benchmarks/authors_code.json when
+# `snakemake benchmark_train` has written it.
+AUTHORS_BENCHMARK = {"d_epoch": 0.75, "g_epoch": 1.2, "process": 10.0}
+AUTHORS_DNS_EPOCH = 12.0  # cf_dns.py: one epoch of single-triple steps and its evaluation
 # Training positives of the registry's datasets whose size the config does not give.
 KNOWN_POSITIVES = {"ml-100k-irgan": 44_140, "ml-100k": 44_140, "ml-1m": 460_000, "netflix": 1_200_000}
 POSITIVE_SHARE = 0.55  # ratings >= 4 on MovieLens-like scales (irgan.synthetic's shares)
@@ -157,6 +159,9 @@ def plan(config: dict) -> list[Job]:
             seconds = authors_seconds(config["irgan"]["defaults"], authors_benchmark(results))
             jobs += [Job("authors_code", dataset, "irgan-authors-code", seconds)
                      for _ in config.get("authors_code", {}).get("seeds", [])]
+            seconds = AUTHORS_BENCHMARK["process"] + pre["dns"]["epochs"] * AUTHORS_DNS_EPOCH
+            jobs += [Job("authors_code", dataset, "dns-authors-code", seconds)
+                     for _ in config.get("authors_code", {}).get("dns_seeds", [])]
     return jobs
 
 

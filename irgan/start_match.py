@@ -231,3 +231,37 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def authors_dns_match(dataset: Dataset, checkpoint: str | Path,
+                      models: dict[int, str | Path]) -> tuple[pd.DataFrame, str, str]:
+    """The authors' own cf_dns.py, run by the study (dns-authors-code: the model it saved at its best
+    test P@5, per seed), against their released start: the same three targets. Returns the rows, a
+    Markdown table and the findings' sentence."""
+    target = released_statistics(dataset, checkpoint)
+    rows = []
+    for seed, path in sorted(models.items()):
+        values = released_statistics(dataset, path)
+        rows.append({"seed": seed, **values, "matches": all(within(values, target).values())})
+    frame = pd.DataFrame(rows)
+    for key, value in target.items():
+        frame[f"released_{key}"] = value
+    lines = ["| model | P@5 | logit sd | perplexity | positive mass | match |",
+             "| --- | ---: | ---: | ---: | ---: | --- |",
+             f"| released `model_dns_ori.pkl` | {target['P@5']:.4f} | {target['logit_sd']:.3f} | "
+             f"{target['perplexity']:.0f} | {target['positive_mass']:.3f} | (target) |"]
+    lines += [f"| their `cf_dns.py`, seed {int(r['seed'])} | {r['P@5']:.4f} | {r['logit_sd']:.3f} | "
+              f"{r['perplexity']:.0f} | {r['positive_mass']:.3f} | {'yes' if r['matches'] else 'no'} |"
+              for _, r in frame.iterrows()]
+    n = len(frame)
+    sentence = (
+        f"The authors' own `cf_dns.py`, run by the study for {n} seed{'s' if n != 1 else ''} "
+        f"(`dns-authors-code`, the model it saves at its best test P@5), gives test P@5 "
+        f"{frame['P@5'].mean():.4f}, logit sd {frame['logit_sd'].mean():.3f} and temperature-{TEMPERATURE} "
+        f"perplexity {frame['perplexity'].mean():.0f} (released: {target['P@5']:.4f}, "
+        f"{target['logit_sd']:.3f}, {target['perplexity']:.0f}); {int(frame['matches'].sum())} of {n} "
+        "meet all three targets"
+        + (", so the released start was not produced by the published `cf_dns.py` as it runs."
+           if not frame["matches"].any() else ".")
+    )
+    return frame, "\n".join(lines) + "\n", sentence

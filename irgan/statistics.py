@@ -364,7 +364,8 @@ def ablation_family_of(system: str, families: dict) -> str:
 
 
 def plan_comparisons(
-    systems: dict[str, list[str]], reference: str, families: dict, mixed_starts: Iterable[str] = ()
+    systems: dict[str, list[str]], reference: str, families: dict, mixed_starts: Iterable[str] = (),
+    originals: Iterable[str] = (),
 ) -> list[Comparison]:
     """Every comparison the study reports, from the systems each selection rule actually ran.
 
@@ -372,14 +373,20 @@ def plan_comparisons(
     - each IRGAN variant other than the reference vs the reference (per selection);
     - each system's paper-protocol runs vs its honest runs (selection optimism), unless the two
       rules started it from different models (``mixed_starts``).
+
+    The authors' own code run by the study (``originals``: irgan-authors-code, dns-authors-code)
+    checks the re-implementation; it is compared with the reference (an IRGAN original, in its
+    ablation family) and in the fidelity section, never with every baseline or variant, so that it
+    does not enlarge the Holm families of the study's own claims.
     """
+    originals = set(originals)
     plan: list[Comparison] = []
     for selection in SELECTIONS:
         present = sorted(systems.get(selection, []))
         irgan = [s for s in present if is_irgan(s)]
-        baselines = [s for s in present if not is_irgan(s)]
+        baselines = [s for s in present if not is_irgan(s) and s not in originals]
         for system in irgan:
-            for baseline in baselines:
+            for baseline in baselines if system not in originals else []:
                 plan.append(Comparison("irgan-vs-baseline", "", selection, system, baseline))
         if reference in present:
             for system in irgan:
@@ -536,8 +543,11 @@ def compare_systems(study: StudyRuns, settings: StatisticsSettings) -> pd.DataFr
             seeds = dict(iter(seed_values.loc[[dataset]].groupby(level=["selection", "system"])))
         systems = {sel: sorted(system for s, system in means if s == sel) for sel in SELECTIONS}
         mixed = different_starts(study.runs, dataset)
+        from irgan.fidelity import FidelitySettings  # (it builds on this module)
+
+        originals = [original for original, _ in FidelitySettings.from_config(settings.fidelity).pairs]
         planned += [(dataset, comparison, means, seeds) for comparison in
-                    plan_comparisons(systems, settings.reference, settings.families or {}, mixed)]
+                    plan_comparisons(systems, settings.reference, settings.families or {}, mixed, originals)]
     # the paired tests with their bootstrap, one comparison after another: a bar on the terminal
     with Progress(len(planned), "paired tests and bootstrap", unit="comparison") as bar:
         for dataset, comparison, means, seeds in planned:
@@ -798,10 +808,8 @@ def run_statistics(study: StudyRuns, settings: StatisticsSettings, dataset: str)
             optimism, settings.confidence, settings.bootstrap_resamples, settings.bootstrap_seed
         ),
         "curves": learning_curves(study, settings.headline_metric),
-        "fidelity": fidelity(study, settings.reference, original, settings.alpha, dataset),
-        "fidelity_curves": fidelity_curves(
-            study, (original.original, settings.reference), original.metric, dataset
-        ),
+        "fidelity": fidelity(study, original, settings.alpha, dataset),
+        "fidelity_curves": fidelity_curves(study, original, dataset),
     }
 
 

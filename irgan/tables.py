@@ -876,33 +876,37 @@ def divergence_table(divergence: pd.DataFrame, dataset: str) -> Table:
 
 
 def fidelity_table(fidelity: pd.DataFrame, dataset: str) -> Table:
-    """The reference against the authors' own code: per-seed and per-user views, each with a test of
-    difference and an equivalence test (irgan/fidelity.py)."""
+    """The authors' own code against the re-implementation, one section per pair: per-seed and
+    per-user views, each with a test of difference and an equivalence test (irgan/fidelity.py)."""
+    title = "Fidelity: the re-implementation against the original code"
     rows = fidelity[fidelity["dataset"] == dataset] if not fidelity.empty else fidelity
     if rows.empty:
         display = pd.DataFrame({"": ["The authors' own code did not run in this study (authors_code.seeds "
                                      "is empty, or the dataset does not publish the released start)."]})
-        return Table("fidelity", "Fidelity: the re-implementation against the original code", rows,
-                     [("", display)], [])
-    first = rows.iloc[0]
+        return Table("fidelity", title, rows, [("", display)], [])
 
     def spread(mean, sd):
         return number(mean) if not math.isfinite(sd) else mean_sd(mean, sd)
 
-    display = pd.DataFrame({
-        "view": rows["view"],
-        f"{first['original']} (original)": [
-            spread(m, s) for m, s in zip(rows["mean_original"], rows["sd_original"], strict=True)],
-        f"{first['reference']} (re-implementation)": [
-            spread(m, s) for m, s in zip(rows["mean_reference"], rows["sd_reference"], strict=True)],
-        "n": [f"{int(a)} / {int(b)}" for a, b in zip(rows["n_original"], rows["n_reference"], strict=True)],
-        "Δ (original − re-impl.)": rows["diff"].map(signed),
-        "CI of Δ": [f"{signed(lo)} to {signed(hi)}" if math.isfinite(lo) else "–"
-                    for lo, hi in zip(rows["ci_low"], rows["ci_high"], strict=True)],
-        "p (difference)": rows["p_difference"].map(p_value),
-        "p (TOST)": rows["p_equivalence"].map(p_value),
-        "verdict": rows["verdict"],
-    })
+    sections = []
+    for (original, reference), pair in rows.groupby(["original", "reference"], sort=False):
+        display = pd.DataFrame({
+            "view": pair["view"],
+            "original": [
+                spread(m, s) for m, s in zip(pair["mean_original"], pair["sd_original"], strict=True)],
+            "re-implementation": [
+                spread(m, s) for m, s in zip(pair["mean_reference"], pair["sd_reference"], strict=True)],
+            "n": [f"{int(a)} / {int(b)}"
+                  for a, b in zip(pair["n_original"], pair["n_reference"], strict=True)],
+            "Δ (original − re-impl.)": pair["diff"].map(signed),
+            "CI of Δ": [f"{signed(lo)} to {signed(hi)}" if math.isfinite(lo) else "–"
+                        for lo, hi in zip(pair["ci_low"], pair["ci_high"], strict=True)],
+            "p (difference)": pair["p_difference"].map(p_value),
+            "p (TOST)": pair["p_equivalence"].map(p_value),
+            "verdict": pair["verdict"],
+        })
+        sections.append((f"{original} (original) against {reference} (re-implementation)", display))
+    first = rows.iloc[0]
     notes = [
         f"Test {first['metric']} under the paper protocol (the epoch with the best test {first['metric']}, "
         "which is what the original code keeps). n: seeds (per-seed views) or users (per-user view).",
@@ -911,8 +915,7 @@ def fidelity_table(fidelity: pd.DataFrame, dataset: str) -> Table:
         f"within ±{first['margin']:g}; the CI is the {first['ci_level']:.0%} interval whose inclusion "
         "in the margin TOST's decision corresponds to.",
     ]
-    return Table("fidelity", "Fidelity: the re-implementation against the original code", rows,
-                 [("", display)], notes)
+    return Table("fidelity", title, rows, sections, notes)
 
 
 # --------------------------------------------------------------------------- all tables of a dataset

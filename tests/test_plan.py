@@ -73,10 +73,13 @@ def test_snakemake_plans_only_the_chosen_variants_and_baselines(checkout):  # no
 
 
 def test_the_plan_counts_the_original_code_per_seed_with_the_references_schedule():
-    full = [job for job in plan(load([], [])) if job.kind == "authors_code"]
-    assert len(full) == 3 and {job.name for job in full} == {"irgan-authors-code"}
+    full = [job for job in plan(load([], [])) if job.name == "irgan-authors-code"]
+    assert len(full) == 3
+    dns = [job for job in plan(load([], [])) if job.name == "dns-authors-code"]
+    assert len(dns) == 2
     short = plan(load([], ["irgan={defaults: {outer_epochs: 3}}"]))
-    shorter = [job for job in short if job.kind == "authors_code"]
+    shorter = [job for job in short if job.name == "irgan-authors-code"]
     assert shorter[0].seconds < full[0].seconds / 3  # 3 of 15 outer epochs, plus the start-up
-    assert not [job for job in plan(load([], ["authors_code={seeds: []}"])) if job.kind == "authors_code"]
+    off = plan(load([], ["authors_code={seeds: [], dns_seeds: []}"]))
+    assert not [job for job in off if job.kind == "authors_code"]
     assert not [job for job in plan(load([DEMO], [])) if job.kind == "authors_code"]  # synthetic data

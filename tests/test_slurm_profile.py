@@ -47,8 +47,8 @@ def requests_gpu(resources: dict) -> bool:
 
 
 # Rules that write a run without training anything: the authors' released start, evaluated once
-# on the CPU (seconds), and the authors' code's saved generator, evaluated; they need no GPU.
-EVALUATION_ONLY = {"released_start", "authors_code_run"}
+# on the CPU (seconds), and the models the authors' code saved, evaluated; they need no GPU.
+EVALUATION_ONLY = {"released_start", "authors_code_run", "authors_dns_run"}
 
 
 def is_training(rule) -> bool:

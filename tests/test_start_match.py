@@ -91,3 +91,19 @@ def test_the_released_start_as_a_run(ml100k, mirror, tmp_path):
     assert record["selection"] == "test" and record["system"] == RELEASED_START_SYSTEM
     assert curve["P@5"].iloc[0] == pytest.approx(per_user["P@5"].mean())
     assert isinstance(per_user, pd.DataFrame)
+
+
+def test_the_authors_own_dns_against_the_released_start(ml100k, mirror, tmp_path):
+    """The released file itself matches; the same file with its logits doubled (twice the scale,
+    the same ranking and P@5) does not: the audit looks at scale, not only at P@5."""
+    from irgan.start_match import authors_dns_match
+
+    user, item, bias = pickle.load(open(mirror / "model_dns_ori.pkl", "rb"), encoding="latin1")
+    doubled = tmp_path / "model_dns.pkl"
+    doubled.write_bytes(pickle.dumps([user * 2, item, bias * 2], protocol=2))
+    frame, table, sentence = authors_dns_match(ml100k, mirror / "model_dns_ori.pkl",
+                                               {1: mirror / "model_dns_ori.pkl", 2: doubled})
+    assert frame["matches"].tolist() == [True, False]
+    assert frame.loc[1, "P@5"] == pytest.approx(frame.loc[0, "P@5"])
+    assert frame.loc[1, "logit_sd"] == pytest.approx(2 * frame.loc[0, "logit_sd"], rel=1e-4)
+    assert "their `cf_dns.py`, seed 2" in table and "1 of 2 meet all three targets" in sentence

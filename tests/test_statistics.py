@@ -374,3 +374,16 @@ def test_run_statistics_rejects_runs_of_another_dataset_and_unknown_metrics(stud
         run_statistics(runs, SETTINGS, "other")
     with pytest.raises(IrganError, match="headline.metric"):
         run_statistics(runs, StatisticsSettings.from_config({"headline": {"metric": "P@7"}}), DATASET)
+
+
+def test_the_authors_code_is_compared_with_the_reference_only():
+    from irgan.statistics import plan_comparisons
+
+    systems = {"test": ["irgan-code", "irgan-frozen-d", "irgan-authors-code", "dns", "dns-authors-code"],
+               "validation": ["irgan-code", "dns"]}
+    plan = plan_comparisons(systems, "irgan-code", {}, (), ["irgan-authors-code", "dns-authors-code"])
+    pairs = {(c.selection, c.system, c.reference) for c in plan}
+    assert ("test", "irgan-authors-code", "irgan-code") in pairs  # the fidelity comparison
+    assert not {p for p in pairs if "dns-authors-code" in p}  # never a baseline of the variants
+    assert not {p for p in pairs if p[1] == "irgan-authors-code" and p[2] != "irgan-code"}
+    assert ("test", "irgan-frozen-d", "dns") in pairs  # the study's own comparisons stay

@@ -76,6 +76,33 @@ rule match_released_start:
         "../scripts/start_match.py"
 
 
+rule match_authors_dns:
+    """The authors' own cf_dns.py (dns-authors-code) against their released start: P@5, scale, perplexity."""
+    input:
+        dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+        checkpoint=lambda w: downloaded(w.dataset, config["irgan"]["defaults"]["released_checkpoint"]),
+        models=lambda w: [
+            f"{RESULTS}/{w.dataset}/authors-code/dns-seed-{seed}/model_dns.pkl"
+            for seed in config["authors_code"]["dns_seeds"]
+        ],
+    output:
+        csv=f"{RESULTS}/{{dataset}}/audit/authors_dns_start.csv",
+        verdict=f"{RESULTS}/{{dataset}}/audit/authors_dns_start.json",
+        markdown=report(
+            f"{RESULTS}/{{dataset}}/audit/authors_dns_start.md",
+            caption="../report/authors_dns_start.rst",
+            category="Released checkpoints",
+        ),
+    params:
+        seeds=lambda w: config["authors_code"]["dns_seeds"],
+    log:
+        f"{RESULTS}/logs/match_authors_dns/{{dataset}}.log",
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/match_authors_dns.py"
+
+
 rule start_match:
     """Target: our DNS pre-training against the released start, on every dataset that has one."""
     input:

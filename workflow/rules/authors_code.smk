@@ -76,6 +76,49 @@ rule authors_code_run:
         "../scripts/authors_code_run.py"
 
 
+rule run_authors_dns:
+    """cf_dns.py as published (patched to run), one seed: the authors' own DNS pre-training."""
+    input:
+        code=[f"{RESULTS}/authors-code/patched/{name}" for name in AUTHORS_CODE_FILES],
+        data=lambda w: [downloaded(w.dataset, name) for name in AUTHORS_DNS_DATA],
+    output:
+        log=f"{RESULTS}/{{dataset}}/authors-code/dns-seed-{{seed}}/epochs.jsonl",
+        model=f"{RESULTS}/{{dataset}}/authors-code/dns-seed-{{seed}}/model_dns.pkl",
+        record=f"{RESULTS}/{{dataset}}/authors-code/dns-seed-{{seed}}/run.json",
+    wildcard_constraints:
+        seed=r"\d+",
+    params:
+        epochs=config["pretraining"]["dns"]["epochs"],
+    log:
+        f"{RESULTS}/logs/run_authors_dns/{{dataset}}/seed-{{seed}}.log",
+    threads: 1
+    conda:
+        "../envs/authors_code.yaml"
+    script:
+        "../scripts/run_authors_dns.py"
+
+
+rule authors_dns_run:
+    """The original DNS's run in the contract every system writes (the paper protocol only)."""
+    input:
+        dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+        log=rules.run_authors_dns.output.log,
+        model=rules.run_authors_dns.output.model,
+        record=rules.run_authors_dns.output.record,
+    output:
+        per_user=f"{RESULTS}/{{dataset}}/runs/test/dns-authors-code/seed-{{seed}}/per_user.csv",
+        curve=f"{RESULTS}/{{dataset}}/runs/test/dns-authors-code/seed-{{seed}}/curve.csv",
+        record=f"{RESULTS}/{{dataset}}/runs/test/dns-authors-code/seed-{{seed}}/record.json",
+    wildcard_constraints:
+        seed=r"\d+",
+    log:
+        f"{RESULTS}/logs/authors_dns_run/{{dataset}}/seed-{{seed}}.log",
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/authors_dns_run.py"
+
+
 rule authors_code:
     """Target: irgan-authors-code for every configured seed, on datasets that publish the start."""
     input:

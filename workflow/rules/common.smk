@@ -53,7 +53,7 @@ def audit_targets():
 # irgan/results.py: one list per kind of rule that writes them, and their files from the
 # contract's path template. Statistics, tables, figures and the paper draft
 # (workflow/rules/report.smk) read every run of their dataset.
-from irgan.authors_code import SYSTEM as AUTHORS_CODE_SYSTEM
+from irgan.authors_code import DNS_SYSTEM as AUTHORS_DNS_SYSTEM, SYSTEM as AUTHORS_CODE_SYSTEM
 from irgan.protocol import PAPER_SELECTION, SELECTION_PATTERN, SELECTIONS
 from irgan.results import CONTRACT_FILES, MODEL, RECORD, RunKey, run_dir_pattern, run_outputs
 from irgan.study_outputs import FIGURE_NAMES, STATISTICS_FILES, TABLE_NAMES
@@ -114,11 +114,15 @@ def baseline_runs(dataset=None):
 
 
 def authors_code_runs():
-    """irgan-authors-code for every `authors_code.seeds`, the paper protocol only (rule authors_code_run)."""
+    """irgan-authors-code for every `authors_code.seeds` (rule authors_code_run) and dns-authors-code
+    for every `authors_code.dns_seeds` (rule authors_dns_run), the paper protocol only."""
+    section = config.get("authors_code", {})
+    runs = [(AUTHORS_CODE_SYSTEM, seed) for seed in section.get("seeds", [])]
+    runs += [(AUTHORS_DNS_SYSTEM, seed) for seed in section.get("dns_seeds", [])]
     return [
-        RunKey(dataset, PAPER_SELECTION, AUTHORS_CODE_SYSTEM, seed)
+        RunKey(dataset, PAPER_SELECTION, system, seed)
         for dataset in authors_code_datasets()
-        for seed in config.get("authors_code", {}).get("seeds", [])
+        for system, seed in runs
     ]
 
 
@@ -152,8 +156,12 @@ def start_match_files(dataset):
     from irgan.variants import publishes_start
 
     if publishes_start(config["irgan"]["defaults"], dataset_spec(dataset)):
-        return {"start_match": f"{RESULTS}/{dataset}/audit/start_match.json",
-                "start_match_table": f"{RESULTS}/{dataset}/audit/start_match.md"}
+        files = {"start_match": f"{RESULTS}/{dataset}/audit/start_match.json",
+                 "start_match_table": f"{RESULTS}/{dataset}/audit/start_match.md"}
+        if config.get("authors_code", {}).get("dns_seeds"):  # the authors' own cf_dns.py, too
+            files |= {"authors_dns": f"{RESULTS}/{dataset}/audit/authors_dns_start.json",
+                      "authors_dns_table": f"{RESULTS}/{dataset}/audit/authors_dns_start.md"}
+        return files
     return {}
 
 
@@ -277,6 +285,7 @@ def irgan_init_inputs(wildcards):
 # The authors' original code (workflow/rules/authors_code.smk).
 from irgan.authors_code import BENCHMARK_SCHEDULE  # the speed benchmark's, for both trainers
 from irgan.authors_code import CODE_FILES as AUTHORS_CODE_FILES, DATA_FILES as AUTHORS_CODE_DATA
+from irgan.authors_code import DNS_DATA_FILES as AUTHORS_DNS_DATA
 
 
 def authors_code_datasets():
@@ -295,5 +304,6 @@ def authors_code_schedule(wildcards):
 
 
 def authors_code_run_targets():
-    """Run files of irgan-authors-code for every `authors_code.seeds` (the paper protocol only)."""
+    """Run files of irgan-authors-code for every `authors_code.seeds` and of dns-authors-code (the
+    authors' cf_dns.py) for every `authors_code.dns_seeds` (the paper protocol only)."""
     return run_targets(authors_code_runs())

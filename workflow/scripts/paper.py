@@ -22,6 +22,10 @@ def main() -> None:
     if "start_match" in snakemake.input.keys():
         start_match = json.loads(Path(snakemake.input.start_match).read_text())["sentence"]
         start_match_table = Path(snakemake.input.start_match_table).read_text()
+    authors_dns, authors_dns_table = "", ""
+    if "authors_dns" in snakemake.input.keys():
+        authors_dns = json.loads(Path(snakemake.input.authors_dns).read_text())["sentence"]
+        authors_dns_table = Path(snakemake.input.authors_dns_table).read_text()
     output = snakemake.output.paper
     tables = {Path(path).stem: Path(path).read_text() for path in snakemake.input.tables_md}
     table3 = next(path for path in snakemake.input.tables_csv if Path(path).stem == "table3")
@@ -41,6 +45,8 @@ def main() -> None:
         code_version(),
         start_match,
         start_match_table,
+        authors_dns,
+        authors_dns_table,
     )
     for template, path in ((snakemake.input.template, output),
                            (snakemake.input.findings_template, snakemake.output.findings)):

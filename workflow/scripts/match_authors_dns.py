@@ -1,0 +1,21 @@
+"""Rule match_authors_dns: the authors' own cf_dns.py (dns-authors-code) against their released start."""
+
+import repo_path  # noqa: F401  (the checkout's packages, in any env)
+
+from irgan.data import Dataset
+from irgan.io import write_json, write_text
+from irgan.results import write_frame
+from irgan.runtime import snakemake_step
+from irgan.start_match import authors_dns_match
+
+
+def main() -> None:
+    models = dict(zip(snakemake.params.seeds, snakemake.input.models, strict=True))
+    frame, table, sentence = authors_dns_match(Dataset.load(snakemake.input.dataset),
+                                               snakemake.input.checkpoint, models)
+    write_frame(frame, snakemake.output.csv)
+    write_text(snakemake.output.markdown, table)
+    write_json(snakemake.output.verdict, {"sentence": sentence})
+
+
+snakemake_step(snakemake, main)

@@ -1,0 +1,18 @@
+"""Rule run_authors_dns: the patched cf_dns.py for one seed (in the TensorFlow environment)."""
+
+from pathlib import Path
+
+import repo_path  # noqa: F401  (the checkout's packages, in any env)
+
+from irgan.authors_code import run_cf_dns
+from irgan.errors import IrganError
+
+try:
+    with open(snakemake.log[0], "w") as log:
+        data = {Path(path).name: path for path in snakemake.input.data}
+        run_cf_dns(Path(snakemake.input.code[0]).parent, data, int(snakemake.params.epochs),
+                   int(snakemake.wildcards.seed), Path(snakemake.output.record).parent,
+                   threads=snakemake.threads, log=log)
+except IrganError as error:  # one line for the user (this env has no torch for irgan.runtime)
+    print(f"error: {error}", file=open(snakemake.log[0], "a"))
+    raise SystemExit(f"error: {error}") from None
