@@ -245,7 +245,7 @@ def test_the_demo_builds_tables_figures_paper_and_report(tmp_path):
     """The whole demo DAG in a fresh copy of the tree, then the Snakemake report (minutes)."""
     repo = Path(__file__).resolve().parents[1]
     checkout = tmp_path / "repo"
-    ignore = shutil.ignore_patterns(".git", ".venv", "results", ".snakemake", "__pycache__", "*.egg-info")
+    ignore = shutil.ignore_patterns(".git", ".venv*", "results", ".snakemake", "__pycache__", "*.egg-info")
     shutil.copytree(repo, checkout, ignore=ignore)
     env = {k: v for k, v in os.environ.items() if k != "IRGAN_MIRROR"}
 

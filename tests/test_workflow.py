@@ -16,8 +16,9 @@ import pytest
 from tests.conftest import REPO, mirror_dir
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+# Not copied: the venvs (.venv, and .venv-authors with TensorFlow, 1.6 GB), results and caches.
 IGNORE = shutil.ignore_patterns(
-    ".git", ".venv", "results", ".snakemake", "__pycache__", "*.egg-info", ".pytest_cache", ".ruff_cache"
+    ".git", ".venv*", "results", ".snakemake", "__pycache__", "*.egg-info", ".pytest_cache", ".ruff_cache"
 )
 
 
