@@ -7,7 +7,7 @@ import repo_path  # noqa: F401  (the checkout's packages, in any env)
 from irgan.authors_results import write_authors_dns_run
 from irgan.data import Dataset
 from irgan.provenance import run_record
-from irgan.runtime import snakemake_step
+from irgan.steps import snakemake_step
 
 
 def main() -> None:

@@ -5,8 +5,8 @@ import repo_path  # noqa: F401  (the checkout's packages, in any env)
 from irgan.data import Dataset
 from irgan.io import write_json, write_text
 from irgan.results import write_frame
-from irgan.runtime import snakemake_step
 from irgan.start_match import authors_dns_match
+from irgan.steps import snakemake_step
 
 
 def main() -> None:
