@@ -66,67 +66,52 @@ def curve_from_log(events: list[dict], trained: str = "G", label: str | None = N
 
 def write_authors_run(raw_dir: str | os.PathLike, dataset: Dataset, directory: str | os.PathLike,
                       provenance: dict) -> dict:
-    """Write ``irgan-authors-code``'s run from the raw outputs in ``raw_dir``."""
-    raw_dir = Path(raw_dir)
-    raw = json.loads((raw_dir / "run.json").read_text())
-    events = read_epoch_log(raw_dir / EPOCH_LOG)
-    curve = curve_from_log(events)
-    model = load_mf_checkpoint(raw_dir / SELECTED_PICKLE, dataset.n_users, dataset.n_items)
-    per_user = evaluate(model, dataset, split="test")
-    chosen, best = selected_epoch(events)
-    ours = summarise(per_user)["P@5"]
-    g_curve = curve[curve["model"] == "G"]
-    final = g_curve.iloc[-1]
-    schedule = raw["schedule"]
-    record = make_record(
-        status="ok", system=SYSTEM, dataset=dataset.name, selection=PAPER_SELECTION,
-        selection_metric=SELECTION_METRIC, seed=int(raw["seed"]), reported_model="G",
-        selected_epoch=int(chosen), final_epoch=int(final["epoch"]),
-        hyperparameters={**CODE_CONSTANTS, "outer_epochs": schedule["outer_epochs"],
-                         "discriminator_epochs": schedule["d_epochs"],
-                         "generator_epochs": schedule["g_epochs"]},
-        provenance=provenance,
-        details={
-            "selected_value": best, "final_test_P@5": float(final["P@5"]),
-            # the code's own simple_test against this project's evaluation of the generator it saved
-            "evaluation_agreement": {"code_P@5": best, "project_P@5": ours,
-                                     "difference": ours - best if math.isfinite(ours) else None},
-            "schedule": {"outer_epochs": schedule["outer_epochs"],
-                         "d_epochs": schedule["outer_epochs"] * schedule["d_epochs"],
-                         "g_epochs": schedule["outer_epochs"] * schedule["g_epochs"]},
-            "seconds": {"wall": raw["wall_seconds"], **epoch_times(events)},
-            "authors_code": {key: raw[key] for key in ("tensorflow", "patch_sha256", "code_sha256",
-                                                       "threads")},
-        },
-    )
-    write_run(directory, per_user, curve, record)
-    return record
+    """Write ``irgan-authors-code``'s run (the authors' cf_gan.py) from the raw outputs in ``raw_dir``."""
+    schedule = json.loads((Path(raw_dir) / "run.json").read_text())["schedule"]
+    hyperparameters = {**CODE_CONSTANTS, "outer_epochs": schedule["outer_epochs"],
+                       "discriminator_epochs": schedule["d_epochs"], "generator_epochs": schedule["g_epochs"]}
+    totals = {"outer_epochs": schedule["outer_epochs"],
+              "d_epochs": schedule["outer_epochs"] * schedule["d_epochs"],
+              "g_epochs": schedule["outer_epochs"] * schedule["g_epochs"]}
+    return _write_original_run(raw_dir, dataset, directory, provenance, SYSTEM, SELECTED_PICKLE, "G", "G",
+                               hyperparameters, {"schedule": totals})
 
 
 def write_authors_dns_run(raw_dir: str | os.PathLike, dataset: Dataset, directory: str | os.PathLike,
                           provenance: dict) -> dict:
     """Write ``dns-authors-code``'s run (the authors' cf_dns.py) from the raw outputs in ``raw_dir``;
     its curve's model is named DNS, as this project's ``dns`` runs name theirs."""
+    epochs = json.loads((Path(raw_dir) / "run.json").read_text())["schedule"]["epochs"]
+    hyperparameters = {"epochs": epochs, "lr": 0.05, "l2": 0.1, "candidates": 5,
+                       "model": {"dim": 5, "init_scale": 0.05}}
+    return _write_original_run(raw_dir, dataset, directory, provenance, DNS_SYSTEM, DNS_PICKLE, "D", "DNS",
+                               hyperparameters, {})
+
+
+def _write_original_run(raw_dir, dataset: Dataset, directory, provenance: dict, system: str, saved: str,
+                        trained: str, label: str, hyperparameters: dict, details: dict) -> dict:
+    """The run of one original: the model the code saved scored by this project's evaluation, the
+    code's own curve of the ``trained`` model (named ``label``), and the record."""
     raw_dir = Path(raw_dir)
     raw = json.loads((raw_dir / "run.json").read_text())
     events = read_epoch_log(raw_dir / EPOCH_LOG)
-    curve = curve_from_log(events, trained="D", label="DNS")
-    model = load_mf_checkpoint(raw_dir / DNS_PICKLE, dataset.n_users, dataset.n_items)
+    curve = curve_from_log(events, trained=trained, label=label)
+    model = load_mf_checkpoint(raw_dir / saved, dataset.n_users, dataset.n_items)
     per_user = evaluate(model, dataset, split="test")
-    chosen, best = selected_epoch(events, model="D")
+    chosen, best = selected_epoch(events, model=trained)
     ours = summarise(per_user)["P@5"]
-    final = curve[curve["model"] == "DNS"].iloc[-1]
+    final = curve[curve["model"] == label].iloc[-1]
     record = make_record(
-        status="ok", system=DNS_SYSTEM, dataset=dataset.name, selection=PAPER_SELECTION,
-        selection_metric=SELECTION_METRIC, seed=int(raw["seed"]), reported_model="DNS",
+        status="ok", system=system, dataset=dataset.name, selection=PAPER_SELECTION,
+        selection_metric=SELECTION_METRIC, seed=int(raw["seed"]), reported_model=label,
         selected_epoch=int(chosen), final_epoch=int(final["epoch"]),
-        hyperparameters={"epochs": raw["schedule"]["epochs"], "lr": 0.05, "l2": 0.1, "candidates": 5,
-                         "model": {"dim": 5, "init_scale": 0.05}},
-        provenance=provenance,
+        hyperparameters=hyperparameters, provenance=provenance,
         details={
             "selected_value": best, "final_test_P@5": float(final["P@5"]),
+            # the code's own simple_test against this project's evaluation of the model it saved
             "evaluation_agreement": {"code_P@5": best, "project_P@5": ours,
                                      "difference": ours - best if math.isfinite(ours) else None},
+            **details,
             "seconds": {"wall": raw["wall_seconds"], **epoch_times(events)},
             "authors_code": {key: raw[key] for key in ("tensorflow", "patch_sha256", "code_sha256",
                                                        "threads")},
