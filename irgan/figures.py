@@ -3,7 +3,7 @@
 Every figure colours a system the same way (:func:`system_palette`, built
 from the full list of systems of a dataset), labels its axes with the metric
 and the unit of averaging, and draws the intervals of the statistics
-summary (:func:`irgan.statistics.seed_interval`): a Student-t interval over
+summary (:func:`irgan.stat_tests.seed_interval`): a Student-t interval over
 3 or more seeds, truncated to the metric's range [0, 1]; with 2 seeds the
 seeds' range, drawn differently and named so; none for a deterministic system.
 Figures are sized for the report's width (about 1100 px at 150 dpi, 7.5 in),

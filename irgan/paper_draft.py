@@ -72,7 +72,7 @@ def _with_ci(row: pd.Series | None, confidence: float) -> str:
         return "n/a (not run)"
     if is_deterministic(row):
         return f"{f4(row['mean'])} (the same for every seed)"
-    if not math.isfinite(row["ci_low"]):  # fewer than 3 seeds: no interval (irgan.statistics.seed_interval)
+    if not math.isfinite(row["ci_low"]):  # fewer than 3 seeds: no interval (irgan.stat_tests.seed_interval)
         n = int(row["n_seeds"])
         if n == 2 and math.isfinite(row.get("seed_min", math.nan)):
             low, high = f4(row["seed_min"]), f4(row["seed_max"])

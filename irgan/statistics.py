@@ -18,6 +18,9 @@ Inputs are run directories of the run contract (:mod:`irgan.results`, which load
   correction runs over a whole family of tests (see :func:`holm_family_key`).
 - *Seed view*: Welch's t-test on the per-seed means asks whether a difference
   exceeds run-to-run variation, which the user-level tests average away.
+
+This module picks the values out of the runs and lays the results out as the statistics CSVs;
+the tests themselves are pure functions in :mod:`irgan.stat_tests`.
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from irgan import stat_tests
 from irgan.errors import IrganError
 from irgan.progress import Progress
 from irgan.protocol import PROTOCOL_SELECTION, SELECTIONS
@@ -43,17 +45,7 @@ from irgan.results import (  # noqa: F401  (loading and parsing runs are the run
     parse_run_path,
     write_frame,
 )
-from irgan.stat_tests import (  # noqa: F401  (the tests themselves; re-exported)
-    MIN_SEEDS_FOR_INTERVAL,
-    ZERO_METHODS,
-    bootstrap_mean_ci,
-    bootstrap_weights,
-    holm_adjust,
-    interval_bounds,
-    seed_interval,
-    t_interval,
-    welch_over_seeds,
-)
+from irgan.stat_tests import holm_adjust, interval_bounds, paired_tests, seed_interval, welch_over_seeds
 from irgan.study_outputs import STATISTICS_FILES  # noqa: F401  (re-exported)
 from irgan.study_view import StudyView
 
@@ -179,22 +171,6 @@ def per_user_means(study: StudyRuns) -> pd.DataFrame:
     means = grouped[study.metrics].mean()
     means.insert(0, "n_seeds", grouped.size())
     return means.reset_index()
-
-
-# --------------------------------------------------------------------------- paired tests
-
-
-def paired_tests(
-    system: np.ndarray,
-    reference: np.ndarray,
-    zero_method: str = "pratt",
-    resamples: int = 10_000,
-    seed: int = 0,
-    confidence: float = 0.95,
-) -> pd.DataFrame:
-    """:func:`irgan.stat_tests.paired_tests` as a frame: one row per column (metric) of the sample."""
-    return pd.DataFrame(stat_tests.paired_tests(system, reference, zero_method, resamples, seed,
-                                                confidence).columns())
 
 
 # --------------------------------------------------------------------------- the comparison plan
@@ -432,13 +408,15 @@ def _compare_pair(
             f"({reference_key[0]}) were evaluated on different users ({len(a)} vs {len(b)}); "
             "paired tests need the same evaluated users"
         )
-    tests = paired_tests(
-        a[metrics].to_numpy(),
-        b[metrics].to_numpy(),
-        settings.wilcoxon_zero_method,
-        settings.bootstrap_resamples,
-        settings.bootstrap_seed,
-        settings.confidence,
+    tests = pd.DataFrame(
+        paired_tests(
+            a[metrics].to_numpy(),
+            b[metrics].to_numpy(),
+            settings.wilcoxon_zero_method,
+            settings.bootstrap_resamples,
+            settings.bootstrap_seed,
+            settings.confidence,
+        ).columns()
     )
     empty = pd.DataFrame(columns=metrics)
     seeds_a, seeds_b = seeds.get(system_key, empty), seeds.get(reference_key, empty)

@@ -1,12 +1,13 @@
-"""The study's tables, from the statistics: tidy CSV, Markdown, LaTeX (booktabs) and HTML.
+"""The study's tables, from the statistics: what each table says, as a :class:`irgan.render.Table`.
 
 Every table is built from the CSV files of :mod:`irgan.statistics` (no number
-is typed in); the CSV beside each table holds the same figures unrounded.
+is typed in), read through :class:`irgan.study_view.StudyView`; :mod:`irgan.render` writes it
+as tidy CSV, Markdown, LaTeX (booktabs) and HTML, the CSV holding the same figures unrounded.
 Cells read ``mean ± sd``: "±" is always the standard deviation over seeds
 (never an interval's half-width, so it means one thing in every table); a
 deterministic system (the same value for every seed) and a single seed show
 the mean alone. Intervals (Student-t over 3 or more seeds, truncated to [0, 1];
-the seeds' range with 2; :func:`irgan.statistics.seed_interval`) are in the CSVs.
+the seeds' range with 2; :func:`irgan.stat_tests.seed_interval`) are in the CSVs.
 Markers: ``↑``/``↓`` a difference to the reference IRGAN that survives Holm's
 correction (direction of the difference); ``*`` the reproduced IRGAN beats
 the best reproduced paper baseline after Holm (the claim of the paper's "*");
