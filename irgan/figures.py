@@ -734,7 +734,7 @@ def best_baselines(summary: pd.DataFrame, settings: StatisticsSettings) -> dict[
     """Per selection rule, the paper baseline with the highest mean on the headline metric."""
     view = StudyView(summary, reference=settings.reference)
     best = {selection: view.best_of(settings.headline_against, settings.headline_metric, selection)
-            for selection in sorted(set(view.summary["selection"]))}
+            for selection in view.selections()}
     return {selection: system for selection, system in best.items() if system is not None}
 
 

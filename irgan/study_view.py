@@ -96,8 +96,8 @@ def _matching(frame: pd.DataFrame, **columns) -> pd.DataFrame:
 
 
 class StudyView:
-    """The statistics of one dataset (``summary``, ``comparisons``, ``optimism_summary``), asked
-    the questions the published outputs need.
+    """The statistics of one dataset (``summary``, ``comparisons``, ``optimism_summary``, beside
+    them ``divergence`` and ``fidelity``), asked the questions the published outputs need.
 
     ``dataset`` keeps the rows of one dataset (None: the frames hold one already); ``reference``
     is the system the others are set against (``statistics.reference`` of the config).
@@ -110,10 +110,16 @@ class StudyView:
         optimism_summary: pd.DataFrame | None = None,
         reference: str = DEFAULT_REFERENCE,
         dataset: str | None = None,
+        divergence: pd.DataFrame | None = None,
+        fidelity: pd.DataFrame | None = None,
     ) -> None:
         self.summary = _of_dataset(summary, dataset)
         self.comparisons = _of_dataset(comparisons, dataset)
         self.optimism_summary = _of_dataset(optimism_summary, dataset)
+        #: runs and diverged runs per selection rule and system (``divergence.csv``)
+        self.divergence = _of_dataset(divergence, dataset)
+        #: the original code against the re-implementation (``fidelity.csv``)
+        self.fidelity = _of_dataset(fidelity, dataset)
         self.reference = reference
         self.dataset = dataset
         self._rows: dict[tuple[str, str, str], pd.Series] = {}
@@ -132,7 +138,7 @@ class StudyView:
     ) -> StudyView:
         """The view of the statistics tables by name (:data:`irgan.study_outputs.STATISTICS_FILES`)."""
         return cls(statistics["summary"], statistics.get("comparisons"), statistics.get("optimism_summary"),
-                   reference, dataset)
+                   reference, dataset, statistics.get("divergence"), statistics.get("fidelity"))
 
     # ----------------------------------------------------------------------- seed means
 
@@ -157,6 +163,10 @@ class StudyView:
         """The metrics of the summary, in the paper's order (others after them)."""
         present = list(dict.fromkeys(self.summary["metric"]))
         return [m for m in METRICS if m in present] + [m for m in present if m not in METRICS]
+
+    def selections(self) -> list[str]:
+        """The selection rules of the summary, sorted."""
+        return sorted({selection for selection, _, _ in self._rows})
 
     def systems(self, selection: str | None = None) -> list[str]:
         """Systems of the summary (under ``selection``), sorted by name."""

@@ -594,7 +594,7 @@ def comparisons_table(comparisons: pd.DataFrame, settings: StatisticsSettings, d
 
 
 def divergence_table(divergence: pd.DataFrame, dataset: str) -> Table:
-    rows = divergence[divergence["dataset"] == dataset]
+    rows = StudyView(None, dataset=dataset, divergence=divergence).divergence
     display = pd.DataFrame(
         {
             "system": rows["system"],
@@ -617,7 +617,7 @@ def fidelity_table(fidelity: pd.DataFrame, dataset: str) -> Table:
     """The authors' own code against the re-implementation, one section per pair: per-seed and
     per-user views, each with a test of difference and an equivalence test (irgan/fidelity.py)."""
     title = "Fidelity: the re-implementation against the original code"
-    rows = fidelity[fidelity["dataset"] == dataset] if not fidelity.empty else fidelity
+    rows = StudyView(None, dataset=dataset, fidelity=fidelity).fidelity
     if rows.empty:
         display = pd.DataFrame({"": ["The authors' own code did not run in this study (authors_code.seeds "
                                      "is empty, or the dataset does not publish the released start)."]})
