@@ -18,9 +18,7 @@ import pandas as pd
 
 from irgan.errors import IrganError
 from irgan.fidelity import fidelity_sentence
-from irgan.formatting import code_list, mean_sd, p_is, p_text, the_protocol  # noqa: F401  (p_text re-exported)
-from irgan.formatting import number_text as f4
-from irgan.formatting import signed_text as signed4
+from irgan.formatting import code_list, mean_sd, number_text, p_is, signed_text, the_protocol
 from irgan.paper import METRICS, TABLE3_ML100K, closest_row, matching_metrics
 from irgan.protocol import PROTOCOL_SELECTION, SELECTIONS
 from irgan.render import markdown
@@ -71,16 +69,16 @@ def _with_ci(row: pd.Series | None, confidence: float) -> str:
     if row is None:
         return "n/a (not run)"
     if is_deterministic(row):
-        return f"{f4(row['mean'])} (the same for every seed)"
+        return f"{number_text(row['mean'])} (the same for every seed)"
     if not math.isfinite(row["ci_low"]):  # fewer than 3 seeds: no interval (irgan.stat_tests.seed_interval)
         n = int(row["n_seeds"])
         if n == 2 and math.isfinite(row.get("seed_min", math.nan)):
-            low, high = f4(row["seed_min"]), f4(row["seed_max"])
-            return f"{f4(row['mean'])} (2 seeds, range {low} to {high}; no interval)"
-        return f"{f4(row['mean'])} ({n} seed{'s' if n != 1 else ''}, no interval)"
+            low, high = number_text(row["seed_min"]), number_text(row["seed_max"])
+            return f"{number_text(row['mean'])} (2 seeds, range {low} to {high}; no interval)"
+        return f"{number_text(row['mean'])} ({n} seed{'s' if n != 1 else ''}, no interval)"
     return (
-        f"{f4(row['mean'])} ({confidence:.0%} CI {f4(row['ci_low'])} to {f4(row['ci_high'])}, "
-        f"{int(row['n_seeds'])} seeds)"
+        f"{number_text(row['mean'])} ({confidence:.0%} CI {number_text(row['ci_low'])} to "
+        f"{number_text(row['ci_high'])}, {int(row['n_seeds'])} seeds)"
     )
 
 
@@ -94,8 +92,8 @@ def _test_text(row: pd.Series, confidence: float) -> str:
     )
     d_z = "n/a" if not math.isfinite(row["d_z"]) else f"{row['d_z']:.2f}"
     return (
-        f"mean per-user difference {signed4(row['mean_diff'])} (bootstrap {confidence:.0%} CI "
-        f"{signed4(row['boot_low'])} to {signed4(row['boot_high'])}; paired t({int(row['df'])}) = "
+        f"mean per-user difference {signed_text(row['mean_diff'])} (bootstrap {confidence:.0%} CI "
+        f"{signed_text(row['boot_low'])} to {signed_text(row['boot_high'])}; paired t({int(row['df'])}) = "
         f"{row['t']:.2f}, Holm-adjusted {p_is(row['p_holm'])}; Wilcoxon Holm-adjusted "
         f"{p_is(row['p_wilcoxon_holm'])}; d_z = {d_z}): {verdict}"
     )
@@ -231,7 +229,7 @@ def ablation_sentences(summary, comparisons, settings: StatisticsSettings) -> st
                 if row is not None:
                     mark = "significant" if row["significant"] else "n.s."
                     parts.append(
-                        f"{signed4(row['mean_diff'])} under {the_protocol(selection)} "
+                        f"{signed_text(row['mean_diff'])} under {the_protocol(selection)} "
                         f"(Holm {p_is(row['p_holm'])}, {mark})"
                     )
             items.append(f"`{system}` − `{reference}`: Δ{metric} " + (" and ".join(parts) or "n/a"))
@@ -252,19 +250,19 @@ def optimism_sentence(summary, optimism_summary, comparisons, settings: Statisti
     if r is not None:
         text.append(
             f"In the honest runs of `{reference}`, choosing the epoch on the test set instead of validation "
-            f"would have raised test {metric} by {signed4(r['optimism'])} on average "
+            f"would have raised test {metric} by {signed_text(r['optimism'])} on average "
             + (
-                f"({settings.confidence:.0%} CI {signed4(r['optimism_ci_low'])} to "
-                f"{signed4(r['optimism_ci_high'])} over {int(r['n_seeds'])} seeds), "
+                f"({settings.confidence:.0%} CI {signed_text(r['optimism_ci_low'])} to "
+                f"{signed_text(r['optimism_ci_high'])} over {int(r['n_seeds'])} seeds), "
                 if math.isfinite(r["optimism_ci_low"])
                 else f"(over {int(r['n_seeds'])} seeds; no interval: too few seeds or all equal), "
             )
-            + f"from {f4(r['test_at_selected'])} to {f4(r['test_best'])}."
+            + f"from {number_text(r['test_at_selected'])} to {number_text(r['test_best'])}."
         )
     largest = honest.loc[honest["optimism"].idxmax()]
     text.append(
         f"Across the {len(honest)} systems with honest learning curves the mean optimism ranges from "
-        f"{signed4(honest['optimism'].min())} to {signed4(largest['optimism'])} "
+        f"{signed_text(honest['optimism'].min())} to {signed_text(largest['optimism'])} "
         f"(`{largest['system']}`)."
     )
     row = view.comparison(reference, reference, metric, PROTOCOL_SELECTION, kind="protocol")
@@ -313,7 +311,7 @@ def reproduction_sentence(table3_data: pd.DataFrame, settings: StatisticsSetting
         parts.append(
             f"{paper_row} (`{system}`): {inside} of {len(ran)} published figures inside our "
             f"{settings.confidence:.0%} interval, mean difference (ours − paper) "
-            f"{signed4(ran['difference'].mean())}"
+            f"{signed_text(ran['difference'].mean())}"
         )
     return ("Under the paper protocol: " + "; ".join(parts) + ".") if parts else "Table 3 was not reproduced."
 
@@ -344,8 +342,8 @@ def audit_sentences(
         else:
             sentences.append(
                 f"The released checkpoint `{checkpoint}` reproduces no published figure to four "
-                f"decimals; the closest row is {closest} (P@5 {f4(values['P@5'])} against "
-                f"{f4(p5)})."
+                f"decimals; the closest row is {closest} (P@5 {number_text(values['P@5'])} against "
+                f"{number_text(p5)})."
             )
         if n_match * 2 >= len(METRICS) and best_match != "IRGAN-pointwise":
             reasons.append(
@@ -358,8 +356,8 @@ def audit_sentences(
         if irgan_row and n_match < len(METRICS):
             reasons.append(
                 f"- Even the authors' released checkpoint `{checkpoint}` does not give the published "
-                f"IRGAN row exactly (P@5 {f4(values['P@5'])} against {f4(p5)}): the published "
-                "IRGAN figures cannot be traced to the released checkpoint."
+                f"IRGAN row exactly (P@5 {number_text(values['P@5'])} against {number_text(p5)}): the "
+                "published IRGAN figures cannot be traced to the released checkpoint."
             )
     return " ".join(sentences), "\n".join(reasons)
 
@@ -413,13 +411,13 @@ def abstract_findings(
             verdict = "significantly" if row["significant"] else "not significantly"
             parts.append(
                 f"Under {the_protocol(selection)} the reference IRGAN differs from the strongest "
-                f"paper baseline (`{best}`) by {signed4(row['mean_diff'])} {metric}, {verdict} after "
+                f"paper baseline (`{best}`) by {signed_text(row['mean_diff'])} {metric}, {verdict} after "
                 f"Holm's correction ({p_is(row['p_holm'])})."
             )
     honest = view.optimism(reference, "validation")
     if honest is not None:
         parts.append(
-            f"Choosing the epoch on the test set adds {signed4(honest['optimism'])} {metric} "
+            f"Choosing the epoch on the test set adds {signed_text(honest['optimism'])} {metric} "
             "to the same honest runs."
         )
     best_simple = view.best_of(simple, metric, "validation")
@@ -430,12 +428,12 @@ def abstract_findings(
             relation = "beats" if diff > 0 else "trails"
             parts.append(
                 f"Under the honest protocol the simple baseline `{best_simple}` {relation} the "
-                f"reference IRGAN significantly ({signed4(diff)} {metric})."
+                f"reference IRGAN significantly ({signed_text(diff)} {metric})."
             )
         else:
             parts.append(
                 f"Under the honest protocol the simple baseline `{best_simple}` does not differ "
-                f"significantly from the reference IRGAN ({signed4(diff)} {metric})."
+                f"significantly from the reference IRGAN ({signed_text(diff)} {metric})."
             )
     return " ".join(parts) if parts else "The study has not produced comparable runs yet."
 
@@ -460,7 +458,7 @@ def headline_table(summary: pd.DataFrame, settings: StatisticsSettings, with_pub
     for system in systems:
         cells = [_mean_sd_cell(view.mean(system, metric, selection)) for selection in SELECTIONS]
         name = f"`{system}`" + (" (reference)" if system == reference else "")
-        paper = [f4(published[system]) if system in published else ""] if with_published else []
+        paper = [number_text(published[system]) if system in published else ""] if with_published else []
         rows.append([name, *cells, *paper])
     lines = [markdown(pd.DataFrame(rows, columns=columns), align=["---"] + ["---:"] * (len(columns) - 1))]
     lines.append("")

@@ -103,25 +103,16 @@ TABLE3_COLUMNS = (
 )
 
 
-def table3(
-    summary: pd.DataFrame,
-    comparisons: pd.DataFrame,
-    settings: StatisticsSettings,
-    dataset: str,
-    audit: pd.DataFrame | None = None,
-    selection: str = "test",
-    published: dict[str, tuple[float, ...]] = TABLE3_ML100K,
-    published_dataset: str | None = None,
-    published_datasets: tuple[str, ...] | None = None,
-) -> Table:
+def table3(summary: pd.DataFrame, comparisons: pd.DataFrame, settings: StatisticsSettings, dataset: str,
+           audit: pd.DataFrame | None = None, *, selection: str = "test",
+           published: dict[str, tuple[float, ...]] = TABLE3_ML100K,
+           published_datasets: tuple[str, ...] = PUBLISHED_TABLE3_DATASETS) -> Table:
     """The paper's Table 3 beside our reproduction under the paper protocol, and the released checkpoints.
 
     Published figures appear only on the dataset they were published for
     (``published_datasets``); on any other dataset the table lists the
     reproduced systems alone, so no MovieLens figure is set against other data.
     """
-    if published_datasets is None:
-        published_datasets = PUBLISHED_TABLE3_DATASETS if published_dataset is None else (published_dataset,)
     view = StudyView(summary, comparisons, reference=settings.reference, dataset=dataset)
     if dataset not in published_datasets:
         return _table3_unpublished(view, settings, dataset, selection)
