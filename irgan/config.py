@@ -14,7 +14,8 @@ import yaml
 from irgan.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SCHEMA_PATH = REPO_ROOT / "config" / "config.schema.yaml"
+#: the one schema of the config (the workflow's, in the standard place of a Snakemake workflow)
+SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_CONFIG = REPO_ROOT / "config" / "config.yaml"
 
 
