@@ -30,8 +30,8 @@ class RawRunWriter(Protocol):
 def train_step(snakemake: Any, train: Trainer, settings: dict[str, Any],
                inputs: dict[str, Any] | None = None) -> TrainResult:
     """Train on the rule's dataset (``snakemake.input.dataset``) and write the run beside
-    ``snakemake.output.record``. ``settings`` head the provenance's config, followed by the
-    device, dataset and selection rule of the run, then ``inputs`` (the models it started from)."""
+    ``snakemake.output.record``; its provenance's config holds ``settings``, the run's device,
+    dataset and selection rule, and ``inputs`` (the models it started from)."""
     w, params = snakemake.wildcards, snakemake.params
     device = resolve_device(params.device)
     set_threads(snakemake.threads)

@@ -48,9 +48,9 @@ def test_one_irgan_run_end_to_end(checkout):  # noqa: F811
     assert dns["status"] == "ok" and dns["reported_model"] == "DNS"
     assert record["provenance"]["config"]["initial_models"]["generator"].endswith("dns/seed-1/model.pt")
     # the provenance of a training rule (irgan.run_steps.train_step): its settings, then the run
-    assert list(record["provenance"]["config"]) == ["irgan", "variant", "device", "dataset", "selection",
-                                                    "initial_models"]
-    assert list(dns["provenance"]["config"]) == ["pretraining", "device", "dataset", "selection"]
+    assert set(record["provenance"]["config"]) == {"irgan", "variant", "device", "dataset", "selection",
+                                                   "initial_models"}
+    assert set(dns["provenance"]["config"]) == {"pretraining", "device", "dataset", "selection"}
     assert dns["provenance"]["config"]["pretraining"]["dns"] == load_config(
         checkout / "config" / "demo.yaml")["pretraining"]["dns"]
     assert (dns["provenance"]["config"]["dataset"], dns["provenance"]["config"]["selection"]) == (
