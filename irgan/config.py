@@ -122,6 +122,12 @@ def _check_references(config: dict, source: str) -> None:
         selected_baselines(config)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
+    from irgan.tuning import check_tuning
+
+    try:  # the tuning seed apart from the reporting seeds; spaces a schema cannot check
+        check_tuning(config)
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc}") from None
     for name, spec in datasets.items():
         low, high = spec["rating_scale"]
         if not low < high:

@@ -1,0 +1,419 @@
+"""Equal-budget tuning: every system with hyper-parameters, IRGAN included, searched the same way.
+
+The procedure, the same for every system of ``tuning.systems`` (config ``tuning:``):
+
+- the same split: each trial fits on the training positives minus the validation carve and is
+  scored on the validation positives (iterative models also pick their epoch there); the test
+  set is never read, not even for a learning curve;
+- the same number of configurations: ``tuning.trials`` per system;
+- the same selection metric: validation P@5 (:data:`irgan.protocol.SELECTION_METRIC`) of the
+  model the trial selected;
+- the same sampler: Optuna's TPE (:class:`optuna.samplers.TPESampler`) seeded with
+  ``tuning.seed``, a seed kept apart from the reporting seeds ``study.seeds`` (the config is
+  refused otherwise), which also seeds every trial's training;
+- a trial that diverges (a non-finite loss, score or metric) is recorded with status
+  ``diverged``, reported to Optuna as failed, and never chosen.
+
+Why TPE and not a grid: IRGAN's space has six or more dimensions, two of them continuous learning
+rates over orders of magnitude; a grid of 20 points covers such a space with two or three values
+per axis. TPE spends the same number of trials where the validation score is high. For the
+one-dimensional spaces (EASE's l2, item-kNN's k) TPE with the same trial count keeps the budget
+equal rather than giving those systems a finer grid.
+
+The best trial's configuration (first on ties) is what the ``-tuned`` systems
+(:func:`tuned_name`) are trained with on every reporting seed, under the honest rule.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from irgan.errors import ConfigError
+
+log = logging.getLogger("irgan.tuning")
+
+#: the suffix of a tuned system's name (``irgan-tuned``, ``bpr-tuned``)
+TUNED_SUFFIX = "-tuned"
+#: IRGAN's entry in ``tuning.systems`` (its tuned system is ``irgan-tuned``)
+IRGAN = "irgan"
+#: the pre-training rows that can be tuned, by the trainer of :mod:`irgan.dns` / :mod:`irgan.mle`
+PRETRAINING = ("dns", "mle")
+#: the selection rule every trial and every tuned run uses (never the test set)
+TUNING_SELECTION = "validation"
+TRIAL_COLUMNS = ("number", "status", "score", "selected_epoch", "seconds", "cpu_seconds", "detail")
+
+
+def tuned_name(system: str) -> str:
+    """The system name of ``system`` trained with its tuned configuration."""
+    return f"{system}{TUNED_SUFFIX}"
+
+
+def untuned_name(tuned: str) -> str:
+    """``bpr-tuned`` -> ``bpr``."""
+    if not tuned.endswith(TUNED_SUFFIX):
+        raise ConfigError(f"{tuned!r} is not the name of a tuned system (…{TUNED_SUFFIX})")
+    return tuned[: -len(TUNED_SUFFIX)]
+
+
+@dataclass(frozen=True)
+class TuningSettings:
+    """The ``tuning:`` section of the config."""
+
+    seed: int
+    trials: int
+    systems: tuple[str, ...]
+    spaces: dict[str, dict[str, dict]]
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> TuningSettings:
+        section = config.get("tuning") or {}
+        return cls(seed=int(section.get("seed", 0)), trials=int(section.get("trials", 0)),
+                   systems=tuple(section.get("systems", [])),
+                   spaces={k: dict(v) for k, v in (section.get("spaces") or {}).items()})
+
+    def space(self, system: str) -> dict[str, dict]:
+        if system not in self.spaces:
+            raise ConfigError(f"key tuning.spaces.{system}: missing (tuning.systems lists {system})")
+        return self.spaces[system]
+
+
+def check_tuning(config: Mapping[str, Any]) -> None:
+    """Cross-key rules of ``tuning:`` a schema cannot express; one error naming the key.
+
+    The tuning seed must not be a reporting seed (a configuration chosen on the seed it is then
+    reported on would carry that seed's luck into the comparison); every tuned system needs a
+    space; a space's bounds must be ordered and every value it can take must be one the system
+    accepts (checked against the schema of the system's settings); IRGAN's tuned system may not
+    collide with a variant's name.
+    """
+    if not config.get("tuning"):
+        return
+    settings = TuningSettings.from_config(config)
+    seeds = list(config["study"]["seeds"])
+    if settings.seed in seeds:
+        raise ConfigError(f"key tuning.seed: {settings.seed} is one of the reporting seeds study.seeds "
+                          f"({', '.join(map(str, seeds))}); tuning needs a seed of its own")
+    for system in settings.systems:
+        space = settings.space(system)
+        if not space:
+            raise ConfigError(f"key tuning.spaces.{system}: an empty space (nothing to tune)")
+        for name, spec in space.items():
+            key = f"tuning.spaces.{system}.{name}"
+            if spec["type"] in ("float", "int"):
+                if not spec["low"] < spec["high"]:
+                    raise ConfigError(f"key {key}: low ({spec['low']}) must be below high ({spec['high']})")
+                if spec.get("log") and spec["low"] <= 0:
+                    raise ConfigError(f"key {key}.low: a log-scaled range needs low > 0, got {spec['low']}")
+            for value in space_values(spec):
+                problem = value_problem(system, name, value)
+                if problem:
+                    raise ConfigError(f"key {key}: {value!r} is not a valid value ({problem})")
+    if IRGAN in settings.systems and "tuned" in config.get("irgan", {}).get("variants", {}):
+        raise ConfigError("key irgan.variants.tuned: the name irgan-tuned is the tuned IRGAN's "
+                          "(tuning.systems lists irgan); rename the variant")
+
+
+def space_values(spec: Mapping[str, Any]) -> list[Any]:
+    """The values that bound a parameter's range: both ends, or every choice."""
+    return list(spec["choices"]) if spec["type"] == "categorical" else [spec["low"], spec["high"]]
+
+
+#: where the schema describes the settings a system's space sets
+SETTINGS_SCHEMA = {
+    IRGAN: ("$defs", "irgan_settings"),
+    "bpr": ("$defs", "baseline_pairwise"),
+    "lambdafm": ("$defs", "baseline_lambdafm"),
+    "ease": ("$defs", "baseline_ease"),
+    "itemknn": ("$defs", "baseline_itemknn"),
+    "mle": ("properties", "pretraining", "properties", "mle"),
+    "dns": ("properties", "pretraining", "properties", "dns"),
+}
+
+
+def value_problem(system: str, name: str, value: Any) -> str | None:
+    """Why ``name = value`` is not a valid setting of ``system`` (None when it is)."""
+    import jsonschema
+    import yaml
+
+    from irgan.config import SCHEMA_PATH
+
+    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    where = SETTINGS_SCHEMA.get(system)
+    if where is None:
+        return f"{system} cannot be tuned (tunable: {', '.join(SETTINGS_SCHEMA)})"
+    part = schema
+    for key in where:
+        part = part[key]
+    part = {k: v for k, v in part.items() if k != "required"}  # one setting, not all of them
+    document = set_path({}, name, value)
+    validator = jsonschema.Draft202012Validator({**part, "$defs": schema["$defs"]})
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    return errors[0].message if errors else None
+
+
+def set_path(settings: dict, dotted: str, value: Any) -> dict:
+    """``settings`` with ``a.b`` set to ``value`` (nested dicts created as needed); returned."""
+    node = settings
+    *parents, last = dotted.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[last] = value
+    return settings
+
+
+def configured(base: Mapping[str, Any], params: Mapping[str, Any]) -> dict:
+    """A deep copy of ``base`` with every (dotted) parameter of ``params`` set."""
+    settings = copy.deepcopy(dict(base))
+    for name, value in params.items():
+        set_path(settings, name, value)
+    return settings
+
+
+def suggest(trial: Any, name: str, spec: Mapping[str, Any]) -> Any:
+    """One parameter of an Optuna trial from its space entry."""
+    kind = spec["type"]
+    if kind == "float":
+        return trial.suggest_float(name, float(spec["low"]), float(spec["high"]), log=bool(spec.get("log")))
+    if kind == "int":
+        return trial.suggest_int(name, int(spec["low"]), int(spec["high"]), log=bool(spec.get("log")))
+    if kind == "categorical":
+        return trial.suggest_categorical(name, list(spec["choices"]))
+    raise ConfigError(f"space entry {name}: unknown type {kind!r} (float, int, categorical)")
+
+
+@dataclass
+class Outcome:
+    """What a trial's fit returns: its status, validation score and selected epoch."""
+
+    status: str  # ok | diverged
+    score: float | None
+    selected_epoch: int | None = None
+    detail: Any = None
+
+
+@dataclass
+class TrialRecord:
+    number: int
+    params: dict[str, Any]
+    status: str
+    score: float | None
+    selected_epoch: int | None
+    seconds: float
+    cpu_seconds: float
+    detail: Any = None
+
+
+@dataclass
+class SearchResult:
+    system: str
+    space: dict[str, dict]
+    seed: int
+    trials: list[TrialRecord] = field(default_factory=list)
+
+    @property
+    def best(self) -> TrialRecord | None:
+        """The best converged trial (the first one on ties), or None when every trial diverged."""
+        scored = [t for t in self.trials if t.status == "ok" and t.score is not None]
+        return max(scored, key=lambda t: t.score) if scored else None
+
+
+Objective = Callable[[dict[str, Any]], Outcome]
+
+
+def search(objective: Objective, space: Mapping[str, Mapping[str, Any]], trials: int, seed: int,
+           system: str = "") -> SearchResult:
+    """``trials`` configurations of ``space`` proposed by a TPE sampler seeded with ``seed``.
+
+    Trials run one after another (ask, fit, tell), so the same seed gives the same trials. A
+    diverged trial (or one whose score is not finite) is told to Optuna as failed, so it never
+    steers the sampler, and it is never the best.
+    """
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if trials < 1:
+        raise ConfigError(f"key tuning.trials: {trials} (at least one trial)")
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+    result = SearchResult(system, {k: dict(v) for k, v in space.items()}, seed)
+    for number in range(trials):
+        trial = study.ask()
+        params = {name: suggest(trial, name, spec) for name, spec in space.items()}
+        wall, cpu = time.perf_counter(), time.process_time()
+        outcome = objective(params)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        score = outcome.score
+        status = outcome.status
+        detail = outcome.detail
+        if status == "ok" and (score is None or not math.isfinite(score)):
+            status, detail, score = "diverged", f"validation score is {score}", None
+        if status == "ok":
+            study.tell(trial, score)
+        else:
+            score = None
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        result.trials.append(TrialRecord(number, params, status, score, outcome.selected_epoch, wall, cpu,
+                                         detail))
+        log.info("%s trial %d/%d: %s -> %s (%.1f s)", system, number + 1, trials, params,
+                 "diverged" if score is None else f"{score:.4f}", wall)
+    return result
+
+
+# --------------------------------------------------------------------------- fitting a system
+
+
+def validation_score(dataset: Any, score_fn: Callable, device: Any) -> float:
+    """Validation P@5 of a fitted model (the tuning's one metric)."""
+    from irgan.evaluation import Evaluator
+    from irgan.protocol import SELECTION_METRIC
+
+    return float(Evaluator(dataset, TUNING_SELECTION, device=device).means(score_fn, cutoff_only=True)[
+        SELECTION_METRIC])
+
+
+def outcome_of_result(result: Any, dataset: Any, device: Any) -> Outcome:
+    """The outcome of a trainer's :class:`irgan.training.TrainResult`."""
+    from irgan.errors import IrganError
+
+    if result.status != "ok":
+        return Outcome("diverged", None, None, result.divergence)
+    try:
+        score = validation_score(dataset, result.recommender().score, device)
+    except IrganError as exc:
+        return Outcome("diverged", None, None, str(exc))
+    return Outcome("ok", score, result.selected_epoch)
+
+
+def irgan_trial_settings(base: Mapping[str, Any], params: Mapping[str, Any]) -> dict:
+    """IRGAN's settings for a trial: the base (the reference under the honest rule) with the
+    trial's values; the learning curve on the validation split only (tuning never reads test)."""
+    settings = configured(base, params)
+    settings["curve"] = {**settings["curve"], "splits": [TUNING_SELECTION]}
+    return settings
+
+
+def make_fit(system: str, base: Mapping[str, Any], dataset: Any, seed: int, device: Any,
+             generator: Any = None) -> Callable[[dict[str, Any]], Any]:
+    """``fit(settings) -> TrainResult or fitted baseline`` of ``system`` under the honest rule.
+
+    ``base`` is the system's full settings before the trial's values (IRGAN: the reference's
+    settings, its start resolved; ``dns``/``mle``: ``pretraining.<system>``; a baseline: its
+    ``fixed`` values); ``generator`` is IRGAN's start (this project's DNS of the same seed).
+    """
+    if system == IRGAN:
+        from irgan.irgan_pointwise import train_irgan
+
+        return lambda settings: train_irgan(dataset, TUNING_SELECTION, settings, seed, device,
+                                            generator=generator, variant="tuned")
+    if system in PRETRAINING:
+        from irgan.dns import train_dns
+        from irgan.mle import train_mle
+
+        trainer = {"dns": train_dns, "mle": train_mle}[system]
+        return lambda settings: trainer(dataset, TUNING_SELECTION, settings, seed, device)
+    from baselines import baseline_class
+    from irgan.protocol import SELECTION_METRIC
+    from irgan.runtime import seed_everything
+
+    cls = baseline_class(system)
+
+    def fit(settings):
+        seed_everything(seed)
+        return cls(seed=seed, device=device, selection_metric=SELECTION_METRIC, **settings).fit(
+            dataset, TUNING_SELECTION)
+
+    return fit
+
+
+def trial_settings(system: str, base: Mapping[str, Any], params: Mapping[str, Any]) -> dict:
+    """The full settings a trial trains with."""
+    return irgan_trial_settings(base, params) if system == IRGAN else configured(base, params)
+
+
+def tune_system(system: str, base: Mapping[str, Any], dataset: Any, settings: TuningSettings,
+                device: Any, generator: Any = None) -> SearchResult:
+    """Search ``system``'s space (``tuning.spaces.<system>``) with ``tuning.trials`` trials."""
+    from baselines.tuning import fit_outcome
+    from irgan.errors import IrganError
+
+    fit = make_fit(system, base, dataset, settings.seed, device, generator)
+
+    def objective(params: dict[str, Any]) -> Outcome:
+        model = fit(trial_settings(system, base, params))
+        if hasattr(model, "curve") and hasattr(model, "recommender"):  # a TrainResult
+            return outcome_of_result(model, dataset, device)
+        status, epoch, detail = fit_outcome(model)
+        if status != "ok":
+            return Outcome("diverged", None, None, detail)
+        try:
+            return Outcome("ok", validation_score(dataset, model.score, device), epoch)
+        except IrganError as exc:
+            return Outcome("diverged", None, None, str(exc))
+
+    return search(objective, settings.space(system), settings.trials, settings.seed, system)
+
+
+# --------------------------------------------------------------------------- records
+
+
+def trials_frame(result: SearchResult):
+    """One row per trial: its number, status, score, epoch, seconds, and each parameter."""
+    import pandas as pd
+
+    rows = [{**{c: getattr(t, c) for c in TRIAL_COLUMNS if c != "detail"},
+             "detail": "" if t.detail is None else str(t.detail),
+             **{f"param.{k}": v for k, v in t.params.items()}} for t in result.trials]
+    columns = [*TRIAL_COLUMNS, *(f"param.{k}" for k in result.space)]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def tuning_record(result: SearchResult, system: str, dataset: str, base: Mapping[str, Any],
+                  settings: TuningSettings, cpu_seconds: float, wall_seconds: float,
+                  start: Mapping[str, Any] | None = None) -> dict:
+    """Everything about one system's tuning: the procedure, every trial, the budget, the best."""
+    from irgan.protocol import SELECTION_METRIC
+
+    best = result.best
+    return {
+        "system": system,
+        "tuned_system": tuned_name(system),
+        "dataset": dataset,
+        "selection": TUNING_SELECTION,
+        "metric": SELECTION_METRIC,
+        "split": TUNING_SELECTION,
+        "sampler": "optuna.samplers.TPESampler",
+        "seed": settings.seed,
+        "space": result.space,
+        "base": base,
+        "start": dict(start or {}),
+        "budget": {
+            "trials": len(result.trials),
+            "converged": sum(t.status == "ok" for t in result.trials),
+            "diverged": sum(t.status != "ok" for t in result.trials),
+            "cpu_seconds": cpu_seconds,
+            "seconds": wall_seconds,
+            "trial_cpu_seconds": sum(t.cpu_seconds for t in result.trials),
+        },
+        "trials": [asdict(t) for t in result.trials],
+        "best": None if best is None else {
+            "number": best.number, "params": best.params, "score": best.score,
+            "selected_epoch": best.selected_epoch,
+            "settings": trial_settings(system, base, best.params),
+        },
+    }
+
+
+def best_settings(record: Mapping[str, Any]) -> dict | None:
+    """The settings the tuned system trains with (None when every trial diverged)."""
+    best = record.get("best")
+    if best is None:
+        return None
+    settings = copy.deepcopy(best["settings"])
+    if record["system"] == IRGAN:  # the tuned runs record both splits, as every run does
+        settings["curve"] = dict(record["base"]["curve"])
+    return settings
