@@ -298,18 +298,21 @@ def irgan_trial_settings(base: Mapping[str, Any], params: Mapping[str, Any]) -> 
 
 
 def make_fit(system: str, base: Mapping[str, Any], dataset: Any, seed: int, device: Any,
-             generator: Any = None) -> Callable[[dict[str, Any]], Any]:
+             generator: Any = None, discriminator: Any = None, record_test_curve: bool = False
+             ) -> Callable[[dict[str, Any]], Any]:
     """``fit(settings) -> TrainResult or fitted baseline`` of ``system`` under the honest rule.
 
     ``base`` is the system's full settings before the trial's values (IRGAN: the reference's
     settings, its start resolved; ``dns``/``mle``: ``pretraining.<system>``; a baseline: its
-    ``fixed`` values); ``generator`` is IRGAN's start (this project's DNS of the same seed).
+    ``fixed`` values); ``generator`` / ``discriminator`` are IRGAN's starting models (this
+    project's DNS of the same seed, and D's pre-training where the settings ask for it).
     """
     if system == IRGAN:
         from irgan.irgan_pointwise import train_irgan
 
         return lambda settings: train_irgan(dataset, TUNING_SELECTION, settings, seed, device,
-                                            generator=generator, variant="tuned")
+                                            generator=generator, discriminator=discriminator,
+                                            variant="tuned")
     if system in PRETRAINING:
         from irgan.dns import train_dns
         from irgan.mle import train_mle
@@ -324,24 +327,29 @@ def make_fit(system: str, base: Mapping[str, Any], dataset: Any, seed: int, devi
 
     def fit(settings):
         seed_everything(seed)
-        return cls(seed=seed, device=device, selection_metric=SELECTION_METRIC, **settings).fit(
-            dataset, TUNING_SELECTION)
+        return cls(seed=seed, device=device, selection_metric=SELECTION_METRIC,
+                   record_test_curve=record_test_curve, **settings).fit(dataset, TUNING_SELECTION)
 
     return fit
 
 
 def trial_settings(system: str, base: Mapping[str, Any], params: Mapping[str, Any]) -> dict:
-    """The full settings a trial trains with."""
-    return irgan_trial_settings(base, params) if system == IRGAN else configured(base, params)
+    """The full settings a trial trains with (the trainers' curves on validation only)."""
+    if system == IRGAN:
+        return irgan_trial_settings(base, params)
+    settings = configured(base, params)
+    if system in PRETRAINING:
+        settings["curve_splits"] = [TUNING_SELECTION]
+    return settings
 
 
 def tune_system(system: str, base: Mapping[str, Any], dataset: Any, settings: TuningSettings,
-                device: Any, generator: Any = None) -> SearchResult:
+                device: Any, generator: Any = None, discriminator: Any = None) -> SearchResult:
     """Search ``system``'s space (``tuning.spaces.<system>``) with ``tuning.trials`` trials."""
     from baselines.tuning import fit_outcome
     from irgan.errors import IrganError
 
-    fit = make_fit(system, base, dataset, settings.seed, device, generator)
+    fit = make_fit(system, base, dataset, settings.seed, device, generator, discriminator)
 
     def objective(params: dict[str, Any]) -> Outcome:
         model = fit(trial_settings(system, base, params))
@@ -414,6 +422,96 @@ def best_settings(record: Mapping[str, Any]) -> dict | None:
     if best is None:
         return None
     settings = copy.deepcopy(best["settings"])
-    if record["system"] == IRGAN:  # the tuned runs record both splits, as every run does
-        settings["curve"] = dict(record["base"]["curve"])
+    base = record["base"]  # the tuned runs record the curves of the reference's runs
+    if record["system"] == IRGAN:
+        settings["curve"] = dict(base["curve"])
+    elif record["system"] in PRETRAINING:
+        settings.pop("curve_splits", None)
+        if "curve_splits" in base:
+            settings["curve_splits"] = list(base["curve_splits"])
     return settings
+
+
+def budget_summary(record: Mapping[str, Any]) -> dict:
+    """What a tuned run records of its search: the procedure, the budget and the best trial."""
+    keys = ("system", "tuned_system", "dataset", "metric", "split", "sampler", "seed", "space", "base",
+            "budget", "best", "start")
+    return {key: copy.deepcopy(record.get(key)) for key in keys}
+
+
+def starting_models(system: str, base: Mapping[str, Any], dataset: Any, paths: Mapping[str, Any]
+                    ) -> tuple[Any, Any]:
+    """IRGAN's (generator, discriminator) starts from the pre-training checkpoints in ``paths``."""
+    if system != IRGAN:
+        return None, None
+    from irgan.irgan_pointwise import initial_model
+
+    return (initial_model(paths.get("generator"), base["generator_init"], dataset),
+            initial_model(paths.get("discriminator"), base["discriminator_init"], dataset))
+
+
+def run_tuning(system: str, base: Mapping[str, Any], dataset: Any, settings: TuningSettings, device: Any,
+               starts: Mapping[str, Any], outputs: Mapping[str, Any], provenance: Mapping[str, Any]
+               ) -> dict:
+    """Rule tune: search ``system``'s space and write every trial (``trials_csv``, ``trials_json``)
+    and the best with the budget (``best``); return the full record. The CPU seconds are this
+    process's, from loading the starting models to the last trial."""
+    from irgan.io import write_json
+    from irgan.results import write_frame
+
+    cpu, wall = time.process_time(), time.perf_counter()
+    generator, discriminator = starting_models(system, base, dataset, starts)
+    result = tune_system(system, base, dataset, settings, device, generator, discriminator)
+    record = tuning_record(result, system, dataset.name, base, settings, time.process_time() - cpu,
+                           time.perf_counter() - wall, {k: str(v) for k, v in starts.items() if v})
+    record["provenance"] = dict(provenance)
+    write_frame(trials_frame(result), outputs["trials_csv"])
+    write_json(outputs["trials_json"], record)
+    write_json(outputs["best"], {**budget_summary(record), "provenance": dict(provenance)})
+    return record
+
+
+def train_tuned(system: str, record: Mapping[str, Any], dataset: Any, seed: int, device: Any,
+                starts: Mapping[str, Any], run_directory: Any, provenance: Mapping[str, Any]) -> dict:
+    """Rule train_tuned: ``system`` with its best configuration (``record``: its ``best.json``) on
+    ``seed`` under the honest rule, written as the run ``<system>-tuned`` in the run contract;
+    every trial diverged -> a diverged run saying so. Return the run's record."""
+    from pathlib import Path
+
+    from irgan.evaluation import Evaluator
+    from irgan.protocol import SELECTION_METRIC
+    from irgan.results import divergence_entry, make_record, write_run
+    from irgan.training import write_training_run
+
+    name = tuned_name(system)
+    details = {"tuning": budget_summary(record), "tuned_from": system}
+    settings = best_settings(record)
+    run = {"system": name, "dataset": dataset.name, "selection": TUNING_SELECTION, "seed": seed,
+           "selection_metric": SELECTION_METRIC, "provenance": dict(provenance)}
+    if settings is None:
+        import pandas as pd
+
+        result = make_record(status="diverged", **run, details=details,
+                             divergence=divergence_entry("tuning", None, "every trial of the search diverged"))
+        write_run(run_directory, None, pd.DataFrame(columns=["epoch", "model", "split"]), result)
+        return result
+    if system == IRGAN or system in PRETRAINING:
+        generator, discriminator = starting_models(system, settings, dataset, starts)
+        fit = make_fit(system, settings, dataset, seed, device, generator, discriminator)
+        result = fit(settings)
+        result.system = name
+        result.extra = {**result.extra, **details}
+        return write_training_run(Path(run_directory), result, dataset, dict(provenance), device)
+    model = make_fit(system, settings, dataset, seed, device, record_test_curve=True)(settings)
+    from baselines.tuning import fit_outcome
+
+    status, _, _ = fit_outcome(model)
+    summary = model.summary()
+    result = make_record(
+        status=summary["status"], **run, selected_epoch=summary["selected_epoch"],
+        final_epoch=summary["final_epoch"], reported_model=model.name,
+        deterministic=summary["deterministic"], divergence=summary["divergence"],
+        hyperparameters=summary["hyperparameters"], details={**details, "train_loss": summary["train_loss"]})
+    per_user = Evaluator(dataset, "test", device=device).per_user(model.score) if status == "ok" else None
+    write_run(run_directory, per_user, model.curve, result)
+    return result

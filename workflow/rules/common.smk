@@ -1,6 +1,7 @@
 # The workflow's shared part: the validated config, wildcard constraints, path templates, input
 # functions and the study's targets. The rules (workflow/rules/*.smk) and their scripts import the
 # installed irgan package (`pip install -e .`, or workflow/envs/*.yaml under --sdm conda).
+import copy
 import os
 import re
 
@@ -155,7 +156,8 @@ def authors_code_runs():
 
 def study_run_files(dataset):
     """The run-contract files of every run of one dataset."""
-    runs = pretraining_runs() + irgan_runs() + released_start_runs() + baseline_runs() + authors_code_runs()
+    runs = (pretraining_runs() + irgan_runs() + released_start_runs() + baseline_runs() + authors_code_runs()
+            + tuned_runs(dataset))
     return sorted(run_targets(run for run in runs if run.dataset == dataset))
 
 
@@ -286,7 +288,7 @@ def start_match_targets():
 def study_targets():
     targets = [f"{RESULTS}/{name}/data/summary.json" for name in config["study"]["datasets"]]
     return (targets + audit_targets() + start_match_targets() + irgan_run_targets()
-            + authors_code_run_targets() + baseline_targets()
+            + authors_code_run_targets() + baseline_targets() + tuned_targets()
             + report_targets())
 
 
@@ -361,3 +363,94 @@ def authors_code_run_targets():
     """Run files of irgan-authors-code for every `authors_code.seeds` and of dns-authors-code (the
     authors' cf_dns.py) for every `authors_code.dns_seeds` (the paper protocol only)."""
     return run_targets(authors_code_runs())
+
+
+# Equal-budget tuning (workflow/rules/tuning.smk, irgan/tuning.py): one search per dataset and
+# system of `tuning.systems`, then <system>-tuned trained on every study seed under the honest rule.
+from irgan.tuning import IRGAN as TUNED_IRGAN, PRETRAINING as TUNABLE_PRETRAINING, TUNING_SELECTION
+from irgan.tuning import tuned_name
+from irgan.variants import start_of
+
+TUNING_DIR = f"{RESULTS}/{{dataset}}/tuning/{{system}}"
+TUNING_FILES = {"trials_csv": "trials.csv", "trials_json": "trials.json", "best": "best.json"}
+
+
+def tuning_section():
+    return config.get("tuning") or {}
+
+
+def tuned_systems():
+    """The systems of `tuning.systems` (irgan, baselines, dns/mle), in the config's order."""
+    return list(tuning_section().get("systems", []))
+
+
+def tuning_files(dataset, system, names=tuple(TUNING_FILES)):
+    return [f"{TUNING_DIR.format(dataset=dataset, system=system)}/{TUNING_FILES[name]}" for name in names]
+
+
+def tuned_runs(dataset=None):
+    """Every <system>-tuned run: each tuned system, study dataset and seed, the honest rule only."""
+    return [
+        RunKey(name, TUNING_SELECTION, tuned_name(system), seed)
+        for name in ([dataset] if dataset else config["study"]["datasets"])
+        for system in tuned_systems()
+        for seed in config["study"]["seeds"]
+    ]
+
+
+def tuned_irgan_settings(dataset):
+    """The settings IRGAN's trials and irgan-tuned start from: the reference (irgan.defaults) under
+    the honest rule, its start resolved (`authors` -> this project's DNS)."""
+    settings = copy.deepcopy(config["irgan"]["defaults"])
+    settings["generator_init"] = start_of(settings, dataset_spec(dataset), TUNING_SELECTION)
+    return settings
+
+
+def tuning_base(dataset, system):
+    """A system's settings before a trial's values: IRGAN's reference settings, `pretraining.<system>`
+    for dns and mle, a baseline's `fixed` values (without the keys its space tunes)."""
+    if system == TUNED_IRGAN:
+        return tuned_irgan_settings(dataset)
+    if system in TUNABLE_PRETRAINING:
+        return copy.deepcopy(config["pretraining"][system])
+    space = tuning_section().get("spaces", {}).get(system, {})
+    fixed = (config.get("baselines", {}).get(system) or {}).get("fixed") or {}
+    return {key: value for key, value in fixed.items() if key not in space}
+
+
+def tuned_start_inputs(dataset, system, seed):
+    """The models IRGAN starts from (its trials: the tuning seed's; irgan-tuned: each seed's), made by
+    the pre-training rules under the honest rule; nothing for the other systems."""
+    if system != TUNED_IRGAN:
+        return {}
+    settings = tuned_irgan_settings(dataset)
+    inputs = {}
+    if settings["generator_init"] in ("dns", "mle"):
+        start = run_dir_pattern(RESULTS, dataset, TUNING_SELECTION, settings["generator_init"], seed)
+        inputs["generator"] = f"{start}/{MODEL}"
+    if settings["discriminator_init"] == "pretrained":
+        start = D_PRETRAINING_DIR.format(dataset=dataset, selection=TUNING_SELECTION, seed=seed)
+        inputs["discriminator"] = f"{start}/{MODEL}"
+    return inputs
+
+
+def tuning_inputs(wildcards):
+    return {"dataset": DATASET_ARTIFACT.format(dataset=wildcards.dataset),
+            **tuned_start_inputs(wildcards.dataset, wildcards.system, tuning_section()["seed"])}
+
+
+def train_tuned_inputs(wildcards):
+    best = tuning_files(wildcards.dataset, wildcards.system, ("best",))[0]
+    return {"dataset": DATASET_ARTIFACT.format(dataset=wildcards.dataset), "best": best,
+            **tuned_start_inputs(wildcards.dataset, wildcards.system, int(wildcards.seed))}
+
+
+def tuning_best_files(dataset):
+    """Each tuned system's best.json on ``dataset`` (the statistics' record of every budget)."""
+    return [tuning_files(dataset, system, ("best",))[0] for system in tuned_systems()]
+
+
+def tuned_targets():
+    """Every search's files and every <system>-tuned run of the study."""
+    return [path for dataset in config["study"]["datasets"] for system in tuned_systems()
+            for path in tuning_files(dataset, system)] + run_targets(tuned_runs())
