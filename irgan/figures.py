@@ -193,7 +193,10 @@ def _curve_panels(systems: list[str], settings: StatisticsSettings) -> dict[str,
     for system in systems:
         if system == settings.reference:
             continue
-        panel = ablation_family_of(system, families) if is_irgan(system) else "baselines"
+        if is_irgan(system):
+            panel = "equal-budget" if settings.equal_budget_member(system) else ablation_family_of(system, families)
+        else:
+            panel = "baselines"
         panels.setdefault(panel, []).append(system)
     if settings.reference in systems and not any(p != "baselines" for p in panels):
         panels["reference"] = []

@@ -130,6 +130,47 @@ def headline_sentence(summary, comparisons, settings: StatisticsSettings, select
     return text
 
 
+def equal_budget_sentence(summary, comparisons, budgets: pd.DataFrame | None,
+                          settings: StatisticsSettings) -> str:
+    """The tuned IRGAN against the tuned baselines and against the untuned reference, with the
+    budget each system got (statistics.equal_budget; the searches' ``tuning.csv``)."""
+    spec = settings.equal_budget
+    if spec is None or budgets is None or budgets.empty:
+        return "No system was tuned in this study (`tuning.systems` is empty)."
+    metric, selection = settings.headline_metric, "validation"
+    view = _view(summary, comparisons, settings)
+    trials = sorted({int(t) for t in budgets["trials"]})
+    budget = ", ".join(f"`{row.system}` {row.cpu_seconds:.0f} s" for row in budgets.itertuples())
+    text = (
+        f"With the same budget for every tuned system ({' or '.join(map(str, trials))} configurations "
+        f"each, proposed by a seeded TPE search and chosen on validation {metric}; CPU time of the "
+        f"searches: {budget}), `{spec.system}` reaches {metric} = "
+        f"{_with_ci(view.mean(spec.system, metric, selection), settings.confidence)} under "
+        f"{the_protocol(selection)}."
+    )
+    tuned = [s for s in budgets["tuned_system"] if s != spec.system]
+    best = view.best_of(tuned, metric, selection)
+    if view.mean(spec.system, metric, selection) is None or best is None:
+        return text + " The comparison with the tuned baselines could not be made (a system did not run)."
+    row = view.comparison(spec.system, best, metric, selection, kind="equal-budget")
+    text += (f" The strongest tuned baseline, `{best}`, reaches "
+             f"{_with_ci(view.mean(best, metric, selection), settings.confidence)}")
+    text += f"; `{spec.system}` minus `{best}`, paired over users: {_test_text(row, settings.confidence)}." \
+        if row is not None else "."
+    rows = view.comparisons_of("equal-budget", selection, metric, spec.system)
+    rows = rows[rows["reference"].isin(tuned)]
+    better = int(((rows["mean_diff"] > 0) & rows["significant"]).sum())
+    worse = int(((rows["mean_diff"] < 0) & rows["significant"]).sum())
+    text += (f" Of the {len(rows)} tuned baselines, `{spec.system}` is significantly better than {better} "
+             f"and significantly worse than {worse} (Holm, equal-budget family).")
+    for other in spec.also:
+        row = view.comparison(spec.system, other, metric, selection, kind="equal-budget")
+        if row is not None:
+            text += (f" What tuning buys IRGAN: `{spec.system}` minus `{other}` (its authors' constants), "
+                     f"{_test_text(row, settings.confidence)}.")
+    return text
+
+
 def starting_point_sentence(summary, comparisons, settings: StatisticsSettings) -> str:
     """The reference IRGAN against its own pre-trained generator: what the adversarial phase adds.
 
@@ -213,7 +254,7 @@ def ablation_sentences(summary, comparisons, settings: StatisticsSettings) -> st
     metric, reference = settings.headline_metric, settings.reference
     families = dict(settings.families or {})
     view = _view(summary, comparisons, settings)
-    systems = [s for s in view.systems() if is_irgan(s) and s != reference]
+    systems = [s for s in view.systems() if is_irgan(s) and s != reference and not settings.equal_budget_member(s)]
     lines = []
     for family, spec in [*families.items(), ("other", {"question": "Other IRGAN variants."})]:
         members = [s for s in systems if ablation_family_of(s, families) == family]
@@ -558,6 +599,7 @@ def paper_values(
         "headline_honest_sentence": headline_sentence(summary, comparisons, settings, "validation"),
         "irgan_vs_baselines_sentence": versus_baselines_sentence(comparisons, settings),
         "starting_point_sentence": starting_point_sentence(summary, comparisons, settings),
+        "equal_budget_sentence": equal_budget_sentence(summary, comparisons, statistics.get("tuning"), settings),
         "ablation_sentences": ablation_sentences(summary, comparisons, settings),
         "optimism_sentence": optimism_sentence(summary, optimism_summary, comparisons, settings),
         "simple_baselines_sentence": simple_baselines_sentence(summary, comparisons, settings, simple),

@@ -176,9 +176,44 @@ def per_user_means(study: StudyRuns) -> pd.DataFrame:
 # --------------------------------------------------------------------------- the comparison plan
 
 
+#: the kind and family of the equal-budget comparisons (a Holm family of their own)
+EQUAL_BUDGET = "equal-budget"
+#: comparison kinds whose tests form Holm families of their own, apart from the study's other claims
+SEPARATE_KINDS = (EQUAL_BUDGET,)
+
+
+@dataclass(frozen=True)
+class EqualBudget:
+    """``statistics.equal_budget``: ``system`` (the tuned IRGAN) against every other system matching
+    ``systems`` (fnmatch: the tuned baselines) and each of ``also`` (the untuned reference: what
+    tuning buys). Members of ``systems`` are compared here only, so they never enlarge the other
+    Holm families."""
+
+    system: str = "irgan-tuned"
+    systems: tuple[str, ...] = ("*-tuned",)
+    also: tuple[str, ...] = ()
+    question: str = ""
+
+    @classmethod
+    def from_config(cls, section: dict | None) -> EqualBudget | None:
+        if not section:
+            return None
+        return cls(system=str(section.get("system", cls.system)),
+                   systems=tuple(section.get("systems", cls.systems)),
+                   also=tuple(section.get("also", ())), question=str(section.get("question", "")))
+
+    def member(self, system: str) -> bool:
+        return system == self.system or any(fnmatch.fnmatchcase(system, p) for p in self.systems)
+
+
+def equal_budget_member(system: str, equal_budget: EqualBudget | None) -> bool:
+    """Whether ``system`` is compared only in the equal-budget family."""
+    return equal_budget is not None and equal_budget.member(system)
+
+
 @dataclass(frozen=True)
 class Comparison:
-    kind: str  # irgan-vs-baseline, ablation, protocol
+    kind: str  # irgan-vs-baseline, ablation, protocol, equal-budget
     ablation_family: str
     selection: str  # test, validation, or test-vs-validation (protocol)
     system: str
@@ -195,7 +230,7 @@ def ablation_family_of(system: str, families: dict) -> str:
 
 def plan_comparisons(
     systems: dict[str, list[str]], reference: str, families: dict, mixed_starts: Iterable[str] = (),
-    originals: Iterable[str] = (),
+    originals: Iterable[str] = (), equal_budget: EqualBudget | None = None,
 ) -> list[Comparison]:
     """Every comparison the study reports, from the systems each selection rule actually ran.
 
@@ -208,11 +243,16 @@ def plan_comparisons(
     checks the re-implementation; it is compared with the reference (an IRGAN original, in its
     ablation family) and in the fidelity section, never with every baseline or variant, so that it
     does not enlarge the Holm families of the study's own claims.
+
+    The equal-budget family (``equal_budget``): the tuned IRGAN against every other tuned system
+    and each of its ``also`` systems, under each rule where it ran; the tuned systems take part in
+    no other comparison.
     """
     originals = set(originals)
     plan: list[Comparison] = []
     for selection in SELECTIONS:
-        present = sorted(systems.get(selection, []))
+        everything = sorted(systems.get(selection, []))
+        present = [s for s in everything if not equal_budget_member(s, equal_budget)]
         irgan = [s for s in present if is_irgan(s)]
         baselines = [s for s in present if not is_irgan(s) and s not in originals]
         for system in irgan:
@@ -226,24 +266,33 @@ def plan_comparisons(
                             "ablation", ablation_family_of(system, families), selection, system, reference
                         )
                     )
+        if equal_budget is not None and equal_budget.system in everything:
+            tuned = [s for s in everything if equal_budget.member(s) and s != equal_budget.system]
+            untuned = [s for s in equal_budget.also if s in everything and s not in tuned]
+            for other in [*tuned, *untuned]:
+                plan.append(Comparison(EQUAL_BUDGET, EQUAL_BUDGET, selection, equal_budget.system, other))
     both = sorted(set(systems.get("test", [])) & set(systems.get("validation", [])) - set(mixed_starts))
+    both = [s for s in both if not equal_budget_member(s, equal_budget)]
     for system in both:
         plan.append(Comparison("protocol", "", PROTOCOL_SELECTION, system, system))
     return plan
 
 
-def holm_family_key(dataset: str, selection: str, scheme: str) -> str:
+def holm_family_key(dataset: str, selection: str, scheme: str, kind: str = "") -> str:
     """The Holm family of a test.
 
     ``protocol`` (default): every test on one dataset under one selection rule,
     over all comparisons and all metrics, is one family (a table's worth of
     claims); the test-vs-validation comparisons form their own family.
-    ``dataset``: every test on a dataset is one family.
+    ``dataset``: every test on a dataset is one family. Under either scheme the tests of a kind
+    in :data:`SEPARATE_KINDS` (the equal-budget comparison) form a family of their own, with
+    ``/<kind>`` appended: a separate question, which leaves the other families as they were.
     """
+    suffix = f"/{kind}" if kind in SEPARATE_KINDS else ""
     if scheme == "protocol":
-        return f"{dataset}/{selection}"
+        return f"{dataset}/{selection}{suffix}"
     if scheme == "dataset":
-        return dataset
+        return f"{dataset}{suffix}"
     raise IrganError(f"key statistics.holm_family: {scheme!r} not in {HOLM_FAMILIES}")
 
 
@@ -279,6 +328,11 @@ class StatisticsSettings:
     families: dict | None = None
     paper_rows: dict | None = None  # published row of Table 3 -> system name
     fidelity: dict | None = None  # the reference against the authors' own code (irgan/fidelity.py)
+    equal_budget: EqualBudget | None = None  # the tuned IRGAN against the tuned baselines
+
+    def equal_budget_member(self, system: str) -> bool:
+        """Whether ``system`` is compared only in the equal-budget family."""
+        return equal_budget_member(system, self.equal_budget)
 
     @classmethod
     def from_config(cls, section: dict) -> StatisticsSettings:
@@ -299,6 +353,7 @@ class StatisticsSettings:
             families=dict(section.get("families", {})),
             paper_rows=dict(section.get("paper_rows", DEFAULT_PAPER_ROWS)),
             fidelity=dict(section.get("fidelity", {})),
+            equal_budget=EqualBudget.from_config(section.get("equal_budget")),
         )
 
 
@@ -368,7 +423,8 @@ def compare_systems(study: StudyRuns, settings: StatisticsSettings) -> pd.DataFr
 
         originals = [original for original, _ in FidelitySettings.from_config(settings.fidelity).pairs]
         planned += [(dataset, comparison, means, seeds) for comparison in
-                    plan_comparisons(systems, settings.reference, settings.families or {}, mixed, originals)]
+                    plan_comparisons(systems, settings.reference, settings.families or {}, mixed, originals,
+                                     settings.equal_budget)]
     # the paired tests with their bootstrap, one comparison after another: a bar on the terminal
     with Progress(len(planned), "paired tests and bootstrap", unit="comparison") as bar:
         for dataset, comparison, means, seeds in planned:
@@ -378,8 +434,8 @@ def compare_systems(study: StudyRuns, settings: StatisticsSettings) -> pd.DataFr
     if frame.empty:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
     frame["holm_family"] = [
-        holm_family_key(d, s, settings.holm_family)
-        for d, s in zip(frame["dataset"], frame["selection"], strict=True)
+        holm_family_key(d, s, settings.holm_family, k)
+        for d, s, k in zip(frame["dataset"], frame["selection"], frame["kind"], strict=True)
     ]
     frame["holm_family_size"] = frame.groupby("holm_family")["p"].transform(lambda p: int(p.notna().sum()))
     frame["p_holm"], frame["significant"] = holm(frame["p"], frame["holm_family"], settings.alpha)
@@ -652,7 +708,10 @@ def methods(settings: StatisticsSettings) -> dict:
         "bootstrap": f"{level} percentile bootstrap of the mean per-user difference, "
         f"{settings.bootstrap_resamples} resamples of users, seed {settings.bootstrap_seed}",
         "holm": f"Holm's step-down correction (statsmodels multipletests) at alpha = {settings.alpha} "
-        f"over {family}",
+        f"over {family}"
+        + ("; the equal-budget comparisons (the tuned IRGAN against the tuned baselines and the "
+           "untuned reference) form a family of their own per selection rule"
+           if settings.equal_budget is not None else ""),
         "seed_view": "Welch's t-test on the per-seed means of the two systems: the training seed is the "
         "unit of replication, so this asks whether a difference exceeds run-to-run "
         "variation; the per-user tests treat the trained models as fixed and the users as "

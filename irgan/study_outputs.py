@@ -15,6 +15,7 @@ STATISTICS_FILES = {
     "curves": "curves.csv",
     "fidelity": "fidelity.csv",
     "fidelity_curves": "fidelity_curves.csv",
+    "tuning": "tuning.csv",
 }
 TABLE_NAMES = (
     "table3",
@@ -25,6 +26,7 @@ TABLE_NAMES = (
     "comparisons",
     "divergence",
     "fidelity",
+    "equal_budget",
 )
 TABLE_FORMATS = ("csv", "md", "tex", "html")
 FIGURE_NAMES = (

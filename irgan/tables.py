@@ -339,7 +339,8 @@ def ablation_table(
     view = StudyView(summary, comparisons, reference=settings.reference, dataset=dataset)
     metrics = view.metrics()
     families = dict(settings.families or {})
-    irgan_systems = [s for s in view.systems() if is_irgan(s) and s != settings.reference]
+    irgan_systems = [s for s in view.systems() if is_irgan(s) and s != settings.reference
+                     and not settings.equal_budget_member(s)]
     unassigned = [s for s in irgan_systems if ablation_family_of(s, families) == "other"]
     if unassigned:
         families["other"] = {
@@ -355,6 +356,7 @@ def ablation_table(
                 s
                 for s in present
                 if s != settings.reference and is_irgan(s) and ablation_family_of(s, families) == family
+                and not settings.equal_budget_member(s)
             ]
             if not members:
                 continue
@@ -647,6 +649,110 @@ def fidelity_table(fidelity: pd.DataFrame, dataset: str) -> Table:
     return Table("fidelity", title, rows, sections, notes)
 
 
+# --------------------------------------------------------------------------- equal budget
+
+
+def _interval_text(row) -> str:
+    """``[low, high]`` of a summary row's interval over seeds (t interval, or the seeds' range)."""
+    low, high = checked_interval(row)
+    return f"[{number(low)}, {number(high)}]" if math.isfinite(low) and math.isfinite(high) else "–"
+
+
+def _config_text(params: str) -> str:
+    """A best configuration (JSON of the trial's values) as ``key=value`` pairs, floats to 3 digits."""
+    if not isinstance(params, str) or not params:
+        return "–"
+    import json
+
+    values = json.loads(params)
+    return ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
+
+
+def equal_budget_table(
+    summary: pd.DataFrame, comparisons: pd.DataFrame, budgets: pd.DataFrame | None,
+    settings: StatisticsSettings, dataset: str,
+) -> Table:
+    """Every tuned system with its budget (trials, CPU seconds), best configuration and validation
+    score, and its test figure over the reporting seeds with the paired difference to the tuned
+    IRGAN (statistics.equal_budget), under the honest rule."""
+    title = "Equal budget: every system tuned the same way, IRGAN included"
+    spec = settings.equal_budget
+    budgets = budgets if budgets is not None and len(budgets) else pd.DataFrame(columns=["tuned_system"])
+    if "dataset" in budgets:
+        budgets = budgets[budgets["dataset"] == dataset]
+    if spec is None or budgets.empty:
+        display = pd.DataFrame({"": ["No system was tuned in this study (tuning.systems is empty, or "
+                                     "statistics.equal_budget is unset)."]})
+        return Table("equal_budget", title, budgets, [("", display)], [])
+    view = StudyView(summary, comparisons, reference=settings.reference, dataset=dataset)
+    metric, selection = settings.headline_metric, "validation"
+    rows, display = [], []
+    systems = [*budgets["tuned_system"], *(s for s in spec.also if view.row(s, metric, selection) is not None)]
+    for system in dict.fromkeys(systems):
+        budget = budgets[budgets["tuned_system"] == system]
+        budget = budget.iloc[0] if len(budget) else None
+        summary_row = view.row(system, metric, selection)
+        if system == spec.system:
+            comparison = None
+        else:
+            comparison = view.comparison(spec.system, system, metric, selection, kind="equal-budget")
+        diff = math.nan if comparison is None else float(comparison["mean_diff"])
+        p_holm = math.nan if comparison is None else float(comparison["p_holm"])
+        significant = False if comparison is None else bool(comparison["significant"])
+        record = {
+            "system": system,
+            "tuned": budget is not None,
+            "trials": math.nan if budget is None else int(budget["trials"]),
+            "diverged_trials": math.nan if budget is None else int(budget["diverged"]),
+            "cpu_seconds": math.nan if budget is None else float(budget["cpu_seconds"]),
+            "best_config": "" if budget is None else budget["best_params"],
+            "best_validation": math.nan if budget is None else budget["best_score"],
+            "metric": metric,
+            "mean": math.nan if summary_row is None else summary_row["mean"],
+            "sd": math.nan if summary_row is None else summary_row["sd"],
+            "ci_low": math.nan if summary_row is None else checked_interval(summary_row)[0],
+            "ci_high": math.nan if summary_row is None else checked_interval(summary_row)[1],
+            "n_seeds": 0 if summary_row is None else int(summary_row["n_seeds"]),
+            "diff_vs_tuned_irgan": diff,
+            "boot_low": math.nan if comparison is None else comparison["boot_low"],
+            "boot_high": math.nan if comparison is None else comparison["boot_high"],
+            "p_holm": p_holm,
+            "significant": significant,
+        }
+        rows.append(record)
+        trials = ("untuned (its own constants)" if budget is None else
+                  f"{record['trials']}" + (f" ({record['diverged_trials']} diverged)" if record["diverged_trials"]
+                                           else ""))
+        display.append({
+            "system": system,
+            "trials": trials,
+            "CPU s": "–" if budget is None else f"{record['cpu_seconds']:.0f}",
+            "best configuration": _config_text(record["best_config"]),
+            f"best validation {metric}": number(record["best_validation"]),
+            f"test {metric}": "–" if summary_row is None else _plain_cell(summary_row),
+            "interval": "–" if summary_row is None else _interval_text(summary_row),
+            f"{spec.system} − system": ("(itself)" if system == spec.system else
+                                        signed(diff) + direction(-diff, significant)),
+            "Holm p": p_value(p_holm),
+        })
+    data = pd.DataFrame(rows)
+    notes = [
+        f"Dataset {dataset}, honest rule (fit on training minus the validation carve, epoch and "
+        f"configuration chosen on validation {metric}). Budget: the configurations each system's "
+        "search tried (Optuna's TPE sampler, the same number for every system, seeded with "
+        "tuning.seed, a seed apart from the reporting seeds) and the CPU seconds the search took; "
+        "best validation: the chosen configuration's score in the search.",
+        f"Test {metric}: mean ± sd over the reporting seeds of the system trained with its best "
+        "configuration; interval: the Student-t interval over seeds (3 or more seeds) or the "
+        "seeds' range (2).",
+        f"{spec.system} − system: the mean per-user difference of test {metric} (paired over users, "
+        "each user's metric averaged over seeds); Holm p: Holm-adjusted p of the paired t-test in "
+        f"the equal-budget family (its own family per rule). {UP}/{DOWN}: the system is "
+        f"significantly better/worse than {spec.system}.",
+    ]
+    return Table("equal_budget", title, data, [("", pd.DataFrame(display))], notes)
+
+
 # --------------------------------------------------------------------------- all tables of a dataset
 
 
@@ -669,6 +775,7 @@ def build_tables(
         "comparisons": comparisons_table(comparisons, settings, dataset),
         "divergence": divergence_table(statistics["divergence"], dataset),
         "fidelity": fidelity_table(statistics["fidelity"], dataset),
+        "equal_budget": equal_budget_table(summary, comparisons, statistics.get("tuning"), settings, dataset),
     }
 
 

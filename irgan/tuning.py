@@ -515,3 +515,42 @@ def train_tuned(system: str, record: Mapping[str, Any], dataset: Any, seed: int,
     per_user = Evaluator(dataset, "test", device=device).per_user(model.score) if status == "ok" else None
     write_run(run_directory, per_user, model.curve, result)
     return result
+
+
+# --------------------------------------------------------------------------- the statistics' view
+
+BUDGET_COLUMNS = ["dataset", "system", "tuned_system", "trials", "converged", "diverged", "cpu_seconds",
+                  "seconds", "best_score", "best_trial", "best_params", "metric", "seed", "sampler"]
+
+
+def budgets_frame(records: list[Mapping[str, Any]]):
+    """One row per search (``best.json``): the budget each system got and what it found."""
+    import json
+
+    import pandas as pd
+
+    rows = []
+    for record in records:
+        best, budget = record.get("best"), record["budget"]
+        rows.append({
+            "dataset": record["dataset"], "system": record["system"], "tuned_system": record["tuned_system"],
+            "trials": budget["trials"], "converged": budget["converged"], "diverged": budget["diverged"],
+            "cpu_seconds": budget["cpu_seconds"], "seconds": budget["seconds"],
+            "best_score": None if best is None else best["score"],
+            "best_trial": None if best is None else best["number"],
+            "best_params": "" if best is None else json.dumps(best["params"], sort_keys=True),
+            "metric": record["metric"], "seed": record["seed"], "sampler": record["sampler"],
+        })
+    return pd.DataFrame(rows, columns=BUDGET_COLUMNS)
+
+
+def read_budgets(paths: list[Any], dataset: str):
+    """:func:`budgets_frame` of the ``best.json`` files of one dataset's searches."""
+    import json
+    from pathlib import Path
+
+    records = [json.loads(Path(path).read_text()) for path in paths]
+    other = sorted({r["dataset"] for r in records} - {dataset})
+    if other:
+        raise ConfigError(f"tuning records of dataset(s) {', '.join(other)} given for {dataset}")
+    return budgets_frame(records)

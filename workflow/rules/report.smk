@@ -19,6 +19,7 @@ rule statistics:
     """Seed means with intervals, paired per-user tests with Holm, seed-level tests, selection optimism."""
     input:
         runs=report_run_files,
+        tuning=lambda w: tuning_best_files(w.dataset),
     output:
         runs=f"{STATISTICS_DIR}/runs.csv",
         divergence=f"{STATISTICS_DIR}/divergence.csv",
@@ -41,6 +42,7 @@ rule statistics:
         curves=f"{STATISTICS_DIR}/curves.csv",
         fidelity=f"{STATISTICS_DIR}/fidelity.csv",
         fidelity_curves=f"{STATISTICS_DIR}/fidelity_curves.csv",
+        tuning=f"{STATISTICS_DIR}/tuning.csv",
         methods=report(
             f"{STATISTICS_DIR}/statistics.json",
             caption="../report/statistics_methods.rst",
@@ -112,6 +114,12 @@ rule tables:
             f"{TABLES_DIR}/fidelity.html",
             caption="../report/fidelity.rst",
             category=Q_FIDELITY,
+            subcategory="{dataset}",
+        ),
+        equal_budget=report(
+            f"{TABLES_DIR}/equal_budget.html",
+            caption="../report/equal_budget.rst",
+            category=Q_BASELINES,
             subcategory="{dataset}",
         ),
     params:

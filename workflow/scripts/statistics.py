@@ -12,6 +12,7 @@ from irgan.statistics import (
     write_statistics,
 )
 from irgan.steps import snakemake_step
+from irgan.tuning import read_budgets
 
 
 def main() -> None:
@@ -19,6 +20,7 @@ def main() -> None:
     settings = StatisticsSettings.from_config(dict(snakemake.params.statistics))
     study = load_runs(list(snakemake.input.runs))
     tables = run_statistics(study, settings, dataset)
+    tables["tuning"] = read_budgets(list(snakemake.input.tuning), dataset)  # each search's budget
     write_statistics(tables, {name: snakemake.output[name] for name in tables})
     summary = {
         "dataset": dataset,
