@@ -59,7 +59,8 @@ POSITIVE_SHARE = 0.55  # ratings >= 4 on MovieLens-like scales (irgan.synthetic'
 
 @dataclass
 class Job:
-    kind: str  # pretrain, pretrain_discriminator, train_irgan, baseline, start_match, authors_code
+    kind: str  # pretrain, pretrain_discriminator, train_irgan, baseline, tune, train_tuned, start_match,
+    # authors_code
     dataset: str
     name: str
     seconds: float
@@ -150,6 +151,7 @@ def plan(config: dict) -> list[Job]:
             fits = grid + len(config["baselines"].get("selections", list(SELECTIONS)))
             seconds = JOB_SECONDS + scale * fits * epochs * per_epoch["dns"]
             jobs += [Job("baseline", dataset, system, seconds) for _ in seeds]
+        jobs += tuning_jobs(config, dataset, scale, bench)
         if publishes_start(config["irgan"]["defaults"], config["datasets"][dataset]):
             grid, match = 1, config.get("start_match", {})
             for values in (match.get("grid") or {}).values():
@@ -165,9 +167,35 @@ def plan(config: dict) -> list[Job]:
     return jobs
 
 
+def tuning_jobs(config: dict, dataset: str, scale: float, bench: dict[str, float]) -> list[Job]:
+    """The equal-budget searches (rule tune: ``tuning.trials`` fits each) and the ``-tuned`` runs
+    (rule train_tuned: one fit per seed). A fit is costed at the system's untuned settings (IRGAN:
+    the reference's schedule; its searched D-epochs, log-uniform over [10, 200] by default, average
+    about 63 per outer epoch against the reference's 100, so this errs high); IRGAN's search also
+    needs the DNS pre-training of the tuning seed."""
+    section = config.get("tuning") or {}
+    trials, seeds = int(section.get("trials", 0)), config["study"]["seeds"]
+    jobs: list[Job] = []
+    for system in section.get("systems", []):
+        if system == "irgan":
+            settings = dict(config["irgan"]["defaults"])
+            fit = irgan_seconds(settings, scale, bench) - JOB_SECONDS
+            seconds = JOB_SECONDS + scale * config["pretraining"]["dns"]["epochs"] * PRETRAIN_EPOCH["dns"]
+            jobs.append(Job("pretrain", dataset, "dns (tuning seed)", seconds))
+        elif system in ("dns", "mle"):
+            fit = scale * config["pretraining"][system]["epochs"] * PRETRAIN_EPOCH[system]
+        else:  # a baseline: an epoch costs about a D-epoch's (as in plan's baseline jobs)
+            fixed = (config.get("baselines", {}).get(system) or {}).get("fixed") or {}
+            fit = scale * fixed.get("epochs", 0) * PRETRAIN_EPOCH["dns"]
+        jobs.append(Job("tune", dataset, system, JOB_SECONDS + trials * fit))
+        jobs += [Job("train_tuned", dataset, f"{system}-tuned", JOB_SECONDS + fit) for _ in seeds]
+    return jobs
+
+
 def summary(jobs: list[Job], cores: int) -> str:
     lines = [f"{'jobs':>5}  {'kind':<23}  {'systems':<40}  {'est. CPU s':>10}"]
-    kinds = ("pretrain", "pretrain_discriminator", "train_irgan", "baseline", "start_match", "authors_code")
+    kinds = ("pretrain", "pretrain_discriminator", "train_irgan", "baseline", "tune", "train_tuned",
+             "start_match", "authors_code")
     for kind in kinds:
         group = [job for job in jobs if job.kind == kind]
         if not group:
