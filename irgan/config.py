@@ -122,7 +122,7 @@ def _check_references(config: dict, source: str) -> None:
         selected_baselines(config)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
-    from irgan.tuning import check_tuning
+    from irgan.tuning_spec import check_tuning
 
     try:  # the tuning seed apart from the reporting seeds; spaces a schema cannot check
         check_tuning(config)

@@ -194,7 +194,8 @@ def _curve_panels(systems: list[str], settings: StatisticsSettings) -> dict[str,
         if system == settings.reference:
             continue
         if is_irgan(system):
-            panel = "equal-budget" if settings.equal_budget_member(system) else ablation_family_of(system, families)
+            panel = ("equal-budget" if settings.equal_budget_member(system)
+                     else ablation_family_of(system, families))
         else:
             panel = "baselines"
         panels.setdefault(panel, []).append(system)

@@ -254,7 +254,8 @@ def ablation_sentences(summary, comparisons, settings: StatisticsSettings) -> st
     metric, reference = settings.headline_metric, settings.reference
     families = dict(settings.families or {})
     view = _view(summary, comparisons, settings)
-    systems = [s for s in view.systems() if is_irgan(s) and s != reference and not settings.equal_budget_member(s)]
+    systems = [s for s in view.systems()
+               if is_irgan(s) and s != reference and not settings.equal_budget_member(s)]
     lines = []
     for family, spec in [*families.items(), ("other", {"question": "Other IRGAN variants."})]:
         members = [s for s in systems if ablation_family_of(s, families) == family]
@@ -599,7 +600,8 @@ def paper_values(
         "headline_honest_sentence": headline_sentence(summary, comparisons, settings, "validation"),
         "irgan_vs_baselines_sentence": versus_baselines_sentence(comparisons, settings),
         "starting_point_sentence": starting_point_sentence(summary, comparisons, settings),
-        "equal_budget_sentence": equal_budget_sentence(summary, comparisons, statistics.get("tuning"), settings),
+        "equal_budget_sentence": equal_budget_sentence(summary, comparisons, statistics.get("tuning"),
+                                                       settings),
         "ablation_sentences": ablation_sentences(summary, comparisons, settings),
         "optimism_sentence": optimism_sentence(summary, optimism_summary, comparisons, settings),
         "simple_baselines_sentence": simple_baselines_sentence(summary, comparisons, settings, simple),

@@ -687,7 +687,8 @@ def equal_budget_table(
     view = StudyView(summary, comparisons, reference=settings.reference, dataset=dataset)
     metric, selection = settings.headline_metric, "validation"
     rows, display = [], []
-    systems = [*budgets["tuned_system"], *(s for s in spec.also if view.row(s, metric, selection) is not None)]
+    also = [s for s in spec.also if view.row(s, metric, selection) is not None]
+    systems = [*budgets["tuned_system"], *also]
     for system in dict.fromkeys(systems):
         budget = budgets[budgets["tuned_system"] == system]
         budget = budget.iloc[0] if len(budget) else None
@@ -720,9 +721,11 @@ def equal_budget_table(
             "significant": significant,
         }
         rows.append(record)
-        trials = ("untuned (its own constants)" if budget is None else
-                  f"{record['trials']}" + (f" ({record['diverged_trials']} diverged)" if record["diverged_trials"]
-                                           else ""))
+        if budget is None:
+            trials = "untuned (its own constants)"
+        else:
+            diverged = record["diverged_trials"]
+            trials = f"{record['trials']}" + (f" ({diverged} diverged)" if diverged else "")
         display.append({
             "system": system,
             "trials": trials,
@@ -775,7 +778,8 @@ def build_tables(
         "comparisons": comparisons_table(comparisons, settings, dataset),
         "divergence": divergence_table(statistics["divergence"], dataset),
         "fidelity": fidelity_table(statistics["fidelity"], dataset),
-        "equal_budget": equal_budget_table(summary, comparisons, statistics.get("tuning"), settings, dataset),
+        "equal_budget": equal_budget_table(summary, comparisons, statistics.get("tuning"), settings,
+                                           dataset),
     }
 
 

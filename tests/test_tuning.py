@@ -292,7 +292,7 @@ tuning:
 
 def test_the_workflow_writes_the_searches_and_the_tuned_runs(checkout):  # noqa: F811
     (checkout / "tiny.yaml").write_text(TINY)
-    run = snakemake(checkout, "--cores", "2", "--configfile", "tiny.yaml", "tuned")
+    run = snakemake(checkout, "--cores", "2", "tuned", "--configfile", "tiny.yaml")
     assert run.returncode == 0, run.stderr[-3000:]
     root = checkout / "results" / "tiny" / "synthetic"
     for system in ("irgan", "ease"):
@@ -306,11 +306,12 @@ def test_the_workflow_writes_the_searches_and_the_tuned_runs(checkout):  # noqa:
             assert record["status"] == "ok" and record["seed"] == seed
             assert record["details"]["tuning"]["best"]["params"] == best["best"]["params"]
     irgan = json.loads((root / "tuning" / "irgan" / "best.json").read_text())
-    assert irgan["start"]["generator"].endswith("runs/validation/dns/seed-99/model.pt")  # our DNS, tuning seed
+    # IRGAN starts from our DNS of the tuning seed
+    assert irgan["start"]["generator"].endswith("runs/validation/dns/seed-99/model.pt")
     record = json.loads((root / "runs/validation/irgan-tuned/seed-1/record.json").read_text())
     assert record["hyperparameters"]["generator_init"] == "dns"
-    stats = snakemake(checkout, "--cores", "2", "--configfile", "tiny.yaml",
-                      "results/tiny/synthetic/tables/equal_budget.md")
+    stats = snakemake(checkout, "--cores", "2", "results/tiny/synthetic/tables/equal_budget.md",
+                      "--configfile", "tiny.yaml")
     assert stats.returncode == 0, stats.stderr[-3000:]
     table = (root / "tables" / "equal_budget.md").read_text()
     assert "irgan-tuned" in table and "ease-tuned" in table and "irgan-code" in table

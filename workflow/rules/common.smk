@@ -367,8 +367,8 @@ def authors_code_run_targets():
 
 # Equal-budget tuning (workflow/rules/tuning.smk, irgan/tuning.py): one search per dataset and
 # system of `tuning.systems`, then <system>-tuned trained on every study seed under the honest rule.
-from irgan.tuning import IRGAN as TUNED_IRGAN, PRETRAINING as TUNABLE_PRETRAINING, TUNING_SELECTION
-from irgan.tuning import tuned_name
+from irgan.tuning_spec import IRGAN as TUNED_IRGAN, PRETRAINING as TUNABLE_PRETRAINING, TUNING_SELECTION
+from irgan.tuning_spec import tuned_name
 from irgan.variants import start_of
 
 TUNING_DIR = f"{RESULTS}/{{dataset}}/tuning/{{system}}"

@@ -12,7 +12,7 @@ from irgan.statistics import (
     write_statistics,
 )
 from irgan.steps import snakemake_step
-from irgan.tuning import read_budgets
+from irgan.tuning_spec import read_budgets
 
 
 def main() -> None:
