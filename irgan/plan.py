@@ -181,7 +181,7 @@ def tuning_jobs(config: dict, dataset: str, scale: float, bench: dict[str, float
             settings = dict(config["irgan"]["defaults"])
             fit = irgan_seconds(settings, scale, bench) - JOB_SECONDS
             seconds = JOB_SECONDS + scale * config["pretraining"]["dns"]["epochs"] * PRETRAIN_EPOCH["dns"]
-            jobs.append(Job("pretrain", dataset, "dns (tuning seed)", seconds))
+            jobs.append(Job("pretrain", dataset, "dns", seconds))  # the tuning seed's, the honest rule
         elif system in ("dns", "mle"):
             fit = scale * config["pretraining"][system]["epochs"] * PRETRAIN_EPOCH[system]
         else:  # a baseline: an epoch costs about a D-epoch's (as in plan's baseline jobs)

@@ -46,7 +46,9 @@ def test_the_plan_counts_the_jobs_and_estimates_their_time(capsys):
     out = capsys.readouterr().out
     assert "results in results/demo/" in out
     counts = {m[2]: int(m[1]) for m in re.finditer(r"^\s*(\d+)\s+(\w+)\s", out, flags=re.M)}
-    assert counts["train_irgan"] == 2 * 2 + 15 * 2 and counts["pretrain"] == 8 and counts["baseline"] == 10
+    assert counts["train_irgan"] == 2 * 2 + 15 * 2 and counts["baseline"] == 10
+    assert counts["pretrain"] == 8 + 1  # dns and mle x 2 rules x 2 seeds, and the tuning seed's DNS
+    assert counts["tune"] == 6 and counts["train_tuned"] == 6 * 2  # every tuned system, every seed
     minutes = float(re.search(r"about ([\d.]+) min on 2 idle cores", out)[1])
     assert 0.5 < minutes < 5  # the demo: a few minutes
 
@@ -63,7 +65,8 @@ def test_the_plan_follows_the_subset_and_the_full_study_takes_longer(capsys):
 
 def test_snakemake_plans_only_the_chosen_variants_and_baselines(checkout):  # noqa: F811
     chosen = "study={variants: [code, frozen-d], baselines: [pop]}"
-    dry = snakemake(checkout, "-n", "--configfile", "config/demo.yaml", "--config", chosen)
+    no_tuning = "tuning={systems: []}"  # the tuned systems are chosen by tuning.systems
+    dry = snakemake(checkout, "-n", "--configfile", "config/demo.yaml", "--config", chosen, no_tuning)
     assert dry.returncode == 0, dry.stderr
     counts = job_counts(dry.stdout)
     assert counts["train_irgan"] == 2 * 2 + 2 and counts["baseline"] == 2
