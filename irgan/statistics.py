@@ -48,6 +48,7 @@ from irgan.results import (  # noqa: F401  (loading and parsing runs are the run
 from irgan.stat_tests import holm_adjust, interval_bounds, paired_tests, seed_interval, welch_over_seeds
 from irgan.study_outputs import STATISTICS_FILES  # noqa: F401  (re-exported)
 from irgan.study_view import StudyView
+from irgan.tuning_spec import BUDGET_COLUMNS
 
 HOLM_FAMILIES = ("protocol", "dataset")
 DEFAULT_PAPER_ROWS = {"MLE": "mle", "BPR": "bpr", "LambdaFM": "lambdafm", "IRGAN-pointwise": "irgan-code"}
@@ -646,8 +647,10 @@ def learning_curves(study: StudyRuns, metric: str) -> pd.DataFrame:
     return frame.rename(columns={metric: "value"}).assign(metric=metric)[columns]
 
 
-def run_statistics(study: StudyRuns, settings: StatisticsSettings, dataset: str) -> dict[str, pd.DataFrame]:
-    """Every statistics table of one dataset (keys of :data:`STATISTICS_FILES`)."""
+def run_statistics(study: StudyRuns, settings: StatisticsSettings, dataset: str,
+                   budgets: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+    """Every statistics table of one dataset (keys of :data:`STATISTICS_FILES`); ``budgets``: the
+    equal-budget searches of the dataset (:func:`irgan.tuning_spec.read_budgets`), none by default."""
     others = sorted(set(study.runs["dataset"]) - {dataset})
     if others:
         raise RunContractError(f"statistics of dataset {dataset!r} were given runs of {others}")
@@ -676,6 +679,7 @@ def run_statistics(study: StudyRuns, settings: StatisticsSettings, dataset: str)
         "curves": learning_curves(study, settings.headline_metric),
         "fidelity": fidelity(study, original, settings.alpha, dataset),
         "fidelity_curves": fidelity_curves(study, original, dataset),
+        "tuning": budgets if budgets is not None else pd.DataFrame(columns=BUDGET_COLUMNS),
     }
 
 

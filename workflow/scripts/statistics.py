@@ -19,8 +19,8 @@ def main() -> None:
     dataset = snakemake.wildcards.dataset
     settings = StatisticsSettings.from_config(dict(snakemake.params.statistics))
     study = load_runs(list(snakemake.input.runs))
-    tables = run_statistics(study, settings, dataset)
-    tables["tuning"] = read_budgets(list(snakemake.input.tuning), dataset)  # each search's budget
+    budgets = read_budgets(list(snakemake.input.tuning), dataset)  # each equal-budget search's
+    tables = run_statistics(study, settings, dataset, budgets)
     write_statistics(tables, {name: snakemake.output[name] for name in tables})
     summary = {
         "dataset": dataset,
