@@ -16,8 +16,7 @@ negatives are those of the model at the start of the epoch, as in the code
 
 from __future__ import annotations
 
-import logging
-import time
+import os
 from collections.abc import Callable
 
 import torch
@@ -26,25 +25,15 @@ import torch.nn.functional as F
 from irgan import kernels
 from irgan.data import Dataset
 from irgan.errors import ConfigError
-from irgan.progress import Progress
+from irgan.trainer import Method, Trainer
 from irgan.training import (
-    Curve,
-    Evaluators,
     MFParams,
     Positives,
-    Selector,
     TrainerRecommender,
-    TrainingDiverged,
     TrainResult,
-    check_finite,
-    divergence_record,
     draw_uniform_negatives,
-    record_epoch,
-    selected_result,
     uniforms,
 )
-
-log = logging.getLogger("irgan.dns")
 
 DEFAULTS = {"epochs": 80, "lr": 0.05, "l2": 0.1, "candidates": 5,
             "model": {"dim": 5, "init_scale": 0.05}, "backend": "auto",
@@ -108,9 +97,44 @@ def bpr_epoch(model: MFParams, users: torch.Tensor, positives: torch.Tensor,
     return float(total)
 
 
+class DNS(Method):
+    """DNS + BPR as a method of the training loop: one epoch = fresh negatives, one step per triple."""
+
+    system, label, loss_name = "dns", "DNS", "the BPR loss"
+
+    def __init__(self, dataset: Dataset, selection: str, settings: dict, seed: int, device: torch.device,
+                 init: MFParams | None = None) -> None:
+        s = self.settings = settings
+        self.device = device
+        self.backend = resolve_backend(s["backend"], device)
+        self.step_device = torch.device("cpu") if self.backend == "compiled" else device
+        self.positives = positives = Positives.from_pairs(dataset.training_positives(selection),
+                                                          dataset.n_users, dataset.n_items)
+        self.rng = torch.Generator().manual_seed(seed)
+        self.model = (init.clone().to(self.step_device) if init is not None else
+                      MFParams.random(dataset.n_users, dataset.n_items, s["model"]["dim"],
+                                      s["model"]["init_scale"], self.rng, self.step_device))
+        self.table, self.counts = positives.non_positive_table(device)
+        self.rows = torch.as_tensor(positives.row, device=device)
+        self.train_users = torch.as_tensor(positives.user_ids, device=device)
+        self.users = torch.as_tensor(positives.users, device=self.step_device)
+        self.items = torch.as_tensor(positives.items, device=self.step_device)
+        self.epochs, self.loss_count = s["epochs"], len(positives)
+        self.hyperparameters = {**s, "backend": self.backend}
+
+    def epoch(self, epoch: int) -> float:
+        s = self.settings
+        with torch.no_grad():  # negatives are picked by the model at the start of the epoch
+            scores = self.model.to(self.device).score(self.train_users)
+        draws = uniforms(self.rng, len(self.positives), s["candidates"]).to(self.device)
+        negatives = dns_negatives(scores, self.table, self.counts, self.rows, draws).to(self.step_device)
+        return bpr_epoch(self.model, self.users, self.items, negatives, s["lr"], s["l2"], self.backend)
+
+
 def train_dns(dataset: Dataset, selection: str, settings: dict | None = None, seed: int = 0,
               device: str | torch.device = "cpu", init: MFParams | None = None,
-              on_epoch: Callable[[int, MFParams], None] | None = None) -> TrainResult:
+              on_epoch: Callable[[int, MFParams], None] | None = None,
+              resume_path: str | os.PathLike | None = None) -> TrainResult:
     """Pre-train an MF model with DNS + BPR; keep the epoch with the best selection P@5.
 
     ``on_epoch(epoch, model)`` sees the model after every epoch (0 = the init), e.g. to follow
@@ -118,52 +142,9 @@ def train_dns(dataset: Dataset, selection: str, settings: dict | None = None, se
     """
     s = {**DEFAULTS, **(settings or {})}
     device = torch.device(device)
-    backend = resolve_backend(s["backend"], device)
-    step_device = torch.device("cpu") if backend == "compiled" else device
-    positives = Positives.from_pairs(dataset.training_positives(selection),
-                                     dataset.n_users, dataset.n_items)
-    rng = torch.Generator().manual_seed(seed)
-    model = (init.clone().to(step_device) if init is not None else
-             MFParams.random(dataset.n_users, dataset.n_items, s["model"]["dim"],
-                             s["model"]["init_scale"], rng, step_device))
-    table, counts = positives.non_positive_table(device)
-    rows = torch.as_tensor(positives.row, device=device)
-    train_users = torch.as_tensor(positives.user_ids, device=device)
-    users = torch.as_tensor(positives.users, device=step_device)
-    items = torch.as_tensor(positives.items, device=step_device)
-    evaluators = Evaluators(dataset, s["curve_splits"], device)
-    selector = Selector(selection)
-    curve = Curve()
-    means = evaluators.means(model, "DNS", 0)
-    for split, values in means.items():
-        curve.add(0, "DNS", split, values)
-    if on_epoch is not None:
-        on_epoch(0, model)
-    status, divergence, epoch = "ok", None, 0
-    started = time.perf_counter()
-    bar = Progress(s["epochs"], f"DNS seed {seed} ({selection})")
-    try:
-        for epoch in range(1, s["epochs"] + 1):
-            with torch.no_grad():
-                scores = model.to(device).score(train_users)
-            draws = uniforms(rng, len(positives), s["candidates"]).to(device)
-            negatives = dns_negatives(scores, table, counts, rows, draws).to(step_device)
-            loss = bpr_epoch(model, users, items, negatives, s["lr"], s["l2"], backend)
-            check_finite(loss, "DNS", epoch, "the BPR loss")
-            means = record_epoch(evaluators, curve, selector, model, "DNS", epoch)
-            if on_epoch is not None:
-                on_epoch(epoch, model)
-            log.info("DNS epoch %d/%d loss %.4f %s P@5 %.4f", epoch, s["epochs"], loss / len(positives),
-                     selection, means[selection]["P@5"])
-            bar.update()
-    except TrainingDiverged as error:
-        status, divergence = "diverged", divergence_record(error)
-        log.warning("DNS run diverged: %s", error)
-    finally:
-        bar.close()
-    return selected_result(status, divergence, selector, curve, epoch, {**s, "backend": backend}, started,
-                           system="dns", reported_model="DNS", selection=selection, seed=seed,
-                           dataset=dataset.name)
+    method = DNS(dataset, selection, s, seed, device, init)
+    return Trainer(method, dataset, selection, seed, device, splits=s["curve_splits"], on_epoch=on_epoch,
+                   resume_path=resume_path, description=f"DNS seed {seed} ({selection})").fit()
 
 
 class DNSRecommender(TrainerRecommender):

@@ -15,7 +15,6 @@ import hashlib
 import json
 import math
 import os
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -350,41 +349,6 @@ class TrainResult:
         if self.selected is None:
             raise IrganError("the run diverged: it has no model to score with")
         return TrainedRecommender(self.selected)
-
-
-def record_epoch(evaluators: Evaluators, curve: Curve, selector: Selector, params: MFParams, name: str,
-                 epoch: int) -> dict[str, dict[str, float]]:
-    """Evaluate a model after an epoch: its points on the curve, and the selection rule's update."""
-    with torch.no_grad():
-        means = evaluators.means(params, name, epoch)
-        selector.update(epoch, means, params)
-    for split, values in means.items():
-        curve.add(epoch, name, split, values)
-    return means
-
-
-def selected_result(status: str, divergence: dict | None, selector: Selector, curve: Curve,
-                    final_epoch: int, hyperparameters: dict, started: float, *, system: str,
-                    dataset: str, selection: str, seed: int, reported_model: str,
-                    **extra) -> TrainResult:
-    """A run's outcome: the selected model, or no model and the divergence record."""
-    ok = status == "ok"
-    return TrainResult(
-        status=status,
-        selected=selector.best_params if ok else None,
-        curve=curve,
-        selected_epoch=selector.best_epoch if ok else None,
-        final_epoch=final_epoch,
-        hyperparameters=hyperparameters,
-        system=system,
-        dataset=dataset,
-        selection=selection,
-        seed=seed,
-        reported_model=reported_model,
-        divergence=divergence,
-        extra={**extra, "seconds": time.perf_counter() - started,
-               "selected_value": selector.best_value if ok else None},
-    )
 
 
 class TrainerRecommender:
