@@ -39,7 +39,7 @@ from baselines.pairwise import PAIRWISE_DEFAULTS, PairwiseMF
 from baselines.sampling import categorical_rows, uniform_negatives
 from irgan.data import Dataset, Pairs
 from irgan.errors import ConfigError
-from irgan.models import MatrixFactorization
+from irgan.training import MFParams
 
 SAMPLERS = ("static", "dynamic", "weighted")
 
@@ -67,13 +67,12 @@ def static_negatives(item_probabilities: torch.Tensor, known: torch.Tensor, user
     return categorical_rows(weights, generator)
 
 
-def dynamic_negatives(model: MatrixFactorization, known: torch.Tensor, users: torch.Tensor,
+def dynamic_negatives(model: MFParams, known: torch.Tensor, users: torch.Tensor,
                       probabilities: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """LFM-D: m uniform non-positives, ranked by score; rank r picked with ``probabilities[r-1]``."""
     m = len(probabilities)
     candidates = uniform_negatives(known, users, m, generator)  # (B, m)
-    scores = (model.user_emb[users][:, None, :] * model.item_emb[candidates]).sum(-1) \
-        + model.item_bias[candidates]
+    scores = (model.user[users][:, None, :] * model.item_t.T[candidates]).sum(-1) + model.bias[candidates]
     by_score = torch.sort(scores, dim=1, descending=True, stable=True).indices
     rank = torch.multinomial(probabilities, len(users), replacement=True, generator=generator)
     return candidates.gather(1, by_score.gather(1, rank[:, None]))[:, 0]

@@ -20,11 +20,11 @@ import os
 from collections.abc import Callable
 
 import torch
-import torch.nn.functional as F
 
 from irgan import kernels
 from irgan.data import Dataset
 from irgan.errors import ConfigError
+from irgan.pairwise import ordered_epoch, pairwise_step
 from irgan.trainer import Method, Trainer
 from irgan.training import (
     MFParams,
@@ -66,35 +66,13 @@ def dns_negatives(scores: torch.Tensor, table: torch.Tensor, counts: torch.Tenso
 
 def bpr_step(model: MFParams, user: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor,
              lr: float, l2: float) -> torch.Tensor:
-    """One SGD step on a batch of triples (the torch reference of kernels.bpr_epoch)."""
-    p_u = model.user[user].clone().requires_grad_()
-    q_i = model.item_t[:, positive].T.clone().requires_grad_()
-    q_j = model.item_t[:, negative].T.clone().requires_grad_()
-    b_i = model.bias[positive].clone().requires_grad_()
-    b_j = model.bias[negative].clone().requires_grad_()
-    x = (p_u * (q_i - q_j)).sum(-1) + b_i - b_j
-    bpr = -F.logsigmoid(x).mean()
-    l2_loss = sum((t**2).sum() / 2 for t in (p_u, q_i, q_j, b_i, b_j))
-    (bpr + l2 * l2_loss).backward()
-    with torch.no_grad():
-        model.user.index_add_(0, user, p_u.grad, alpha=-lr)
-        model.item_t.index_add_(1, positive, q_i.grad.T, alpha=-lr)
-        model.item_t.index_add_(1, negative, q_j.grad.T, alpha=-lr)
-        model.bias.index_add_(0, positive, b_i.grad, alpha=-lr)
-        model.bias.index_add_(0, negative, b_j.grad, alpha=-lr)
-    return bpr.detach() * len(user)
+    """One SGD step on a batch of triples, weights 1 (the torch reference of kernels.bpr_epoch);
+    returns the summed BPR loss."""
+    weights = torch.ones(len(user), device=model.device)
+    return pairwise_step(model, user, positive, negative, weights, lr, l2).ranking_loss
 
 
-def bpr_epoch(model: MFParams, users: torch.Tensor, positives: torch.Tensor,
-              negatives: torch.Tensor, lr: float, l2: float, backend: str) -> float:
-    """One step per triple, in order; returns the summed BPR loss."""
-    if backend == "compiled":
-        return float(kernels.bpr_epoch(*model.arrays(), users.numpy(), positives.numpy(),
-                                       negatives.numpy(), lr, l2))
-    total = torch.zeros((), dtype=torch.float64, device=model.device)
-    for t in range(len(users)):
-        total += bpr_step(model, users[t : t + 1], positives[t : t + 1], negatives[t : t + 1], lr, l2)
-    return float(total)
+bpr_epoch = ordered_epoch  # one step per triple in the authors' order (irgan.pairwise)
 
 
 class DNS(Method):

@@ -26,6 +26,7 @@ from irgan.checkpoints import CheckpointReadError, load_tensors, save_tensors
 from irgan.data import Dataset
 from irgan.errors import UnsafePickleError
 from irgan.progress import Progress
+from irgan.protocol import CUTOFFS, SELECTION_METRIC
 from irgan.training import (
     Curve,
     Evaluators,
@@ -185,7 +186,9 @@ class Trainer:
     """Fit one method: epoch-0 evaluation, then rounds of training and evaluation, then the result.
 
     ``splits``: the curve's splits (the selection split is always among them); ``metrics``:
-    ``cutoff`` or ``full`` curve metrics; ``resume_path``: the state after every round is saved
+    ``cutoff`` or ``full`` curve metrics; ``evaluate_start``: put the starting model on the curve
+    (epoch 0); ``patience``: stop after that many epochs without a better selection value;
+    ``resume_path``: the state after every round is saved
     there and a run started again with the same settings continues from it; ``on_epoch(epoch,
     model)`` sees the trained model after every evaluation (0 = the start) and must not change it;
     ``on_round(rounds_done)`` is called after each round's resume state is written.
@@ -193,15 +196,20 @@ class Trainer:
 
     def __init__(self, method: Method, dataset: Dataset, selection: str, seed: int,
                  device: str | torch.device = "cpu", *, splits: Sequence[str] = ("validation", "test"),
-                 metrics: str = "cutoff", resume_path: str | Path | None = None,
+                 metrics: str = "cutoff", cutoffs: Sequence[int] = CUTOFFS,
+                 selection_metric: str = SELECTION_METRIC,
+                 compiled_evaluation: bool = True, evaluate_start: bool = True, patience: int | None = None,
+                 resume_path: str | Path | None = None,
                  resume_key: Sequence[Any] = (), overlap: bool = False,
                  on_epoch: Callable[[int, MFParams], None] | None = None,
                  on_round: Callable[[int], None] | None = None, description: str | None = None) -> None:
         self.method, self.dataset, self.selection, self.seed = method, dataset, selection, seed
         self.device = torch.device(device)
         self.splits = list(dict.fromkeys([*splits, selection]))
-        self.evaluators = Evaluators(dataset, self.splits, self.device, metrics)
-        self.selector, self.curve = Selector(selection), Curve()
+        self.evaluators = Evaluators(dataset, self.splits, self.device, metrics, cutoffs,
+                                     compiled=compiled_evaluation)
+        self.selector, self.curve = Selector(selection, selection_metric), Curve(cutoffs)
+        self.evaluate_start, self.patience = evaluate_start, patience
         self.resume_path, self.overlap = resume_path, overlap
         self.key = (fingerprint(method.hyperparameters, seed, selection, method.system,
                                 data_fingerprint(dataset, selection), *resume_key)
@@ -233,10 +241,12 @@ class Trainer:
             loss = m.epoch(epoch)
             check_finite(loss, m.label, epoch, m.loss_name)
             means = self.observe(epoch, m.label, m.model)
-            log.info("%s epoch %d/%d loss %.4f %s P@5 %.4f", m.label, epoch, m.epochs, loss / m.loss_count,
-                     self.selection, means[self.selection]["P@5"])
+            log.info("%s epoch %d/%d loss %.4f %s %s %.4f", m.label, epoch, m.epochs, loss / m.loss_count,
+                     self.selection, self.selector.metric, means[self.selection][self.selector.metric])
             self.bar.update()
             self.end_round(epoch)
+            if self.patience is not None and epoch - (self.selector.best_epoch or 0) >= self.patience:
+                break
 
     def observe(self, epoch: int, name: str, model: MFParams) -> dict[str, dict[str, float]] | None:
         """Evaluate the trained model after an epoch: curve, selection, ``on_epoch``."""
@@ -295,7 +305,7 @@ class Trainer:
         resumed = ResumeState.load(self.resume_path, self.key) if self.resume_path is not None else None
         if resumed is not None:
             self.restore(resumed)
-        else:
+        elif self.evaluate_start:
             self.evaluate(0, m.start_models())
             if self.on_epoch is not None:
                 self.on_epoch(0, m.model)

@@ -242,18 +242,19 @@ class Evaluators:
     from one scan (:func:`irgan.kernels.top_hits`) over the Evaluator's own
     scores and masks instead of masked_fill + topk + gather; the metric
     formulas are those of :func:`irgan.evaluation.cutoff_metrics` (tests check
-    both paths give the same numbers).
+    both paths give the same numbers); ``compiled=False`` keeps the torch path (the baselines'
+    curves were made with it).
     """
 
     def __init__(self, dataset: Dataset, splits: Sequence[str], device: str | torch.device,
-                 metrics: str = "cutoff", cutoffs: Sequence[int] = CUTOFFS) -> None:
+                 metrics: str = "cutoff", cutoffs: Sequence[int] = CUTOFFS, compiled: bool = True) -> None:
         if metrics not in ("cutoff", "full"):
             raise ConfigError(f"curve metrics must be 'cutoff' or 'full', got {metrics!r}")
         self.device = torch.device(device)
         self.cutoff_only = metrics == "cutoff"
         self.cutoffs = tuple(cutoffs)
         self.by_split = {split: Evaluator(dataset, split, cutoffs, self.device) for split in splits}
-        self.compiled = self.cutoff_only and kernels.AVAILABLE and self.device.type == "cpu"
+        self.compiled = compiled and self.cutoff_only and kernels.AVAILABLE and self.device.type == "cpu"
 
     def means(self, params: MFParams, model: str = "model", epoch: int = 0) -> dict[str, dict[str, float]]:
         """Mean metrics per split; NaN/inf scores end the run as diverged."""
