@@ -599,7 +599,5 @@ def initial_model(path: str | os.PathLike | None, kind: str, dataset: Dataset) -
     if path is None:
         raise ConfigError(f"initial model {kind!r} requested but no checkpoint path was given")
     if kind == "released":
-        model = load_mf_checkpoint(path, dataset.n_users, dataset.n_items)
-    else:
-        model = load_model(path, "selected", dataset.n_users, dataset.n_items)
-    return MFParams.from_model(model)
+        return load_mf_checkpoint(path, dataset.n_users, dataset.n_items)
+    return load_model(path, "selected", dataset.n_users, dataset.n_items)

@@ -57,7 +57,7 @@ def start_statistics(params: MFParams, positives: Positives, temperature: float 
 
 def released_statistics(dataset: Dataset, checkpoint: str | Path) -> dict:
     """The released start's test P@5 and its statistics (the targets)."""
-    params = MFParams.from_model(load_mf_checkpoint(checkpoint, dataset.n_users, dataset.n_items))
+    params = load_mf_checkpoint(checkpoint, dataset.n_users, dataset.n_items)
     positives = Positives.from_pairs(dataset.training_positives("test"), dataset.n_users, dataset.n_items)
     p5 = Evaluator(dataset, "test").means(params.score, cutoff_only=True)["P@5"]
     return {"P@5": p5, **start_statistics(params, positives)}
