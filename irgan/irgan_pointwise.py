@@ -46,6 +46,7 @@ from irgan.checkpoints import load_mf_checkpoint
 from irgan.data import Dataset
 from irgan.dns import resolve_backend
 from irgan.errors import ConfigError
+from irgan.sampling import sample_inverse_cdf
 from irgan.trainer import Method, Trainer
 from irgan.training import (
     MFParams,
@@ -86,23 +87,6 @@ def item_rewards(kind: str, D: MFParams, users: torch.Tensor, items: torch.Tenso
 # ---------------------------------------------------------------------------------------------
 # The generator's step: importance-sampled REINFORCE.
 # ---------------------------------------------------------------------------------------------
-
-
-def sample_inverse_cdf(weights: torch.Tensor, draws: torch.Tensor) -> torch.Tensor:
-    """Row-wise draws with replacement, as numpy's ``choice(p=...)``: normalised cumulative
-    sum (float64), first index whose cdf exceeds the uniform."""
-    cdf = torch.cumsum(weights.double(), dim=1)
-    require_finite_totals(cdf[:, -1], "the generator's sampling distribution")
-    cdf = cdf / cdf[:, -1:]
-    return torch.searchsorted(cdf, draws, right=True).clamp_(max=weights.shape[1] - 1)
-
-
-def require_finite_totals(totals: torch.Tensor, what: str) -> None:
-    """Refuse a distribution whose total mass is NaN, inf or zero: a diverged model must end
-    the run as diverged, never be sampled from (a NaN cdf would give a meaningless index)."""
-    bad = ~(torch.isfinite(totals) & (totals > 0))
-    if bool(bad.any()):
-        raise NonFiniteSampling(f"{what} is not finite for {int(bad.sum())} of {len(totals)} users")
 
 
 def policy_gradient_loss(log_prob: torch.Tensor, reward: torch.Tensor,
@@ -210,11 +194,7 @@ def sample_for_discriminator(G: MFParams, positives: Positives, temperature: flo
                              backend: str = "torch") -> torch.Tensor:
     """One generated item per training pair, from softmax(f_G(u, .) / temperature) over all
     items (positives can be drawn), all users at once (cf_gan.py ``generate_for_d``).
-
-    Rows are laid end to end, row k's normalised cdf shifted by k, so one sorted
-    search serves every user; float64 keeps the shift exact to ~1e-13.
     """
-    n_items = positives.n_items
     what = "the generator's distribution of D's samples"
     if backend == "compiled":  # the same draws, one user at a time in a compiled loop
         out = np.empty(len(positives), dtype=np.int64)
@@ -225,12 +205,8 @@ def sample_for_discriminator(G: MFParams, positives: Positives, temperature: flo
         return torch.from_numpy(out)
     with torch.no_grad():
         logits = G.to(device).score(torch.as_tensor(positives.user_ids, device=device))
-        cdf = torch.cumsum(torch.softmax(logits.double() / temperature, dim=1), dim=1)
-        require_finite_totals(cdf[:, -1], what)
-        cdf = cdf / cdf[:, -1:] + torch.arange(len(cdf), device=device, dtype=torch.float64)[:, None]
-        rows = torch.as_tensor(positives.row, device=device)
-        flat = torch.searchsorted(cdf.flatten(), rows + draws.to(device), right=True)
-        return (flat - rows * n_items).clamp_(0, n_items - 1)
+        return sample_inverse_cdf(torch.softmax(logits.double() / temperature, dim=1), draws.to(device),
+                                  rows=torch.as_tensor(positives.row, device=device), what=what)
 
 
 @dataclass(frozen=True)
