@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import torch
 
-from baselines.pairwise import PAIRWISE_DEFAULTS, PairwiseMF
+from baselines.pairwise import PairwiseMF
 from baselines.sampling import uniform_negatives
+from irgan.settings import PairwiseSettings
 
 
 class BPR(PairwiseMF):
     """Biased-MF BPR with uniform negative sampling."""
 
     name = "bpr"
-    defaults = dict(PAIRWISE_DEFAULTS)
+    settings_type = PairwiseSettings
+    defaults = PairwiseSettings().as_dict()
 
     def negatives(self, users: torch.Tensor, positives: torch.Tensor,
                   generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:

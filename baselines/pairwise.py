@@ -12,6 +12,7 @@ say how negatives (and weights) are drawn: :meth:`PairwiseMF.negatives`.
 from __future__ import annotations
 
 import math
+from typing import ClassVar
 
 import torch
 
@@ -19,18 +20,9 @@ from baselines.base import Baseline
 from baselines.sampling import device_generator
 from irgan.data import Dataset, Pairs
 from irgan.pairwise import pairwise_step
+from irgan.settings import PairwiseSettings
 from irgan.trainer import Method, Trainer
 from irgan.training import MFParams, TrainingDiverged
-
-PAIRWISE_DEFAULTS = {
-    "dim": 5,
-    "lr": 0.05,
-    "l2": 0.01,
-    "epochs": 100,
-    "batch_size": 256,
-    "init_scale": 0.05,
-    "patience": None,
-}
 
 
 class PairwiseEpochs(Method):
@@ -39,13 +31,12 @@ class PairwiseEpochs(Method):
     loss_name = "the pairwise loss"
 
     def __init__(self, baseline: PairwiseMF, users: torch.Tensor, items: torch.Tensor) -> None:
-        params = baseline.params
+        s = baseline.settings
         self.baseline, self.users, self.items = baseline, users, items
         self.system = self.label = baseline.name
         self.model, self.rng = baseline.model, baseline.generator
-        self.lr, self.l2 = float(params["lr"]), float(params["l2"])
-        self.batch_size = int(params["batch_size"])
-        self.epochs, self.hyperparameters = int(params["epochs"]), dict(params)
+        self.lr, self.l2, self.batch_size = s.lr, s.l2, s.batch_size
+        self.epochs, self.hyperparameters = s.epochs, s.as_dict()
 
     def epoch(self, epoch: int) -> float:
         order = torch.randperm(len(self.users), generator=self.rng, device=self.model.device)
@@ -64,6 +55,8 @@ class PairwiseEpochs(Method):
 class PairwiseMF(Baseline):
     """Biased MF trained on (user, positive, negative) triples; subclasses draw the negatives."""
 
+    settings_type: ClassVar[type[PairwiseSettings]] = PairwiseSettings
+
     deterministic = False
 
     def negatives(self, users: torch.Tensor, positives: torch.Tensor,
@@ -74,26 +67,29 @@ class PairwiseMF(Baseline):
     def prepare(self, dataset: Dataset, positives: Pairs) -> None:
         """Per-fit set-up of the sampler (called once the model and ``self.known`` exist)."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.settings = self.settings_type.from_dict(self.params)  # types and ranges checked
+
     def score(self, users: torch.Tensor) -> torch.Tensor:
         return self.model.score(users.to(self.device))
 
     def _fit(self, dataset: Dataset, positives: Pairs) -> None:
+        s = self.settings
         # Initial parameters come from a CPU generator: identical on every device.
         init = torch.Generator().manual_seed(self.seed)
-        self.model = MFParams.random(dataset.n_users, dataset.n_items, int(self.params["dim"]),
-                                     float(self.params["init_scale"]), init, self.device)
+        self.model = MFParams.random(dataset.n_users, dataset.n_items, s.dim, s.init_scale, init, self.device)
         self.generator = device_generator(self.seed + 1, self.device)
         self.known = positives.dense(dataset.n_users, dataset.n_items, self.device)
         users = torch.as_tensor(positives.users, device=self.device)
         items = torch.as_tensor(positives.items, device=self.device)
         self.prepare(dataset, positives)
         cutoff_only = self.selection_metric.startswith(("P@", "NDCG@"))
-        patience = self.params["patience"]
         result = Trainer(
             PairwiseEpochs(self, users, items), dataset, self._selection, self.seed, self.device,
             splits=list(self._monitors), metrics="cutoff" if cutoff_only else "full",
             selection_metric=self.selection_metric, compiled_evaluation=False, evaluate_start=False,
-            patience=None if patience is None else int(patience), cutoffs=self.cutoffs).fit()
+            patience=s.patience, cutoffs=self.cutoffs).fit()
         self.final_epoch = result.final_epoch
         self._curve = result.curve.rows
         if result.status == "ok":

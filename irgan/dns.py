@@ -25,6 +25,7 @@ from irgan import kernels
 from irgan.data import Dataset
 from irgan.errors import ConfigError
 from irgan.pairwise import ordered_epoch, pairwise_step
+from irgan.settings import DNSSettings
 from irgan.trainer import Method, Trainer
 from irgan.training import (
     MFParams,
@@ -34,10 +35,6 @@ from irgan.training import (
     draw_uniform_negatives,
     uniforms,
 )
-
-DEFAULTS = {"epochs": 80, "lr": 0.05, "l2": 0.1, "candidates": 5,
-            "model": {"dim": 5, "init_scale": 0.05}, "backend": "auto",
-            "curve_splits": ["validation", "test"]}
 
 
 def resolve_backend(name: str, device: torch.device) -> str:
@@ -80,36 +77,36 @@ class DNS(Method):
 
     system, label, loss_name = "dns", "DNS", "the BPR loss"
 
-    def __init__(self, dataset: Dataset, selection: str, settings: dict, seed: int, device: torch.device,
-                 init: MFParams | None = None) -> None:
+    def __init__(self, dataset: Dataset, selection: str, settings: DNSSettings, seed: int,
+                 device: torch.device, init: MFParams | None = None) -> None:
         s = self.settings = settings
         self.device = device
-        self.backend = resolve_backend(s["backend"], device)
+        self.backend = resolve_backend(s.backend, device)
         self.step_device = torch.device("cpu") if self.backend == "compiled" else device
         self.positives = positives = Positives.from_pairs(dataset.training_positives(selection),
                                                           dataset.n_users, dataset.n_items)
         self.rng = torch.Generator().manual_seed(seed)
         self.model = (init.clone().to(self.step_device) if init is not None else
-                      MFParams.random(dataset.n_users, dataset.n_items, s["model"]["dim"],
-                                      s["model"]["init_scale"], self.rng, self.step_device))
+                      MFParams.random(dataset.n_users, dataset.n_items, s.model.dim, s.model.init_scale,
+                                      self.rng, self.step_device))
         self.table, self.counts = positives.non_positive_table(device)
         self.rows = torch.as_tensor(positives.row, device=device)
         self.train_users = torch.as_tensor(positives.user_ids, device=device)
         self.users = torch.as_tensor(positives.users, device=self.step_device)
         self.items = torch.as_tensor(positives.items, device=self.step_device)
-        self.epochs, self.loss_count = s["epochs"], len(positives)
-        self.hyperparameters = {**s, "backend": self.backend}
+        self.epochs, self.loss_count = s.epochs, len(positives)
+        self.hyperparameters = {**s.as_dict(), "backend": self.backend}
 
     def epoch(self, epoch: int) -> float:
         s = self.settings
         with torch.no_grad():  # negatives are picked by the model at the start of the epoch
             scores = self.model.to(self.device).score(self.train_users)
-        draws = uniforms(self.rng, len(self.positives), s["candidates"]).to(self.device)
+        draws = uniforms(self.rng, len(self.positives), s.candidates).to(self.device)
         negatives = dns_negatives(scores, self.table, self.counts, self.rows, draws).to(self.step_device)
-        return bpr_epoch(self.model, self.users, self.items, negatives, s["lr"], s["l2"], self.backend)
+        return bpr_epoch(self.model, self.users, self.items, negatives, s.lr, s.l2, self.backend)
 
 
-def train_dns(dataset: Dataset, selection: str, settings: dict | None = None, seed: int = 0,
+def train_dns(dataset: Dataset, selection: str, settings: dict | DNSSettings | None = None, seed: int = 0,
               device: str | torch.device = "cpu", init: MFParams | None = None,
               on_epoch: Callable[[int, MFParams], None] | None = None,
               resume_path: str | os.PathLike | None = None) -> TrainResult:
@@ -118,10 +115,10 @@ def train_dns(dataset: Dataset, selection: str, settings: dict | None = None, se
     ``on_epoch(epoch, model)`` sees the model after every epoch (0 = the init), e.g. to follow
     its scale along the trajectory (irgan/start_match.py); it must not change the model.
     """
-    s = {**DEFAULTS, **(settings or {})}
+    s = DNSSettings.from_dict(settings)
     device = torch.device(device)
     method = DNS(dataset, selection, s, seed, device, init)
-    return Trainer(method, dataset, selection, seed, device, splits=s["curve_splits"], on_epoch=on_epoch,
+    return Trainer(method, dataset, selection, seed, device, splits=s.curve_splits, on_epoch=on_epoch,
                    resume_path=resume_path, description=f"DNS seed {seed} ({selection})").fit()
 
 

@@ -47,6 +47,7 @@ from irgan.data import Dataset
 from irgan.dns import resolve_backend
 from irgan.errors import ConfigError
 from irgan.sampling import sample_inverse_cdf
+from irgan.settings import DiscriminatorPretrainingSettings
 from irgan.trainer import Method, Trainer
 from irgan.training import (
     MFParams,
@@ -511,38 +512,31 @@ def train_irgan(
 # training positives against uniformly drawn non-positives, the D-step above with its batches.
 # ---------------------------------------------------------------------------------------------
 
-DISCRIMINATOR_PRETRAINING = {"epochs": 30, "lr": 0.05, "l2": 0.1 / 16, "l2_per_example": True,
-                             "batch_triples": 16, "negatives": "uniform", "backend": "auto",
-                             "model": {"dim": 5, "init_scale": 0.05}, "curve_splits": ["validation", "test"]}
-
-
 class DiscriminatorPretraining(Method):
     """Each epoch pairs every training positive with a fresh uniform non-positive, then one pass
     of D-steps."""
 
     system, label, loss_name = "d-pretraining", "D", "the discriminator's cross-entropy"
 
-    def __init__(self, dataset: Dataset, selection: str, settings: dict, seed: int,
-                 device: torch.device) -> None:
+    def __init__(self, dataset: Dataset, selection: str, settings: DiscriminatorPretrainingSettings,
+                 seed: int, device: torch.device) -> None:
         s = settings
-        if s["negatives"] != "uniform":
-            raise ConfigError(f"key pretraining.discriminator.negatives: {s['negatives']!r} is not 'uniform'")
         self.device = device
-        self.backend = resolve_backend(s["backend"], device)
+        self.backend = resolve_backend(s.backend, device)
         self.step_device = torch.device("cpu") if self.backend == "compiled" else device
         self.positives = positives = Positives.from_pairs(dataset.training_positives(selection),
                                                           dataset.n_users, dataset.n_items)
         self.rng = torch.Generator().manual_seed(seed)
-        self.model = MFParams.random(dataset.n_users, dataset.n_items, s["model"]["dim"],
-                                     s["model"]["init_scale"], self.rng, self.step_device)
+        self.model = MFParams.random(dataset.n_users, dataset.n_items, s.model.dim, s.model.init_scale,
+                                     self.rng, self.step_device)
         self.table, self.counts = positives.non_positive_table(device)
         self.rows = torch.as_tensor(positives.row, device=device)
         self.users = torch.as_tensor(positives.users, device=self.step_device)
         self.items = torch.as_tensor(positives.items, device=self.step_device)
-        self.step_settings = {"discriminator": {k: s[k] for k in
-                                                ("batch_triples", "lr", "l2", "l2_per_example")}}
-        self.epochs, self.loss_count = s["epochs"], 2 * len(positives)
-        self.hyperparameters = {**s, "backend": self.backend}
+        self.step_settings = {"discriminator": {"batch_triples": s.batch_triples, "lr": s.lr, "l2": s.l2,
+                                                "l2_per_example": s.l2_per_example}}
+        self.epochs, self.loss_count = s.epochs, 2 * len(positives)
+        self.hyperparameters = {**s.as_dict(), "backend": self.backend}
 
     def epoch(self, epoch: int) -> float:
         draws = uniforms(self.rng, len(self.positives)).to(self.device)
@@ -552,14 +546,15 @@ class DiscriminatorPretraining(Method):
         return loss
 
 
-def pretrain_discriminator(dataset: Dataset, selection: str, settings: dict | None = None, seed: int = 0,
+def pretrain_discriminator(dataset: Dataset, selection: str,
+                           settings: dict | DiscriminatorPretrainingSettings | None = None, seed: int = 0,
                            device: str | torch.device = "cpu",
                            resume_path: str | os.PathLike | None = None) -> TrainResult:
     """Pre-train D; keep the epoch with the best selection P@5."""
-    s = {**DISCRIMINATOR_PRETRAINING, **(settings or {})}
+    s = DiscriminatorPretrainingSettings.from_dict(settings)
     device = torch.device(device)
     return Trainer(DiscriminatorPretraining(dataset, selection, s, seed, device), dataset, selection, seed,
-                   device, splits=s["curve_splits"], resume_path=resume_path,
+                   device, splits=s.curve_splits, resume_path=resume_path,
                    description=f"D pre-training seed {seed} ({selection})").fit()
 
 

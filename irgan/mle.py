@@ -20,12 +20,9 @@ import os
 import torch
 
 from irgan.data import Dataset
-from irgan.errors import ConfigError
+from irgan.settings import MLESettings
 from irgan.trainer import Method, Trainer
 from irgan.training import MFParams, Positives, TrainerRecommender, TrainResult
-
-DEFAULTS = {"epochs": 60, "lr": 0.01, "batch_users": 64, "weight_decay": 0.0, "optimizer": "adam",
-            "model": {"dim": 5, "init_scale": 0.05}, "curve_splits": ["validation", "test"]}
 
 
 def softmax_nll(user_rows: torch.Tensor, item_t: torch.Tensor, bias: torch.Tensor,
@@ -40,31 +37,27 @@ class MLE(Method):
 
     system, label, loss_name = "mle", "MLE", "the negative log-likelihood"
 
-    def __init__(self, dataset: Dataset, selection: str, settings: dict, seed: int,
+    def __init__(self, dataset: Dataset, selection: str, settings: MLESettings, seed: int,
                  device: torch.device) -> None:
         s = self.settings = settings
         positives = Positives.from_pairs(dataset.training_positives(selection),
                                          dataset.n_users, dataset.n_items)
         self.rng = torch.Generator().manual_seed(seed)
-        self.model = model = MFParams.random(dataset.n_users, dataset.n_items, s["model"]["dim"],
-                                             s["model"]["init_scale"], self.rng, device)
+        self.model = model = MFParams.random(dataset.n_users, dataset.n_items, s.model.dim,
+                                             s.model.init_scale, self.rng, device)
         self.parameters = [model.user.requires_grad_(), model.item_t.requires_grad_(),
                            model.bias.requires_grad_()]
-        if s["optimizer"] == "adam":
-            self.optimizer = torch.optim.Adam(self.parameters, lr=s["lr"], weight_decay=s["weight_decay"])
-        elif s["optimizer"] == "sgd":
-            self.optimizer = torch.optim.SGD(self.parameters, lr=s["lr"], weight_decay=s["weight_decay"])
-        else:
-            raise ConfigError(f"key pretraining.mle.optimizer: unknown optimizer {s['optimizer']!r}")
+        optimizer = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}[s.optimizer]
+        self.optimizer = optimizer(self.parameters, lr=s.lr, weight_decay=s.weight_decay)
         self.device = device
         self.mask = positives.mask(device)
         self.train_users = torch.as_tensor(positives.user_ids)
-        self.epochs, self.loss_count, self.hyperparameters = s["epochs"], len(self.train_users), s
+        self.epochs, self.loss_count, self.hyperparameters = s.epochs, len(self.train_users), s.as_dict()
 
     def epoch(self, epoch: int) -> float:
         order = self.train_users[torch.randperm(len(self.train_users), generator=self.rng)].to(self.device)
         total = 0.0
-        for batch in order.split(self.settings["batch_users"]):
+        for batch in order.split(self.settings.batch_users):
             loss = softmax_nll(self.model.user[batch], self.model.item_t, self.model.bias, self.mask[batch])
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -83,14 +76,14 @@ class MLE(Method):
             t.requires_grad_(False)
 
 
-def train_mle(dataset: Dataset, selection: str, settings: dict | None = None, seed: int = 0,
+def train_mle(dataset: Dataset, selection: str, settings: dict | MLESettings | None = None, seed: int = 0,
               device: str | torch.device = "cpu",
               resume_path: str | os.PathLike | None = None) -> TrainResult:
     """Fit p_theta(i | u) by maximum likelihood; keep the epoch with the best selection P@5."""
-    s = {**DEFAULTS, **(settings or {})}
+    s = MLESettings.from_dict(settings)
     device = torch.device(device)
     return Trainer(MLE(dataset, selection, s, seed, device), dataset, selection, seed, device,
-                   splits=s["curve_splits"], resume_path=resume_path,
+                   splits=s.curve_splits, resume_path=resume_path,
                    description=f"MLE seed {seed} ({selection})").fit()
 
 

@@ -284,8 +284,9 @@ class Trainer:
             best_epoch=self.selector.best_epoch, method=self.method.state(), seconds=self.seconds)
 
     def restore(self, state: ResumeState) -> None:
-        for name, params in self.method.models().items():
-            params.copy_(MFParams.from_state(state.models[name], params.device))
+        with torch.no_grad():  # in place: the method's optimizer keeps its parameters
+            for name, params in self.method.models().items():
+                params.copy_(MFParams.from_state(state.models[name], params.device))
         self.curve.rows = state.curve
         self.method.rng.set_state(state.rng)
         self.selector.best_value, self.selector.best_epoch = state.best_value, state.best_epoch

@@ -142,7 +142,7 @@ def test_unknown_hyper_parameter_is_named():
 
 
 def test_unknown_lambdafm_sampler_is_named(tiny):
-    with pytest.raises(ConfigError, match="sampler must be one of"):
+    with pytest.raises(ConfigError, match="lambdafm.sampler: .adaptive. is not one of static, dynamic"):
         LambdaFM(sampler="adaptive", epochs=1).fit(tiny, "validation")
 
 
