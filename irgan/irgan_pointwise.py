@@ -42,12 +42,13 @@ import torch
 import torch.nn.functional as F
 
 from irgan import kernels
+from irgan import settings as irgan_settings
 from irgan.checkpoints import load_mf_checkpoint
 from irgan.data import Dataset
 from irgan.dns import resolve_backend
 from irgan.errors import ConfigError
 from irgan.sampling import sample_inverse_cdf
-from irgan.settings import DiscriminatorPretrainingSettings
+from irgan.settings import DiscriminatorPretrainingSettings, IRGANSettings
 from irgan.trainer import Method, Trainer
 from irgan.training import (
     MFParams,
@@ -73,7 +74,7 @@ REWARDS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "log-sigmoid": F.logsigmoid,  # log D(i | u)
     "softplus": F.softplus,  # the paper's eq. (5): log(1 + exp(f_D))
 }
-REWARD_CHOICES = (*REWARDS, "label")  # label: 1 for a sampled training positive, 0 otherwise (no D)
+REWARD_CHOICES = irgan_settings.REWARDS  # the rewards above, and label: 1 for a sampled training positive
 
 
 def item_rewards(kind: str, D: MFParams, users: torch.Tensor, items: torch.Tensor,
@@ -133,33 +134,34 @@ def user_batches(positives: Positives, batch_users: int, samples_per_positive: i
     return batches
 
 
-def generator_step(G: MFParams, D: MFParams, batch: UserBatch, draws: torch.Tensor, s: dict,
-                   positive_mask: torch.Tensor) -> torch.Tensor:
+def generator_step(G: MFParams, D: MFParams, batch: UserBatch, draws: torch.Tensor,
+                   s: IRGANSettings | dict, positive_mask: torch.Tensor) -> torch.Tensor:
     """One policy-gradient SGD step of G for the users of ``batch``; returns the loss."""
-    g = s["generator"]
+    s = IRGANSettings.from_dict(s)
+    g = s.generator
     user_rows = G.user[batch.users].clone().requires_grad_()
     item_t = G.item_t.detach().requires_grad_()
     bias = G.bias.detach().requires_grad_()
     log_p = torch.log_softmax(user_rows @ item_t + bias, dim=1)  # log p_theta(. | u)
     with torch.no_grad():
         p = log_p.exp()
-        mix = g["positive_mix"]
+        mix = g.positive_mix
         pn = ((1 - mix) * p).scatter_add_(1, batch.positives, mix * batch.positive_share)
         sampled = sample_inverse_cdf(pn, draws)  # i ~ pn
-        reward = item_rewards(s["reward"], D, batch.users, sampled, positive_mask)
-        if s["reward_baseline"] == "mean":
+        reward = item_rewards(s.reward, D, batch.users, sampled, positive_mask)
+        if s.reward_baseline == "mean":
             reward = reward - (reward * batch.mask).sum(1, keepdim=True) / batch.mask.sum(1, keepdim=True)
         importance_weight = p.gather(1, sampled) / pn.gather(1, sampled)  # p / pn
     loss = policy_gradient_loss(log_p.gather(1, sampled), reward, importance_weight, batch.mask)
-    if g["l2"]:
+    if g.l2:
         taken = sampled[batch.mask.bool()]
-        loss = loss + g["l2"] * 0.5 * ((user_rows**2).sum() + (item_t[:, taken] ** 2).sum()
+        loss = loss + g.l2 * 0.5 * ((user_rows**2).sum() + (item_t[:, taken] ** 2).sum()
                                        + (bias[taken] ** 2).sum())
     loss.backward()
     with torch.no_grad():  # plain SGD, every gradient from the parameters before the step
-        G.user.index_add_(0, batch.users, user_rows.grad, alpha=-g["lr"])
-        G.item_t.sub_(g["lr"] * item_t.grad)
-        G.bias.sub_(g["lr"] * bias.grad)
+        G.user.index_add_(0, batch.users, user_rows.grad, alpha=-g.lr)
+        G.item_t.sub_(g.lr * item_t.grad)
+        G.bias.sub_(g.lr * bias.grad)
     return loss.detach()
 
 
@@ -224,43 +226,43 @@ class Triples:
 # ---------------------------------------------------------------------------------------------
 
 
-def discriminator_epoch(D: MFParams, data: Triples, s: dict, backend: str,
+def discriminator_epoch(D: MFParams, data: Triples, s: IRGANSettings | dict, backend: str,
                         with_loss: bool = True) -> tuple[float, int]:
     """One pass over D's triples; returns (summed cross-entropy, number of SGD steps).
 
     Without ``with_loss`` the compiled kernel returns a cheaper finite-unless-diverged
     sentinel (the sum of the logits) instead of the cross-entropy.
     """
-    d = s["discriminator"]
-    n, b = len(data.users), d["batch_triples"]
+    d = IRGANSettings.from_dict(s).discriminator
+    n, b = len(data.users), d.batch_triples
     if backend == "compiled":
         loss = kernels.discriminator_epoch(*D.arrays(), data.users.numpy(), data.positives.numpy(),
-                                           data.negatives.numpy(), b, d["lr"], d["l2"],
-                                           d["l2_per_example"], with_loss)
+                                           data.negatives.numpy(), b, d.lr, d.l2, d.l2_per_example,
+                                           with_loss)
         return float(loss), math.ceil(n / b)
     total = torch.zeros((), dtype=torch.float64, device=D.device)
     for start in range(0, n, b):
         users = data.users[start : start + b].repeat_interleave(2)
         items = torch.stack([data.positives[start : start + b], data.negatives[start : start + b]], 1)
         labels = torch.tensor([1.0, 0.0], device=D.device).repeat(len(items))
-        total += discriminator_step(D, users, items.flatten(), labels, d["lr"], d["l2"], d["l2_per_example"])
+        total += discriminator_step(D, users, items.flatten(), labels, d.lr, d.l2, d.l2_per_example)
     return float(total), math.ceil(n / b)
 
 
 def generator_epoch(G: MFParams, D: MFParams, positives: Positives, batches: list[UserBatch],
-                    draws: torch.Tensor, s: dict, backend: str, positive_mask: torch.Tensor,
+                    draws: torch.Tensor, s: IRGANSettings | dict, backend: str, positive_mask: torch.Tensor,
                     with_loss: bool = True) -> float:
     """One G-epoch (one step per user batch, users ascending); returns the summed loss.
 
     Without ``with_loss`` the compiled kernel returns a cheaper finite-unless-diverged sentinel.
     """
-    g = s["generator"]
+    s = IRGANSettings.from_dict(s)
+    g = s.generator
     if backend == "compiled":
         loss, bad_user = kernels.generator_epoch(
             *G.arrays(), *D.arrays(), positives.user_ids, positives.indptr, positives.items,
-            positive_mask.numpy(), draws.numpy(), g["samples_per_positive"], g["positive_mix"],
-            g["lr"], g["l2"], kernels.REWARD_CODES[s["reward"]], s["reward_baseline"] == "mean",
-            with_loss)
+            positive_mask.numpy(), draws.numpy(), g.samples_per_positive, g.positive_mix,
+            g.lr, g.l2, kernels.REWARD_CODES[s.reward], s.reward_baseline == "mean", with_loss)
         if bad_user >= 0:
             raise NonFiniteSampling(f"the generator's sampling distribution is not finite (user {bad_user})")
         return float(loss)
@@ -276,20 +278,6 @@ def generator_epoch(G: MFParams, D: MFParams, positives: Positives, batches: lis
 # ---------------------------------------------------------------------------------------------
 
 
-def check_settings(s: dict) -> None:
-    """Choices a schema cannot tie together; one clear error naming the key."""
-    if s["reward"] not in REWARD_CHOICES:
-        raise ConfigError(f"key irgan reward: {s['reward']!r} is not one of {', '.join(REWARD_CHOICES)}")
-    if s["reward_baseline"] not in ("none", "mean"):
-        raise ConfigError(f"key irgan reward_baseline: {s['reward_baseline']!r} is not none or mean")
-    if s["discriminator"]["regenerate_every"] < 1:
-        raise ConfigError("key irgan discriminator.regenerate_every must be >= 1")
-
-
-def uses_discriminator(s: dict) -> bool:
-    return s["reward"] != "label"
-
-
 class IRGAN(Method):
     """G and D of one run, D's data, and the schedule's steps, each timed and counted.
 
@@ -299,14 +287,14 @@ class IRGAN(Method):
 
     label, loss_name = "G", "the policy-gradient loss"
 
-    def __init__(self, dataset: Dataset, selection: str, settings: dict, seed: int, device: torch.device,
-                 generator: MFParams | None, discriminator: MFParams | None, variant: str) -> None:
+    def __init__(self, dataset: Dataset, selection: str, settings: IRGANSettings, seed: int,
+                 device: torch.device, generator: MFParams | None, discriminator: MFParams | None,
+                 variant: str) -> None:
         s = self.s = settings
-        check_settings(s)
         self.device, self.variant, self.system = device, variant, f"irgan-{variant}"
-        self.backend = resolve_backend(s["backend"], device)
+        self.backend = resolve_backend(s.backend, device)
         # batched G-steps (the `fast` schedule) exist only as torch code (on the step device)
-        self.g_backend = "torch" if s["generator"]["batch_users"] != 1 else self.backend
+        self.g_backend = "torch" if s.generator.batch_users != 1 else self.backend
         step_device = self.step_device = torch.device("cpu") if self.backend == "compiled" else device
         self.positives = positives = Positives.from_pairs(dataset.training_positives(selection),
                                                           dataset.n_users, dataset.n_items)
@@ -315,8 +303,8 @@ class IRGAN(Method):
 
         def init(given: MFParams | None) -> MFParams:
             if given is None:
-                return MFParams.random(dataset.n_users, dataset.n_items, s["model"]["dim"],
-                                       s["model"]["init_scale"], self.rng, step_device)
+                return MFParams.random(dataset.n_users, dataset.n_items, s.model.dim, s.model.init_scale,
+                                       self.rng, step_device)
             if given.shape != (dataset.n_users, dataset.n_items, given.shape[2]):
                 raise ConfigError(f"initial model of shape {given.shape} does not fit the dataset "
                                   f"({dataset.n_users} users, {dataset.n_items} items)")
@@ -326,37 +314,37 @@ class IRGAN(Method):
         if self.G.shape[2] != self.D.shape[2]:
             raise ConfigError(f"G has embedding size {self.G.shape[2]}, D {self.D.shape[2]}")
         self.model = self.G
-        self.d, self.g = s["discriminator"], s["generator"]
-        self.batches = (user_batches(positives, self.g["batch_users"], self.g["samples_per_positive"],
+        self.d, self.g = s.discriminator, s.generator
+        self.batches = (user_batches(positives, self.g.batch_users, self.g.samples_per_positive,
                                      step_device) if self.g_backend == "torch" else [])
         self.triple_users = torch.as_tensor(positives.users, device=step_device)
         self.triple_positives = torch.as_tensor(positives.items, device=step_device)
         self.triples: Triples | None = None
-        self.train_d = uses_discriminator(s) and s["train_discriminator"]
+        self.train_d = s.uses_discriminator and s.train_discriminator
         self.counts = {"outer_epochs": 0, "d_epochs": 0, "d_steps": 0, "regenerations": 0, "g_epochs": 0,
                        "g_steps": 0}
         self.seconds: dict[str, float] = {}  # the trainer's timers
         self.losses = {"D": math.nan, "G": math.nan}
-        self.epochs = s["outer_epochs"]
-        self.hyperparameters = {**s, "backend": self.backend, "generator_backend": self.g_backend}
+        self.epochs = s.outer_epochs
+        self.hyperparameters = {**s.as_dict(), "backend": self.backend, "generator_backend": self.g_backend}
 
     def start_models(self) -> dict[str, MFParams]:
-        return {"G": self.G, **({"D": self.D} if uses_discriminator(self.s) else {})}
+        return {"G": self.G, **({"D": self.D} if self.s.uses_discriminator else {})}
 
     def models(self) -> dict[str, MFParams]:
         return {"G": self.G, "D": self.D}
 
     def redraw_due(self, d_epoch: int) -> bool:
         """Every ``regenerate_every``-th D-epoch, unless D keeps its first sample (a variant)."""
-        return d_epoch % self.d["regenerate_every"] == 0 and not (
-            self.d["reuse_first_sample"] and self.triples is not None)
+        return d_epoch % self.d.regenerate_every == 0 and not (
+            self.d.reuse_first_sample and self.triples is not None)
 
     def sample_for_D(self) -> None:
         """D's data: each training pair (u, i) with one item drawn from softmax(f_G(u, .) / T)."""
         tick = time.perf_counter()
         draws = uniforms(self.rng, len(self.positives))
         try:
-            negatives = sample_for_discriminator(self.G, self.positives, self.d["temperature"], draws,
+            negatives = sample_for_discriminator(self.G, self.positives, self.d.temperature, draws,
                                                  self.device, self.backend)
         except NonFiniteSampling as exc:
             raise TrainingDiverged("D", self.counts["d_epochs"] + 1, str(exc)) from exc
@@ -378,7 +366,7 @@ class IRGAN(Method):
     def epoch(self, epoch: int, last: bool = True) -> float:
         """One G-epoch; returns its summed loss (a cheap finite sentinel unless ``last``)."""
         tick = time.perf_counter()
-        draws = uniforms(self.rng, self.g["samples_per_positive"] * len(self.positives))
+        draws = uniforms(self.rng, self.g.samples_per_positive * len(self.positives))
         try:
             loss = generator_epoch(self.G, self.D, self.positives, self.batches, draws, self.s,
                                    self.g_backend, self.positive_mask, last)
@@ -394,7 +382,7 @@ class IRGAN(Method):
 
     def state(self) -> dict:
         # only the stale-data variant carries D's data across outer epochs
-        keep = self.d["reuse_first_sample"] and self.triples is not None
+        keep = self.d.reuse_first_sample and self.triples is not None
         return {"counts": self.counts,
                 "triples": (tuple(t.cpu() for t in (self.triples.users, self.triples.positives,
                                                     self.triples.negatives)) if keep else None)}
@@ -417,17 +405,17 @@ class IRGANTrainer(Trainer):
 
     def schedule(self) -> None:
         m, G, D = self.method, self.method.G, self.method.D
-        for outer_epoch in range(self.rounds_done, m.s["outer_epochs"]):
+        for outer_epoch in range(self.rounds_done, m.s.outer_epochs):
             # --- D-epochs: D learns to tell the training positives from G's samples ---------------
             # eq. (3): max_phi  sum_u E_{i ~ p_true(.|u)}[log D(i|u)] + E_{i ~ p_theta(.|u)}[log(1 - D(i|u))],
             # D(i|u) = sigmoid(f_phi(u, i)); cf_gan.py: sigmoid cross-entropy, labels 1 / 0, SGD with
             # l2 on the rows, batches of 16 triples (u, positive, sampled). Numbers: the compiled
             # kernels.discriminator_epoch; its tested torch reference: discriminator_step.
             if m.train_d:
-                for d_epoch in range(m.d["epochs"]):
+                for d_epoch in range(m.d.epochs):
                     if m.redraw_due(d_epoch):
                         m.sample_for_D()  # per pair (u, i): one item ~ softmax(f_G(u, .) / temperature)
-                    m.d_epoch(last=d_epoch == m.d["epochs"] - 1)
+                    m.d_epoch(last=d_epoch == m.d.epochs - 1)
                     self.bar.update()
             # --- G-epochs: the policy gradient with D's reward, one SGD step per user -------------
             # eq. (5): grad_theta J = sum_u E_{i ~ p_theta(.|u)}[grad log p_theta(i|u) * reward(u, i)],
@@ -435,8 +423,8 @@ class IRGANTrainer(Trainer):
             # Importance sampling: items are drawn from pn = 0.8 p_theta + 0.2 uniform(pos(u)) and
             # weighted by p_theta(i|u) / pn(i). Numbers: the compiled kernels.generator_epoch; its
             # tested torch reference: generator_step.
-            for g_epoch in range(m.g["epochs"]):
-                loss = m.epoch(self.epoch + 1, last=g_epoch == m.g["epochs"] - 1)
+            for g_epoch in range(m.g.epochs):
+                loss = m.epoch(self.epoch + 1, last=g_epoch == m.g.epochs - 1)
                 self.epoch += 1
                 check_finite(loss, "G", self.epoch, m.loss_name)
                 self.observe(self.epoch, "G", G)  # evaluate G, keep the best by selection P@5
@@ -446,7 +434,7 @@ class IRGANTrainer(Trainer):
                 self.evaluate(self.epoch, {"D": D})
             m.counts["outer_epochs"] += 1
             log.info("outer epoch %d/%d (G-epoch %d): D loss %.4f, G loss %.4f, %s P@5 %.4f, "
-                     "best %.4f at G-epoch %s", outer_epoch + 1, m.s["outer_epochs"], self.epoch,
+                     "best %.4f at G-epoch %s", outer_epoch + 1, m.s.outer_epochs, self.epoch,
                      m.losses["D"], m.losses["G"], self.selection,
                      self.curve.value(self.epoch, "G", self.selection, "P@5"),
                      self.selector.best_value, self.selector.best_epoch)
@@ -458,7 +446,7 @@ class IRGANTrainer(Trainer):
         return {"d_sgd": 0.0, "regeneration": 0.0, "g_sgd": 0.0, "evaluation": 0.0}
 
     def bar_size(self) -> tuple[int, int]:
-        per_outer = (self.method.d["epochs"] if self.method.train_d else 0) + self.method.g["epochs"]
+        per_outer = (self.method.d.epochs if self.method.train_d else 0) + self.method.g.epochs
         return self.rounds * per_outer, self.rounds_done * per_outer
 
     def fit(self) -> TrainResult:
@@ -480,7 +468,7 @@ class IRGANTrainer(Trainer):
 def train_irgan(
     dataset: Dataset,
     selection: str,
-    settings: dict,
+    settings: IRGANSettings | dict,
     seed: int,
     device: str | torch.device = "cpu",
     generator: MFParams | None = None,
@@ -497,12 +485,13 @@ def train_irgan(
     with the same settings continues from it and ends with the same numbers.
     """
     device = torch.device(device)
-    method = IRGAN(dataset, selection, settings, seed, device, generator, discriminator, variant)
+    s = IRGANSettings.from_dict(settings)
+    method = IRGAN(dataset, selection, s, seed, device, generator, discriminator, variant)
     starts = tuple(None if given is None else float(given.user.double().sum())
                    for given in (generator, discriminator))
     return IRGANTrainer(
-        method, dataset, selection, seed, device, splits=settings["curve"]["splits"],
-        metrics=settings["curve"]["metrics"], resume_path=resume_path, resume_key=starts,
+        method, dataset, selection, seed, device, splits=s.curve.splits,
+        metrics=s.curve.metrics, resume_path=resume_path, resume_key=starts,
         overlap=method.g_backend == "compiled" and torch.get_num_threads() >= 2, on_round=on_outer_epoch,
         description=f"IRGAN {variant} seed {seed} ({selection})").fit()
 
@@ -533,8 +522,8 @@ class DiscriminatorPretraining(Method):
         self.rows = torch.as_tensor(positives.row, device=device)
         self.users = torch.as_tensor(positives.users, device=self.step_device)
         self.items = torch.as_tensor(positives.items, device=self.step_device)
-        self.step_settings = {"discriminator": {"batch_triples": s.batch_triples, "lr": s.lr, "l2": s.l2,
-                                                "l2_per_example": s.l2_per_example}}
+        self.step_settings = IRGANSettings.from_dict({"discriminator": {
+            "batch_triples": s.batch_triples, "lr": s.lr, "l2": s.l2, "l2_per_example": s.l2_per_example}})
         self.epochs, self.loss_count = s.epochs, 2 * len(positives)
         self.hyperparameters = {**s.as_dict(), "backend": self.backend}
 

@@ -115,7 +115,7 @@ class DNSSettings(Settings):
 
     section: ClassVar[str] = "pretraining.dns"
     epochs: int = setting(80, minimum=0)
-    lr: float = setting(0.05, positive=True)
+    lr: float = setting(0.05, minimum=0)
     l2: float = setting(0.1, minimum=0)
     candidates: int = setting(5, minimum=1)
     model: ModelSettings = setting(ModelSettings())
@@ -129,7 +129,7 @@ class MLESettings(Settings):
 
     section: ClassVar[str] = "pretraining.mle"
     epochs: int = setting(60, minimum=0)
-    lr: float = setting(0.01, positive=True)
+    lr: float = setting(0.01, minimum=0)
     batch_users: int = setting(64, minimum=1)
     weight_decay: float = setting(0.0, minimum=0)
     optimizer: str = setting("adam", choices=("adam", "sgd"))
@@ -143,7 +143,7 @@ class DiscriminatorPretrainingSettings(Settings):
 
     section: ClassVar[str] = "pretraining.discriminator"
     epochs: int = setting(30, minimum=0)
-    lr: float = setting(0.05, positive=True)
+    lr: float = setting(0.05, minimum=0)
     l2: float = setting(0.1 / 16, minimum=0)
     l2_per_example: bool = setting(True)
     batch_triples: int = setting(16, minimum=1)
@@ -160,7 +160,7 @@ class PairwiseSettings(Settings):
 
     section: ClassVar[str] = "baselines.bpr"
     dim: int = setting(5, minimum=1)
-    lr: float = setting(0.05, positive=True)
+    lr: float = setting(0.05, minimum=0)
     l2: float = setting(0.01, minimum=0)
     epochs: int = setting(100, minimum=0)
     batch_size: int = setting(256, minimum=1)
@@ -177,3 +177,78 @@ class LambdaFMSettings(PairwiseSettings):
     rho: float = setting(0.3, positive=True)
     m: int = setting(10, minimum=1)
     epsilon: float = setting(1.0)
+
+
+GENERATOR_INITS = ("authors", "dns", "mle", "random", "released")
+DISCRIMINATOR_INITS = ("random", "pretrained")
+#: G's reward from D's logit: the code's 2 sigmoid - 1, D itself, log D, the paper's eq. (5)
+#: log(1 + e^f), or the label (1 for a sampled training positive; no D)
+REWARDS = ("2sigmoid-1", "sigmoid", "log-sigmoid", "softplus", "label")
+
+
+@dataclass(frozen=True)
+class IRGANDiscriminatorSettings(Settings):
+    """D's part of the schedule (defaults: the authors' cf_gan.py)."""
+
+    section: ClassVar[str] = "irgan.discriminator"
+    epochs: int = setting(100, minimum=0)
+    regenerate_every: int = setting(5, minimum=1)
+    temperature: float = setting(0.2, positive=True)
+    batch_triples: int = setting(16, minimum=1)
+    lr: float = setting(0.001, minimum=0)
+    l2: float = setting(0.00625, minimum=0)
+    l2_per_example: bool = setting(True)
+    reuse_first_sample: bool = setting(True)
+
+
+@dataclass(frozen=True)
+class GeneratorSettings(Settings):
+    """G's part of the schedule (defaults: the authors' cf_gan.py)."""
+
+    section: ClassVar[str] = "irgan.generator"
+    epochs: int = setting(50, minimum=0)
+    lr: float = setting(0.001, minimum=0)
+    l2: float = setting(0.0, minimum=0)
+    samples_per_positive: int = setting(2, minimum=1)
+    positive_mix: float = setting(0.2, minimum=0)
+    batch_users: int = setting(1, minimum=1)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.positive_mix >= 1:
+            raise ConfigError(f"key {self.section}.positive_mix: {self.positive_mix!r} must be below 1")
+
+
+@dataclass(frozen=True)
+class CurveSettings(Settings):
+    """What the learning curve holds."""
+
+    section: ClassVar[str] = "irgan.curve"
+    splits: tuple = setting(SPLITS)
+    metrics: str = setting("cutoff", choices=("cutoff", "full"))
+
+
+@dataclass(frozen=True)
+class IRGANSettings(Settings):
+    """IRGAN pointwise (irgan.irgan_pointwise): the defaults are what cf_gan.py does when it runs,
+    quirks included; a variant of the study overrides some of them."""
+
+    section: ClassVar[str] = "irgan"
+    generator_init: str = setting("authors", choices=GENERATOR_INITS)
+    discriminator_init: str = setting("random", choices=DISCRIMINATOR_INITS)
+    released_checkpoint: str = setting("model_dns_ori.pkl")
+    train_discriminator: bool = setting(True)
+    reward: str = setting("2sigmoid-1", choices=REWARDS)
+    reward_baseline: str = setting("none", choices=("none", "mean"))
+    model: ModelSettings = setting(ModelSettings())
+    outer_epochs: int = setting(15, minimum=0)
+    discriminator: IRGANDiscriminatorSettings = setting(IRGANDiscriminatorSettings())
+    generator: GeneratorSettings = setting(GeneratorSettings())
+    curve: CurveSettings = setting(CurveSettings())
+    backend: str = setting("auto", choices=BACKENDS)
+    selections: tuple = setting(SPLITS[::-1])
+
+    @property
+    def uses_discriminator(self) -> bool:
+        """The label reward needs no D."""
+        return self.reward != "label"

@@ -33,7 +33,7 @@ def test_missing_keys_take_the_defaults_and_ints_become_floats():
 @pytest.mark.parametrize("cls, values, message", [
     (DNSSettings, {"learning_rate": 0.1}, r"key pretraining\.dns\.learning_rate: unknown setting"),
     (DNSSettings, {"model": {"size": 3}}, r"key model\.size: unknown setting"),
-    (DNSSettings, {"lr": -0.1}, r"key pretraining\.dns\.lr: -0\.1 must be positive"),
+    (DNSSettings, {"lr": -0.1}, r"key pretraining\.dns\.lr: -0\.1 is below 0"),
     (DNSSettings, {"candidates": 0}, r"key pretraining\.dns\.candidates: 0 is below 1"),
     (DNSSettings, {"epochs": 2.5}, r"key pretraining\.dns\.epochs: expected int"),
     (DNSSettings, {"epochs": True}, r"key pretraining\.dns\.epochs: expected int"),
@@ -52,3 +52,26 @@ def test_bad_settings_give_one_error_naming_the_key(cls, values, message):
 def test_optional_settings_accept_none():
     assert PairwiseSettings.from_dict({"patience": None}).patience is None
     assert PairwiseSettings.from_dict({"patience": 3}).patience == 3
+
+
+def test_the_irgan_defaults_are_the_configs_and_every_reward_has_an_implementation():
+    from irgan import kernels
+    from irgan.irgan_pointwise import REWARD_CHOICES, REWARDS
+    from irgan.settings import REWARDS as NAMES
+    from irgan.settings import IRGANSettings
+
+    assert load_config()["irgan"]["defaults"] == IRGANSettings().as_dict()
+    assert set(NAMES) == set(REWARD_CHOICES) == {*REWARDS, "label"} == set(kernels.REWARD_CODES)
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"generator": {"positive_mix": 1.0}}, r"key irgan\.generator\.positive_mix: 1\.0 must be below 1"),
+    ({"discriminator": {"regenerate_every": 0}}, r"key irgan\.discriminator\.regenerate_every: 0 is below 1"),
+    ({"reward": "hinge"}, r"key irgan\.reward: 'hinge' is not one of"),
+    ({"generator": {"steps": 3}}, r"key irgan\.generator\.steps: unknown setting"),
+])
+def test_bad_irgan_settings_are_named(values, message):
+    from irgan.settings import IRGANSettings
+
+    with pytest.raises(ConfigError, match=message):
+        IRGANSettings.from_dict(values)
