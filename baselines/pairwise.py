@@ -91,7 +91,7 @@ class PairwiseMF(Baseline):
             selection_metric=self.selection_metric, compiled_evaluation=False, evaluate_start=False,
             patience=s.patience, cutoffs=self.cutoffs).fit()
         self.final_epoch = result.final_epoch
-        self._curve = result.curve.rows
+        self._curve = result.curve
         if result.status == "ok":
             self.selected_epoch = result.selected_epoch
             if result.selected is not None:

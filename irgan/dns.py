@@ -21,31 +21,17 @@ from collections.abc import Callable
 
 import torch
 
-from irgan import kernels
 from irgan.data import Dataset
-from irgan.errors import ConfigError
 from irgan.pairwise import ordered_epoch, pairwise_step
 from irgan.settings import DNSSettings
-from irgan.trainer import Method, Trainer
+from irgan.trainer import Trainer, TripleMethod, resolve_backend  # noqa: F401  (resolve_backend re-exported)
 from irgan.training import (
     MFParams,
-    Positives,
     TrainerRecommender,
     TrainResult,
     draw_uniform_negatives,
     uniforms,
 )
-
-
-def resolve_backend(name: str, device: torch.device) -> str:
-    """``auto``: the compiled kernels on the CPU when numba is installed, else plain torch."""
-    if name not in ("auto", "compiled", "torch"):
-        raise ConfigError(f"backend must be auto, compiled or torch, got {name!r}")
-    if name == "compiled" and not kernels.AVAILABLE:
-        raise ConfigError("backend: compiled needs numba, which is not installed")
-    if name == "auto":
-        return "compiled" if kernels.AVAILABLE else "torch"
-    return name
 
 
 def dns_negatives(scores: torch.Tensor, table: torch.Tensor, counts: torch.Tensor,
@@ -72,30 +58,16 @@ def bpr_step(model: MFParams, user: torch.Tensor, positive: torch.Tensor, negati
 bpr_epoch = ordered_epoch  # one step per triple in the authors' order (irgan.pairwise)
 
 
-class DNS(Method):
+class DNS(TripleMethod):
     """DNS + BPR as a method of the training loop: one epoch = fresh negatives, one step per triple."""
 
     system, label, loss_name = "dns", "DNS", "the BPR loss"
 
     def __init__(self, dataset: Dataset, selection: str, settings: DNSSettings, seed: int,
                  device: torch.device, init: MFParams | None = None) -> None:
-        s = self.settings = settings
-        self.device = device
-        self.backend = resolve_backend(s.backend, device)
-        self.step_device = torch.device("cpu") if self.backend == "compiled" else device
-        self.positives = positives = Positives.from_pairs(dataset.training_positives(selection),
-                                                          dataset.n_users, dataset.n_items)
-        self.rng = torch.Generator().manual_seed(seed)
-        self.model = (init.clone().to(self.step_device) if init is not None else
-                      MFParams.random(dataset.n_users, dataset.n_items, s.model.dim, s.model.init_scale,
-                                      self.rng, self.step_device))
-        self.table, self.counts = positives.non_positive_table(device)
-        self.rows = torch.as_tensor(positives.row, device=device)
-        self.train_users = torch.as_tensor(positives.user_ids, device=device)
-        self.users = torch.as_tensor(positives.users, device=self.step_device)
-        self.items = torch.as_tensor(positives.items, device=self.step_device)
-        self.epochs, self.loss_count = s.epochs, len(positives)
-        self.hyperparameters = {**s.as_dict(), "backend": self.backend}
+        self.prepare(dataset, selection, settings, seed, device, init)
+        self.train_users = torch.as_tensor(self.positives.user_ids, device=device)
+        self.loss_count = len(self.positives)
 
     def epoch(self, epoch: int) -> float:
         s = self.settings

@@ -45,11 +45,10 @@ from irgan import kernels
 from irgan import settings as irgan_settings
 from irgan.checkpoints import load_mf_checkpoint
 from irgan.data import Dataset
-from irgan.dns import resolve_backend
 from irgan.errors import ConfigError
 from irgan.sampling import sample_inverse_cdf
 from irgan.settings import DiscriminatorPretrainingSettings, IRGANSettings
-from irgan.trainer import Method, Trainer
+from irgan.trainer import Method, Trainer, TripleMethod, resolve_backend
 from irgan.training import (
     MFParams,
     NonFiniteSampling,
@@ -501,7 +500,7 @@ def train_irgan(
 # training positives against uniformly drawn non-positives, the D-step above with its batches.
 # ---------------------------------------------------------------------------------------------
 
-class DiscriminatorPretraining(Method):
+class DiscriminatorPretraining(TripleMethod):
     """Each epoch pairs every training positive with a fresh uniform non-positive, then one pass
     of D-steps."""
 
@@ -509,23 +508,10 @@ class DiscriminatorPretraining(Method):
 
     def __init__(self, dataset: Dataset, selection: str, settings: DiscriminatorPretrainingSettings,
                  seed: int, device: torch.device) -> None:
-        s = settings
-        self.device = device
-        self.backend = resolve_backend(s.backend, device)
-        self.step_device = torch.device("cpu") if self.backend == "compiled" else device
-        self.positives = positives = Positives.from_pairs(dataset.training_positives(selection),
-                                                          dataset.n_users, dataset.n_items)
-        self.rng = torch.Generator().manual_seed(seed)
-        self.model = MFParams.random(dataset.n_users, dataset.n_items, s.model.dim, s.model.init_scale,
-                                     self.rng, self.step_device)
-        self.table, self.counts = positives.non_positive_table(device)
-        self.rows = torch.as_tensor(positives.row, device=device)
-        self.users = torch.as_tensor(positives.users, device=self.step_device)
-        self.items = torch.as_tensor(positives.items, device=self.step_device)
+        s = self.prepare(dataset, selection, settings, seed, device)
         self.step_settings = IRGANSettings.from_dict({"discriminator": {
             "batch_triples": s.batch_triples, "lr": s.lr, "l2": s.l2, "l2_per_example": s.l2_per_example}})
-        self.epochs, self.loss_count = s.epochs, 2 * len(positives)
-        self.hyperparameters = {**s.as_dict(), "backend": self.backend}
+        self.loss_count = 2 * len(self.positives)
 
     def epoch(self, epoch: int) -> float:
         draws = uniforms(self.rng, len(self.positives)).to(self.device)

@@ -110,47 +110,59 @@ class ModelSettings(Settings):
 
 
 @dataclass(frozen=True)
-class DNSSettings(Settings):
-    """DNS pre-training, as the authors' cf_dns.py (irgan.dns)."""
+class PretrainingSettings(Settings):
+    """What every pre-training run has besides its schedule: its model and the curve's splits."""
+
+    model: ModelSettings = setting(ModelSettings())
+    curve_splits: tuple = setting(SPLITS)
+
+
+@dataclass(frozen=True)
+class DNSSettings(PretrainingSettings):
+    """DNS pre-training, as the authors' cf_dns.py (irgan.dns): the pairwise step of
+    irgan.pairwise, one triple per step in the authors' order."""
 
     section: ClassVar[str] = "pretraining.dns"
     epochs: int = setting(80, minimum=0)
     lr: float = setting(0.05, minimum=0)
     l2: float = setting(0.1, minimum=0)
-    candidates: int = setting(5, minimum=1)
-    model: ModelSettings = setting(ModelSettings())
+    candidates: int = setting(5, minimum=1)  # uniform non-positives drawn; the best-scored is kept
     backend: str = setting("auto", choices=BACKENDS)
-    curve_splits: tuple = setting(SPLITS)
 
 
 @dataclass(frozen=True)
-class MLESettings(Settings):
+class MLESettings(PretrainingSettings):
     """The generator's maximum-likelihood fit (irgan.mle)."""
 
     section: ClassVar[str] = "pretraining.mle"
     epochs: int = setting(60, minimum=0)
-    lr: float = setting(0.01, minimum=0)
-    batch_users: int = setting(64, minimum=1)
-    weight_decay: float = setting(0.0, minimum=0)
     optimizer: str = setting("adam", choices=("adam", "sgd"))
-    model: ModelSettings = setting(ModelSettings())
-    curve_splits: tuple = setting(SPLITS)
+    lr: float = setting(0.01, minimum=0)
+    weight_decay: float = setting(0.0, minimum=0)
+    batch_users: int = setting(64, minimum=1)
 
 
 @dataclass(frozen=True)
-class DiscriminatorPretrainingSettings(Settings):
-    """D's pre-training on its own loss (irgan.irgan_pointwise)."""
+class DStepSettings(Settings):
+    """D's SGD step (irgan.irgan_pointwise.discriminator_step): batches of (user, positive,
+    negative) triples, l2 on the rows, counted once per example as TF1 sums the loss vector."""
+
+    section: ClassVar[str] = "irgan.discriminator"
+    batch_triples: int = setting(16, minimum=1)
+    lr: float = setting(0.001, minimum=0)
+    l2: float = setting(0.1 / 16, minimum=0)
+    l2_per_example: bool = setting(True)
+
+
+@dataclass(frozen=True)
+class DiscriminatorPretrainingSettings(PretrainingSettings, DStepSettings):
+    """D's pre-training on its own loss (irgan.irgan_pointwise): D's step, uniform negatives."""
 
     section: ClassVar[str] = "pretraining.discriminator"
     epochs: int = setting(30, minimum=0)
     lr: float = setting(0.05, minimum=0)
-    l2: float = setting(0.1 / 16, minimum=0)
-    l2_per_example: bool = setting(True)
-    batch_triples: int = setting(16, minimum=1)
     negatives: str = setting("uniform", choices=("uniform",))
     backend: str = setting("auto", choices=BACKENDS)
-    model: ModelSettings = setting(ModelSettings())
-    curve_splits: tuple = setting(SPLITS)
 
 
 @dataclass(frozen=True)
@@ -159,13 +171,13 @@ class PairwiseSettings(Settings):
     mini-batches; DNS is the same step with one triple per step in the authors' order."""
 
     section: ClassVar[str] = "baselines.bpr"
-    dim: int = setting(5, minimum=1)
+    epochs: int = setting(100, minimum=0)
+    patience: int | None = setting(None, minimum=1, optional=True)  # epochs without a better one
+    batch_size: int = setting(256, minimum=1)  # triples per step, a seeded shuffle each epoch
     lr: float = setting(0.05, minimum=0)
     l2: float = setting(0.01, minimum=0)
-    epochs: int = setting(100, minimum=0)
-    batch_size: int = setting(256, minimum=1)
+    dim: int = setting(5, minimum=1)
     init_scale: float = setting(0.05, positive=True)
-    patience: int | None = setting(None, minimum=1, optional=True)
 
 
 @dataclass(frozen=True)
@@ -187,17 +199,12 @@ REWARDS = ("2sigmoid-1", "sigmoid", "log-sigmoid", "softplus", "label")
 
 
 @dataclass(frozen=True)
-class IRGANDiscriminatorSettings(Settings):
+class IRGANDiscriminatorSettings(DStepSettings):
     """D's part of the schedule (defaults: the authors' cf_gan.py)."""
 
-    section: ClassVar[str] = "irgan.discriminator"
-    epochs: int = setting(100, minimum=0)
+    epochs: int = setting(100, minimum=0)  # D-epochs per outer epoch
     regenerate_every: int = setting(5, minimum=1)
     temperature: float = setting(0.2, positive=True)
-    batch_triples: int = setting(16, minimum=1)
-    lr: float = setting(0.001, minimum=0)
-    l2: float = setting(0.00625, minimum=0)
-    l2_per_example: bool = setting(True)
     reuse_first_sample: bool = setting(True)
 
 

@@ -22,15 +22,17 @@ from typing import Any
 
 import torch
 
+from irgan import kernels
 from irgan.checkpoints import CheckpointReadError, load_tensors, save_tensors
 from irgan.data import Dataset
-from irgan.errors import UnsafePickleError
+from irgan.errors import ConfigError, UnsafePickleError
 from irgan.progress import Progress
 from irgan.protocol import CUTOFFS, SELECTION_METRIC
 from irgan.training import (
     Curve,
     Evaluators,
     MFParams,
+    Positives,
     Selector,
     TrainingDiverged,
     TrainResult,
@@ -43,6 +45,17 @@ from irgan.training import (
 log = logging.getLogger("irgan.trainer")
 
 RESUME_VERSION = 3  # 3: one ResumeState for every method (tensors and plain values only)
+
+
+def resolve_backend(name: str, device: torch.device) -> str:
+    """``auto``: the compiled kernels on the CPU when numba is installed, else plain torch."""
+    if name not in ("auto", "compiled", "torch"):
+        raise ConfigError(f"backend must be auto, compiled or torch, got {name!r}")
+    if name == "compiled" and not kernels.AVAILABLE:
+        raise ConfigError("backend: compiled needs numba, which is not installed")
+    if name == "auto":
+        return "compiled" if kernels.AVAILABLE else "torch"
+    return name
 
 
 class Method(ABC):
@@ -86,6 +99,31 @@ class Method(ABC):
 
     def finish(self) -> None:  # noqa: B027  (nothing to finish by default)
         """Called once training ended (e.g. to drop autograd flags)."""
+
+
+class TripleMethod(Method):
+    """The set-up of a method trained on (user, positive, drawn non-positive) triples of the
+    training positives in the authors' order (DNS, D's pre-training)."""
+
+    def prepare(self, dataset: Dataset, selection: str, settings: Any, seed: int, device: torch.device,
+                init: MFParams | None = None) -> Any:
+        """Positives, the non-positive table, the random generator and the model (``init``, else
+        the authors' random init); returns ``settings``."""
+        self.settings, self.device, self.epochs = settings, device, settings.epochs
+        self.backend = resolve_backend(settings.backend, device)
+        self.step_device = torch.device("cpu") if self.backend == "compiled" else device
+        self.positives = positives = Positives.from_pairs(dataset.training_positives(selection),
+                                                          dataset.n_users, dataset.n_items)
+        self.rng = torch.Generator().manual_seed(seed)
+        self.model = (init.clone().to(self.step_device) if init is not None else
+                      MFParams.random(dataset.n_users, dataset.n_items, settings.model.dim,
+                                      settings.model.init_scale, self.rng, self.step_device))
+        self.table, self.counts = positives.non_positive_table(device)
+        self.rows = torch.as_tensor(positives.row, device=device)
+        self.users = torch.as_tensor(positives.users, device=self.step_device)
+        self.items = torch.as_tensor(positives.items, device=self.step_device)
+        self.hyperparameters = {**settings.as_dict(), "backend": self.backend}
+        return settings
 
 
 @dataclass
