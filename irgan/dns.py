@@ -11,7 +11,9 @@ with lr 0.05 and l2 0.1 (``l2_loss(x) = sum(x**2) / 2``). After each epoch the
 model is evaluated, and the epoch with the best P@5 on the run's selection
 split is kept (the authors kept the best TEST P@5). The scores used to pick
 negatives are those of the model at the start of the epoch, as in the code
-(it writes the epoch's triples to a file before training on them).
+(it writes the epoch's triples to a file before training on them). The step is the
+pairwise step BPR and LambdaFM take too (:mod:`irgan.pairwise`), with one triple per
+step in the authors' order; the compiled ``kernels.bpr_epoch`` runs it here.
 """
 
 from __future__ import annotations
