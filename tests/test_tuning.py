@@ -321,3 +321,75 @@ def test_the_workflow_writes_the_searches_and_the_tuned_runs(checkout):  # noqa:
     assert set(tuned["holm_family"]) == {"synthetic/validation/equal-budget"}
     others = comparisons[comparisons["kind"] != "equal-budget"]
     assert not (others["system"].str.endswith("-tuned") | others["reference"].str.endswith("-tuned")).any()
+
+
+def budget_record(system: str, trials: int, cpu: float, score: float, params: dict) -> dict:
+    return {"system": system, "tuned_system": tuned_name(system), "dataset": "synthetic", "metric": "P@5",
+            "seed": 2026, "sampler": "optuna.samplers.TPESampler",
+            "budget": {"trials": trials, "converged": trials - 1, "diverged": 1, "cpu_seconds": cpu,
+                       "seconds": cpu * 2},
+            "best": {"number": 3, "params": params, "score": score}}
+
+
+def test_the_equal_budget_table_and_sentence_come_from_the_statistics(tmp_path):
+    from irgan.paper_draft import equal_budget_sentence
+    from irgan.statistics import (
+        STATISTICS_FILES,
+        StatisticsSettings,
+        load_runs,
+        run_statistics,
+        write_statistics,
+    )
+    from irgan.tables import equal_budget_table, read_statistics
+    from tests.study_runs import DATASET, STATISTICS, make_study
+
+    systems = {"irgan-code": 0.40, "irgan-tuned": 0.44, "bpr-tuned": 0.30, "lambdafm-tuned": 0.52,
+               "bpr": 0.31}
+    runs = load_runs(make_study(tmp_path / "runs", systems))
+    config = {**STATISTICS, "equal_budget": {"system": "irgan-tuned", "systems": ["*-tuned"],
+                                             "also": ["irgan-code"]}}
+    settings = StatisticsSettings.from_config(config)
+    budgets = budgets_frame([budget_record("irgan", 20, 300.0, 0.11,
+                                           {"generator.lr": 0.002, "reward": "softplus"}),
+                             budget_record("bpr", 20, 100.0, 0.09, {"dim": 16}),
+                             budget_record("lambdafm", 20, 150.0, 0.12, {"rho": 0.05})])
+    paths = {name: tmp_path / "statistics" / file for name, file in STATISTICS_FILES.items()}
+    write_statistics(run_statistics(runs, settings, DATASET, budgets), paths)
+    statistics = read_statistics(paths)
+    comparisons = statistics["comparisons"]
+    budget = comparisons[comparisons["kind"] == "equal-budget"]
+    assert set(budget["reference"]) == {"bpr-tuned", "lambdafm-tuned", "irgan-code"}
+    assert set(budget["system"]) == {"irgan-tuned"}
+    assert set(budget["holm_family"]) == {f"{DATASET}/{rule}/equal-budget" for rule in ("test", "validation")}
+    # no other comparison names a tuned system; the untuned bpr is still compared as before
+    others = comparisons[comparisons["kind"] != "equal-budget"]
+    for column in ("system", "reference"):
+        assert not others[column].str.endswith("-tuned").any()
+    assert ((others["system"] == "irgan-code") & (others["reference"] == "bpr")).any()
+
+    table = equal_budget_table(statistics["summary"], comparisons, statistics["tuning"], settings, DATASET)
+    data = table.data.set_index("system")
+    assert list(data.index) == ["irgan-tuned", "bpr-tuned", "lambdafm-tuned", "irgan-code"]
+    assert data.loc["irgan-tuned", "trials"] == 20 and data.loc["lambdafm-tuned", "cpu_seconds"] == 150.0
+    assert data.loc["bpr-tuned", "best_validation"] == 0.09 and not data.loc["irgan-code", "tuned"]
+    # the difference is irgan-tuned minus the system, paired over users (each user's seed mean)
+    users = statistics["per_user_means"]
+    users = users[users["selection"] == "validation"].pivot_table(index="user", columns="system",
+                                                                   values="P@5")
+    expected = float((users["irgan-tuned"] - users["bpr-tuned"]).mean())
+    assert data.loc["bpr-tuned", "diff_vs_tuned_irgan"] == pytest.approx(expected, abs=1e-9)
+    diffs = data["diff_vs_tuned_irgan"]
+    assert diffs["lambdafm-tuned"] < 0 < diffs["bpr-tuned"]
+    shown = table.sections[0][1].set_index("system")
+    assert shown.loc["irgan-tuned", "best configuration"] == "generator.lr=0.002, reward=softplus"
+    assert shown.loc["irgan-code", "trials"] == "untuned (its own constants)"
+
+    sentence = equal_budget_sentence(statistics["summary"], comparisons, statistics["tuning"], settings)
+    assert "20 configurations" in sentence and "`irgan` 300 s" in sentence
+    assert "The strongest tuned baseline, `lambdafm-tuned`" in sentence
+    significant = budget[(budget["selection"] == "validation") & (budget["metric"] == "P@5")
+                         & budget["reference"].str.endswith("-tuned")]
+    better = int(((significant["mean_diff"] > 0) & significant["significant"]).sum())
+    worse = int(((significant["mean_diff"] < 0) & significant["significant"]).sum())
+    assert (f"significantly better than {better} and significantly worse than {worse}") in sentence
+    assert "What tuning buys IRGAN: `irgan-tuned` minus `irgan-code`" in sentence
