@@ -379,6 +379,14 @@ def tuning_section():
     return config.get("tuning") or {}
 
 
+def tuning_slice(system):
+    """What one system's search reads of `tuning:` (its own space only: editing another system's
+    space does not redo this search)."""
+    section = tuning_section()
+    return {"seed": section["seed"], "trials": section["trials"], "systems": [system],
+            "spaces": {system: section["spaces"][system]}}
+
+
 def tuned_systems():
     """The systems of `tuning.systems` (irgan, baselines, dns/mle), in the config's order."""
     return list(tuning_section().get("systems", []))

@@ -15,7 +15,7 @@ rule tune:
     wildcard_constraints:
         system="|".join(TUNED_SYSTEMS) or "(?!)",
     params:
-        tuning=lambda w: tuning_section(),
+        tuning=lambda w: tuning_slice(w.system),
         base=lambda w: tuning_base(w.dataset, w.system),
         device=config["device"],
     log:
