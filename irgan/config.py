@@ -14,7 +14,8 @@ import yaml
 from irgan.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SCHEMA_PATH = REPO_ROOT / "config" / "config.schema.yaml"
+#: the one schema of the config (the workflow's, in the standard place of a Snakemake workflow)
+SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_CONFIG = REPO_ROOT / "config" / "config.yaml"
 
 
@@ -173,9 +174,9 @@ def load_config(*paths: str | os.PathLike) -> dict:
 
 
 def planning_check(config: dict, workflow) -> None:
-    """The Snakefile's one validation: the merged config against the schema and the cross-key
-    rules, and ``device: cuda`` against this machine (when jobs run here). A problem ends
-    planning with one line naming its file and key, and exit status 1."""
+    """The workflow's one validation (workflow/rules/common.smk): the merged config against the
+    schema and the cross-key rules, and ``device: cuda`` against this machine (when jobs run
+    here). A problem ends planning with one line naming its file and key, and exit status 1."""
     settings = workflow.config_settings
     if settings.config:
         retype_command_line(config, settings.config)

@@ -21,11 +21,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
-from statsmodels.stats.weightstats import CompareMeans, DescrStatsW, ttost_ind, ttost_paired
 
-from irgan.statistics import StudyRuns, paired_tests, per_user_means, welch_over_seeds
+from irgan import stat_tests
+from irgan.formatting import number_text, p_is, signed_text
+from irgan.statistics import StudyRuns, per_user_means
 
 FIDELITY_COLUMNS = [
     "dataset", "original", "reference", "view", "metric", "n_original", "n_reference",
@@ -84,10 +84,6 @@ def final_values(study: StudyRuns, system: str, metric: str) -> pd.Series:
     return last.set_index("seed")[metric].sort_index()
 
 
-def _sd(values: np.ndarray) -> float:
-    return float(values.std(ddof=1)) if len(values) > 1 else math.nan
-
-
 def _verdict(p_difference: float, p_equivalence: float, alpha: float, margin: float,
              identical: bool = False) -> str:
     if identical:
@@ -108,24 +104,17 @@ def seed_view(original: pd.Series, reference: pd.Series, margin: float, alpha: f
     that TOST's decision corresponds to."""
     a, b = original.to_numpy(dtype=float), reference.to_numpy(dtype=float)
     row = {"n_original": len(a), "n_reference": len(b),
-           "mean_original": float(a.mean()) if len(a) else math.nan, "sd_original": _sd(a),
-           "mean_reference": float(b.mean()) if len(b) else math.nan, "sd_reference": _sd(b),
+           "mean_original": float(a.mean()) if len(a) else math.nan, "sd_original": stat_tests.sample_sd(a),
+           "mean_reference": float(b.mean()) if len(b) else math.nan, "sd_reference": stat_tests.sample_sd(b),
            "test_difference": "Welch's t-test over seeds", "p_wilcoxon": math.nan,
            "ci_level": 1 - 2 * alpha}
     row["diff"] = row["mean_original"] - row["mean_reference"]
-    _, row["p_difference"] = welch_over_seeds(a, b)
+    _, row["p_difference"] = stat_tests.welch_over_seeds(a, b)
     if len(a) and len(b) and a.var() == 0 and b.var() == 0:
         # no spread on either side: the evidence is exact (as for constant paired differences)
         row["p_difference"] = 0.0 if row["diff"] != 0 else 1.0
-        row["p_equivalence"] = 0.0 if abs(row["diff"]) < margin else 1.0
-        row["ci_low"] = row["ci_high"] = row["diff"]
-    elif len(a) >= 2 and len(b) >= 2:
-        row["p_equivalence"] = float(ttost_ind(a, b, -margin, margin, usevar="unequal")[0])
-        low, high = CompareMeans(DescrStatsW(a), DescrStatsW(b)).tconfint_diff(alpha=2 * alpha,
-                                                                                usevar="unequal")
-        row["ci_low"], row["ci_high"] = float(low), float(high)
-    else:
-        row["p_equivalence"], row["ci_low"], row["ci_high"] = math.nan, math.nan, math.nan
+    equivalence = stat_tests.tost_independent(a, b, margin, alpha)
+    row |= {"p_equivalence": equivalence.p, "ci_low": equivalence.ci_low, "ci_high": equivalence.ci_high}
     return row
 
 
@@ -138,21 +127,15 @@ def user_view(study: StudyRuns, original: str, reference: str, metric: str, marg
     if original not in wide.columns or reference not in wide.columns or len(wide) < 2:
         return None
     a, b = wide[original].to_numpy(), wide[reference].to_numpy()
-    tests = paired_tests(a[:, None], b[:, None]).iloc[0]
-    diff = a - b
-    if diff.std() == 0:  # a constant difference: exact evidence (paired_tests gives p 0 or 1 too)
-        half = (float(diff.mean()), float(diff.mean()))
-        p_equivalence = 0.0 if abs(diff.mean()) < margin else 1.0
-    else:
-        half = DescrStatsW(diff).tconfint_mean(alpha=2 * alpha)
-        p_equivalence = float(ttost_paired(a, b, -margin, margin)[0])
+    tests = stat_tests.paired_tests(a[:, None], b[:, None])
+    equivalence = stat_tests.tost_paired(a, b, margin, alpha)
     return {"n_original": len(a), "n_reference": len(b), "mean_original": float(a.mean()),
             "sd_original": math.nan, "mean_reference": float(b.mean()), "sd_reference": math.nan,
-            "diff": float(diff.mean()), "ci_low": float(half[0]), "ci_high": float(half[1]),
-            "ci_level": 1 - 2 * alpha, "p_difference": float(tests["p"]),
+            "diff": float((a - b).mean()), "ci_low": equivalence.ci_low, "ci_high": equivalence.ci_high,
+            "ci_level": 1 - 2 * alpha, "p_difference": float(tests.p[0]),
             "test_difference": "paired t-test over users (seed means)",
-            "p_equivalence": p_equivalence,
-            "p_wilcoxon": float(tests["p_wilcoxon"])}
+            "p_equivalence": equivalence.p,
+            "p_wilcoxon": float(tests.p_wilcoxon[0])}
 
 
 def fidelity(study: StudyRuns, settings: FidelitySettings, alpha: float, dataset: str) -> pd.DataFrame:
@@ -214,24 +197,18 @@ def fidelity_sentence(table: pd.DataFrame, digits: int = 4) -> str:
         selected = rows[rows["view"] == "selected model, per seed"].iloc[0]
         parts.append(
             f"The authors' own code run by the study (`{original}`, {int(selected['n_original'])} seeds) "
-            f"reaches test {selected['metric']} {selected['mean_original']:.{digits}f} at its selected "
-            f"epoch against {selected['mean_reference']:.{digits}f} for the re-implementation "
-            f"(`{reference}`, {int(selected['n_reference'])} seeds): a difference of "
-            f"{selected['diff']:+.{digits}f} ({selected['ci_level']:.0%} CI {selected['ci_low']:+.{digits}f} "
-            f"to {selected['ci_high']:+.{digits}f}; Welch p {_p(selected['p_difference'])}, TOST p "
-            f"{_p(selected['p_equivalence'])}): {selected['verdict']}."
+            f"reaches test {selected['metric']} {number_text(selected['mean_original'], digits)} at its "
+            f"selected epoch against {number_text(selected['mean_reference'], digits)} for the "
+            f"re-implementation (`{reference}`, {int(selected['n_reference'])} seeds): a difference of "
+            f"{signed_text(selected['diff'], digits)} ({selected['ci_level']:.0%} CI "
+            f"{signed_text(selected['ci_low'], digits)} to {signed_text(selected['ci_high'], digits)}; "
+            f"Welch {p_is(selected['p_difference'])}, TOST {p_is(selected['p_equivalence'])}): "
+            f"{selected['verdict']}."
         )
         users = rows[rows["view"] == "per user (seed means), paired"]
         if not users.empty:
             row = users.iloc[0]
             parts.append(f"Paired over {int(row['n_original'])} users the difference is "
-                         f"{row['diff']:+.{digits}f} (paired t p {_p(row['p_difference'])}, TOST p "
-                         f"{_p(row['p_equivalence'])}): {row['verdict']}.")
+                         f"{signed_text(row['diff'], digits)} (paired t {p_is(row['p_difference'])}, TOST "
+                         f"{p_is(row['p_equivalence'])}): {row['verdict']}.")
     return " ".join(parts)
-
-
-def _p(value: float) -> str:
-    """``= 0.0123`` or ``< 0.0001`` (after a "p")."""
-    if not math.isfinite(value):
-        return "n/a"
-    return "< 0.0001" if value < 1e-4 else f"= {value:.4f}"

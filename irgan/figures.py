@@ -3,7 +3,7 @@
 Every figure colours a system the same way (:func:`system_palette`, built
 from the full list of systems of a dataset), labels its axes with the metric
 and the unit of averaging, and draws the intervals of the statistics
-summary (:func:`irgan.statistics.seed_interval`): a Student-t interval over
+summary (:func:`irgan.stat_tests.seed_interval`): a Student-t interval over
 3 or more seeds, truncated to the metric's range [0, 1]; with 2 seeds the
 seeds' range, drawn differently and named so; none for a deterministic system.
 Figures are sized for the report's width (about 1100 px at 150 dpi, 7.5 in),
@@ -27,19 +27,16 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from irgan.formatting import protocol_name  # noqa: E402
 from irgan.io import atomic_path  # noqa: E402
-from irgan.paper import METRICS, TABLE3_ML100K  # noqa: E402
+from irgan.paper import METRICS, TABLE3_ML100K, closest_row  # noqa: E402
 from irgan.protocol import SELECTIONS  # noqa: E402
-from irgan.statistics import StatisticsSettings, ablation_family_of, is_irgan, seed_interval  # noqa: E402
+from irgan.stat_tests import seed_interval  # noqa: E402
+from irgan.statistics import StatisticsSettings, ablation_family_of, is_irgan  # noqa: E402
 from irgan.study_outputs import FIGURE_FORMATS as FORMATS  # noqa: E402
 from irgan.study_outputs import FIGURE_NAMES  # noqa: E402, F401  (re-exported)
-from irgan.tables import PUBLISHED_TABLE3_DATASETS, is_deterministic  # noqa: E402
-
-SELECTION_LABELS = {
-    "test": "paper protocol (epoch chosen on test)",
-    "validation": "honest protocol (epoch chosen on validation)",
-}
-SHORT_SELECTION_LABELS = {"test": "paper protocol", "validation": "honest protocol"}
+from irgan.study_view import StudyView, drawn_interval  # noqa: E402
+from irgan.tables import PUBLISHED_TABLE3_DATASETS  # noqa: E402
 
 
 def system_order(systems: Sequence[str], reference: str = "irgan-code") -> list[str]:
@@ -112,27 +109,6 @@ def _empty(message: str) -> plt.Figure:
 
 
 # --------------------------------------------------------------------------- intervals
-
-
-def summary_interval(row) -> tuple[float, float, str]:
-    """The bar to draw for a summary row: ``(low, high, kind)``, kind as in :func:`seed_interval`.
-
-    Reads the summary's ``interval`` column; summaries written before it
-    existed are read from their per-seed values, so old results draw the
-    same way (never as a t interval).
-    """
-    values = [float(v) for v in str(row.get("seed_values", "") or "").split()]
-    if is_deterministic(row):
-        return row["mean"], row["mean"], "deterministic"
-    kind = row.get("interval")
-    if isinstance(kind, str) and kind:
-        if kind == "t":
-            return row["ci_low"], row["ci_high"], kind
-        if kind == "range":
-            return row["seed_min"], row["seed_max"], kind
-        return row["mean"], row["mean"], kind
-    _, low, high, kind = seed_interval(values)
-    return low, high, kind
 
 
 INTERVAL_STYLE = {  # kind -> errorbar keywords; the legend names each
@@ -319,7 +295,7 @@ def learning_curves(
         )
     n_seeds = sorted(set(seeds))
     figure.suptitle(
-        f"Learning curves of the {SHORT_SELECTION_LABELS[selection]} runs (epoch chosen on {selection}): "
+        f"Learning curves of the {protocol_name(selection)} runs (epoch chosen on {selection}): "
         f"line = mean over seeds ({', '.join(map(str, n_seeds))} seeds), band = range over seeds",
         fontsize=9,
         x=0.02,
@@ -330,10 +306,6 @@ def learning_curves(
 
 
 # --------------------------------------------------------------------------- metrics per system
-
-
-def _row(frame: pd.DataFrame) -> dict:
-    return frame.iloc[0].to_dict()
 
 
 def metric_points(
@@ -349,6 +321,7 @@ def metric_points(
     _theme()
     if seed_metrics.empty:
         return _empty("No converged run.")
+    view = StudyView(summary, reference=settings.reference)
     metrics = [m for m in METRICS if m in set(seed_metrics["metric"])]
     selections = [s for s in SELECTIONS if s in set(seed_metrics["selection"])]
     columns = min(4, len(metrics))
@@ -379,8 +352,7 @@ def metric_points(
             seeds = seed_metrics[
                 (seed_metrics["selection"] == selection) & (seed_metrics["metric"] == metric)
             ]
-            means = summary[(summary["selection"] == selection) & (summary["metric"] == metric)]
-            means = means.dropna(subset=["mean"])
+            means = view.summary_rows(selection, metric, converged=True)
             for system, group in seeds.groupby("system"):
                 axis.scatter(
                     group["value"],
@@ -392,7 +364,7 @@ def metric_points(
                     zorder=3,
                 )
             for _, r in means.iterrows():
-                low, high, kind = summary_interval(r)
+                low, high, kind = drawn_interval(r)
                 kinds.add(kind)
                 draw_estimate(
                     axis, r["mean"], position[r["system"]], low, high, kind, palette.get(r["system"])
@@ -401,7 +373,7 @@ def metric_points(
             axis.set_yticks(range(len(order)), order if column == 0 else [""] * len(order))
             axis.set_xlabel(f"test {metric}")
             if column == 0:
-                axis.set_ylabel(SHORT_SELECTION_LABELS[selection])
+                axis.set_ylabel(protocol_name(selection))
             axis.tick_params(axis="x", labelsize=7, rotation=30)
             axis.tick_params(axis="y", labelsize=7)
     handles = interval_handles(kinds, settings.confidence) + [one_seed_handle("one seed (mean over users)")]
@@ -445,6 +417,7 @@ def paper_vs_reproduced(
             "metric-points figure and the systems tables, with no reproduction claim."
         )
     paper_rows = settings.paper_rows or {}
+    view = StudyView(summary, reference=settings.reference)
     rows = list(published)
     figure, axes = plt.subplots(4, 2, figsize=(WIDTH, 7.6), sharey=True)
     released_markers = ["X", "P", "^", "v"]
@@ -463,23 +436,15 @@ def paper_vs_reproduced(
                 linewidths=1.2,
             )
             system = paper_rows.get(row_name)
-            match = summary[
-                (summary["selection"] == selection)
-                & (summary["system"] == system)
-                & (summary["metric"] == metric)
-            ].dropna(subset=["mean"])
-            if len(match):
-                r = _row(match)
-                low, high, kind = summary_interval(r)
+            r = view.mean(system, metric, selection)
+            if r is not None:
+                low, high, kind = drawn_interval(r)
                 kinds.add(kind)
                 draw_estimate(axis, r["mean"], y + 0.2, low, high, kind, palette.get(system, "grey"))
         if audit is not None and len(audit):
             for k, (_, group) in enumerate(audit.groupby("checkpoint", sort=False)):
                 values = dict(zip(group["metric"], group["value"], strict=True))
-                closest = min(
-                    rows,
-                    key=lambda r: sum(abs(values[m] - v) for m, v in zip(METRICS, published[r], strict=True)),
-                )
+                closest = closest_row(values, published)
                 axis.scatter(
                     values[metric],
                     rows.index(closest) - 0.2,
@@ -530,7 +495,7 @@ def paper_vs_reproduced(
     figure.legend(handles=handles, loc="lower center", ncol=2, frameon=False, fontsize=8)
     figure.suptitle(
         f"Table 3 of the paper (MovieLens-100k) against the reproduction on {dataset}, "
-        f"{SHORT_SELECTION_LABELS[selection]}",
+        f"{protocol_name(selection)}",
         fontsize=9,
     )
     figure.tight_layout(rect=(0, 0.028 * ((len(handles) + 1) // 2), 1, 1))
@@ -558,6 +523,7 @@ def headline_differences(
     if not selections:
         return _empty("The headline comparison has no runs.")
     figure, axes = plt.subplots(1, len(selections), squeeze=False, figsize=(WIDTH, 3.6))
+    view = StudyView(None, comparisons, reference=settings.reference)
     for axis, selection in zip(axes[0], selections, strict=True):
         baseline = baselines[selection]
         data = per_user_means[per_user_means["selection"] == selection]
@@ -572,16 +538,9 @@ def headline_differences(
             bins=min(41, max(10, int(np.sqrt(len(diff))) * 2)),
             stat="count",
         )
-        row = comparisons[
-            (comparisons["selection"] == selection)
-            & (comparisons["kind"] == "irgan-vs-baseline")
-            & (comparisons["system"] == settings.reference)
-            & (comparisons["reference"] == baseline)
-            & (comparisons["metric"] == metric)
-        ]
+        r = view.comparison(settings.reference, baseline, metric, selection, kind="irgan-vs-baseline")
         axis.axvline(0, color="black", linewidth=0.8)
-        if len(row):
-            r = row.iloc[0]
+        if r is not None:
             axis.axvspan(
                 r["boot_low"],
                 r["boot_high"],
@@ -591,7 +550,7 @@ def headline_differences(
             )
             axis.axvline(r["mean_diff"], color="crimson", linewidth=1.2, label=f"mean {r['mean_diff']:+.4f}")
             axis.set_title(
-                f"{SHORT_SELECTION_LABELS[selection]}: t-test p (Holm) = {r['p_holm']:.2g}, "
+                f"{protocol_name(selection)}: t-test p (Holm) = {r['p_holm']:.2g}, "
                 f"d_z = {r['d_z']:.2f}\nusers with no difference: {int(r['n_zero_diff'])} of "
                 f"{int(r['n_users'])}",
                 fontsize=8,
@@ -617,7 +576,8 @@ def selection_optimism(
     _theme()
     metric = settings.headline_metric
     honest = optimism[optimism["selection"] == "validation"]
-    means = summary[summary["metric"] == metric].dropna(subset=["mean"])
+    view = StudyView(summary, reference=settings.reference)
+    means = view.summary_rows(metric=metric, converged=True)
     if honest.empty and means.empty:
         return _empty("No run records the curves needed for the selection optimism.")
     order = system_order(set(honest["system"]) | set(means["system"]), settings.reference)
@@ -665,10 +625,9 @@ def selection_optimism(
     for y, system in enumerate(order):
         points = {}
         for selection, offset in (("test", -0.18), ("validation", 0.18)):
-            r = means[(means["system"] == system) & (means["selection"] == selection)]
-            if len(r):
-                r = _row(r)
-                low, high, kind = summary_interval(r)
+            r = view.mean(system, metric, selection)
+            if r is not None:
+                low, high, kind = drawn_interval(r)
                 right_kinds.add(kind)
                 colour = palette.get(system, "grey")
                 draw_estimate(
@@ -773,13 +732,10 @@ def fidelity_curves(curves: pd.DataFrame, settings: StatisticsSettings, palette:
 
 def best_baselines(summary: pd.DataFrame, settings: StatisticsSettings) -> dict[str, str]:
     """Per selection rule, the paper baseline with the highest mean on the headline metric."""
-    rows = summary[
-        (summary["metric"] == settings.headline_metric) & summary["system"].isin(settings.headline_against)
-    ].dropna(subset=["mean"])
-    return {
-        selection: group.loc[group["mean"].idxmax(), "system"]
-        for selection, group in rows.groupby("selection")
-    }
+    view = StudyView(summary, reference=settings.reference)
+    best = {selection: view.best_of(settings.headline_against, settings.headline_metric, selection)
+            for selection in view.selections()}
+    return {selection: system for selection, system in best.items() if system is not None}
 
 
 def build_figures(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-METRICS = ("P@3", "P@5", "P@10", "MAP", "NDCG@3", "NDCG@5", "NDCG@10", "MRR")
+from irgan.protocol import metric_names
+
+#: the columns of the published tables: the protocol's metrics at the paper's cut-offs
+METRICS = tuple(metric_names())
 
 TABLE3_ML100K: dict[str, tuple[float, ...]] = {
     "MLE": (0.3369, 0.3013, 0.2559, 0.2005, 0.3461, 0.3236, 0.3017, 0.5264),
@@ -27,3 +30,11 @@ def table(rows: dict[str, tuple[float, ...]]) -> dict[str, dict[str, float]]:
 def matching_metrics(values: dict[str, float], published: dict[str, float]) -> list[str]:
     """Metrics whose value rounds to the published figure at 4 decimals."""
     return [m for m in METRICS if round(values[m], 4) == round(published[m], 4)]
+
+
+def closest_row(values: dict[str, float], published: dict[str, tuple[float, ...]] = TABLE3_ML100K) -> str:
+    """The published row nearest to ``values`` (sum of absolute differences over :data:`METRICS`)."""
+    return min(
+        published,
+        key=lambda r: sum(abs(values[m] - v) for m, v in zip(METRICS, published[r], strict=True)),
+    )

@@ -18,12 +18,12 @@ import pandas as pd
 
 from irgan.errors import IrganError
 from irgan.fidelity import fidelity_sentence
-from irgan.paper import METRICS, TABLE3_ML100K, matching_metrics
-from irgan.protocol import SELECTIONS
-from irgan.statistics import PROTOCOL_SELECTION, StatisticsSettings, ablation_family_of, is_irgan, methods
-from irgan.tables import is_deterministic, mean_sd
-
-PROTOCOL_NAMES = {"test": "the paper protocol", "validation": "the honest protocol"}
+from irgan.formatting import code_list, mean_sd, number_text, p_is, signed_text, the_protocol
+from irgan.paper import METRICS, TABLE3_ML100K, closest_row, matching_metrics
+from irgan.protocol import PROTOCOL_SELECTION, SELECTIONS
+from irgan.render import markdown
+from irgan.statistics import StatisticsSettings, ablation_family_of, is_irgan, methods
+from irgan.study_view import StudyView, is_deterministic
 
 # Datasets the paper published results for (Wang et al. 2017): only beside these does the draft
 # set published figures against ours or speak of reproducing them.
@@ -57,69 +57,29 @@ class TemplateError(IrganError):
     """The manuscript template names a placeholder the results do not provide, or is malformed."""
 
 
-def f4(value: float) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{value:.4f}"
-
-
-def signed4(value: float) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{value:+.4f}"
-
-
-def p_text(value: float) -> str:
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    return "< 0.0001" if value < 1e-4 else f"{value:.4f}"
-
-
-def p_is(value: float) -> str:
-    """``p = 0.0102``, ``p < 0.0001`` or ``p n/a``: a p-value as a sentence states it."""
-    text = p_text(value)
-    return f"p {text}" if text.startswith("<") or text == "n/a" else f"p = {text}"
-
-
-def code_list(names) -> str:
-    names = list(names)
-    return ", ".join(f"`{n}`" for n in names) if names else "none"
-
-
 # --------------------------------------------------------------------------- look-ups
 
 
-def _mean_row(summary: pd.DataFrame, selection: str, system: str, metric: str) -> pd.Series | None:
-    rows = summary[
-        (summary["selection"] == selection) & (summary["system"] == system) & (summary["metric"] == metric)
-    ]
-    return rows.iloc[0] if len(rows) and math.isfinite(rows.iloc[0]["mean"]) else None
+def _view(summary: pd.DataFrame, comparisons: pd.DataFrame | None, settings: StatisticsSettings,
+          optimism_summary: pd.DataFrame | None = None) -> StudyView:
+    return StudyView(summary, comparisons, optimism_summary, settings.reference)
 
 
 def _with_ci(row: pd.Series | None, confidence: float) -> str:
     if row is None:
         return "n/a (not run)"
     if is_deterministic(row):
-        return f"{f4(row['mean'])} (the same for every seed)"
-    if not math.isfinite(row["ci_low"]):  # fewer than 3 seeds: no interval (irgan.statistics.seed_interval)
+        return f"{number_text(row['mean'])} (the same for every seed)"
+    if not math.isfinite(row["ci_low"]):  # fewer than 3 seeds: no interval (irgan.stat_tests.seed_interval)
         n = int(row["n_seeds"])
         if n == 2 and math.isfinite(row.get("seed_min", math.nan)):
-            low, high = f4(row["seed_min"]), f4(row["seed_max"])
-            return f"{f4(row['mean'])} (2 seeds, range {low} to {high}; no interval)"
-        return f"{f4(row['mean'])} ({n} seed{'s' if n != 1 else ''}, no interval)"
+            low, high = number_text(row["seed_min"]), number_text(row["seed_max"])
+            return f"{number_text(row['mean'])} (2 seeds, range {low} to {high}; no interval)"
+        return f"{number_text(row['mean'])} ({n} seed{'s' if n != 1 else ''}, no interval)"
     return (
-        f"{f4(row['mean'])} ({confidence:.0%} CI {f4(row['ci_low'])} to {f4(row['ci_high'])}, "
-        f"{int(row['n_seeds'])} seeds)"
+        f"{number_text(row['mean'])} ({confidence:.0%} CI {number_text(row['ci_low'])} to "
+        f"{number_text(row['ci_high'])}, {int(row['n_seeds'])} seeds)"
     )
-
-
-def _comparison(
-    comparisons: pd.DataFrame, kind: str, selection: str, system: str, reference: str, metric: str
-) -> pd.Series | None:
-    rows = comparisons[
-        (comparisons["kind"] == kind)
-        & (comparisons["selection"] == selection)
-        & (comparisons["system"] == system)
-        & (comparisons["reference"] == reference)
-        & (comparisons["metric"] == metric)
-    ]
-    return rows.iloc[0] if len(rows) else None
 
 
 def _test_text(row: pd.Series, confidence: float) -> str:
@@ -132,20 +92,11 @@ def _test_text(row: pd.Series, confidence: float) -> str:
     )
     d_z = "n/a" if not math.isfinite(row["d_z"]) else f"{row['d_z']:.2f}"
     return (
-        f"mean per-user difference {signed4(row['mean_diff'])} (bootstrap {confidence:.0%} CI "
-        f"{signed4(row['boot_low'])} to {signed4(row['boot_high'])}; paired t({int(row['df'])}) = "
+        f"mean per-user difference {signed_text(row['mean_diff'])} (bootstrap {confidence:.0%} CI "
+        f"{signed_text(row['boot_low'])} to {signed_text(row['boot_high'])}; paired t({int(row['df'])}) = "
         f"{row['t']:.2f}, Holm-adjusted {p_is(row['p_holm'])}; Wilcoxon Holm-adjusted "
         f"{p_is(row['p_wilcoxon_holm'])}; d_z = {d_z}): {verdict}"
     )
-
-
-def _best(summary: pd.DataFrame, selection: str, systems, metric: str) -> str | None:
-    rows = summary[
-        (summary["selection"] == selection)
-        & (summary["metric"] == metric)
-        & summary["system"].isin(list(systems))
-    ].dropna(subset=["mean"])
-    return None if rows.empty else rows.loc[rows["mean"].idxmax(), "system"]
 
 
 # --------------------------------------------------------------------------- sentences
@@ -153,18 +104,19 @@ def _best(summary: pd.DataFrame, selection: str, systems, metric: str) -> str | 
 
 def headline_sentence(summary, comparisons, settings: StatisticsSettings, selection: str) -> str:
     metric, reference = settings.headline_metric, settings.reference
-    best = _best(summary, selection, settings.headline_against, metric)
-    ours = _mean_row(summary, selection, reference, metric)
+    view = _view(summary, comparisons, settings)
+    best = view.best_of(settings.headline_against, metric, selection)
+    ours = view.mean(reference, metric, selection)
     if best is None or ours is None:
         return (
-            f"Under {PROTOCOL_NAMES[selection]} the headline comparison could not be made: "
+            f"Under {the_protocol(selection)} the headline comparison could not be made: "
             f"`{reference}` or every one of {code_list(settings.headline_against)} is missing."
         )
-    row = _comparison(comparisons, "irgan-vs-baseline", selection, reference, best, metric)
+    row = view.comparison(reference, best, metric, selection, kind="irgan-vs-baseline")
     text = (
-        f"Under {PROTOCOL_NAMES[selection]}, `{reference}` reaches {metric} = "
+        f"Under {the_protocol(selection)}, `{reference}` reaches {metric} = "
         f"{_with_ci(ours, settings.confidence)} against "
-        f"{_with_ci(_mean_row(summary, selection, best, metric), settings.confidence)} for `{best}`, "
+        f"{_with_ci(view.mean(best, metric, selection), settings.confidence)} for `{best}`, "
         f"the strongest of the paper's baselines ({code_list(settings.headline_against)})."
     )
     if row is not None:
@@ -185,16 +137,17 @@ def starting_point_sentence(summary, comparisons, settings: StatisticsSettings) 
     reference (the authors' released file under the paper protocol where published, else our DNS).
     """
     metric, reference = settings.headline_metric, settings.reference
+    view = _view(summary, comparisons, settings)
     parts = []
     for selection in SELECTIONS:
         for start in settings.starting_point:
-            row = _comparison(comparisons, "irgan-vs-baseline", selection, reference, start, metric)
+            row = view.comparison(reference, start, metric, selection, kind="irgan-vs-baseline")
             if row is None:
                 continue
-            before = _with_ci(_mean_row(summary, selection, start, metric), settings.confidence)
-            after = _with_ci(_mean_row(summary, selection, reference, metric), settings.confidence)
+            before = _with_ci(view.mean(start, metric, selection), settings.confidence)
+            after = _with_ci(view.mean(reference, metric, selection), settings.confidence)
             parts.append(
-                f"under {PROTOCOL_NAMES[selection]}, from `{start}`: {metric} {before} before and "
+                f"under {the_protocol(selection)}, from `{start}`: {metric} {before} before and "
                 f"{after} after; {_test_text(row, settings.confidence)}"
             )
             break
@@ -227,7 +180,7 @@ def reference_start_sentence(runs: pd.DataFrame, reference: str) -> str:
                  for sel, kinds in starts.items()}
     if len(set(described.values())) == 1:
         return f"the generator starts from {next(iter(described.values()))}."
-    parts = [f"from {described[sel]} under {PROTOCOL_NAMES[sel]}" for sel in SELECTIONS
+    parts = [f"from {described[sel]} under {the_protocol(sel)}" for sel in SELECTIONS
              if sel in described]
     text = "the generator starts " + " and ".join(parts) + "."
     if starts.get("test") == ["released"]:
@@ -238,19 +191,16 @@ def reference_start_sentence(runs: pd.DataFrame, reference: str) -> str:
 
 def versus_baselines_sentence(comparisons, settings: StatisticsSettings) -> str:
     metric = settings.headline_metric
+    view = _view(None, comparisons, settings)
     parts = []
     for selection in SELECTIONS:
-        rows = comparisons[
-            (comparisons["kind"] == "irgan-vs-baseline")
-            & (comparisons["selection"] == selection)
-            & (comparisons["metric"] == metric)
-        ]
+        rows = view.comparisons_of("irgan-vs-baseline", selection, metric)
         if rows.empty:
             continue
         wins = int((rows["significant"] & (rows["mean_diff"] > 0)).sum())
         losses = int((rows["significant"] & (rows["mean_diff"] < 0)).sum())
         parts.append(
-            f"under {PROTOCOL_NAMES[selection]}, {wins} of {len(rows)} (IRGAN variant, baseline) "
+            f"under {the_protocol(selection)}, {wins} of {len(rows)} (IRGAN variant, baseline) "
             f"pairs favour the IRGAN variant significantly, {losses} favour the baseline and "
             f"{len(rows) - wins - losses} are undecided"
         )
@@ -262,7 +212,8 @@ def versus_baselines_sentence(comparisons, settings: StatisticsSettings) -> str:
 def ablation_sentences(summary, comparisons, settings: StatisticsSettings) -> str:
     metric, reference = settings.headline_metric, settings.reference
     families = dict(settings.families or {})
-    systems = sorted({s for s in summary["system"] if is_irgan(s) and s != reference})
+    view = _view(summary, comparisons, settings)
+    systems = [s for s in view.systems() if is_irgan(s) and s != reference]
     lines = []
     for family, spec in [*families.items(), ("other", {"question": "Other IRGAN variants."})]:
         members = [s for s in systems if ablation_family_of(s, families) == family]
@@ -274,11 +225,11 @@ def ablation_sentences(summary, comparisons, settings: StatisticsSettings) -> st
         for system in members:
             parts = []
             for selection in SELECTIONS:
-                row = _comparison(comparisons, "ablation", selection, system, reference, metric)
+                row = view.comparison(system, reference, metric, selection, kind="ablation")
                 if row is not None:
                     mark = "significant" if row["significant"] else "n.s."
                     parts.append(
-                        f"{signed4(row['mean_diff'])} under {PROTOCOL_NAMES[selection]} "
+                        f"{signed_text(row['mean_diff'])} under {the_protocol(selection)} "
                         f"(Holm {p_is(row['p_holm'])}, {mark})"
                     )
             items.append(f"`{system}` − `{reference}`: Δ{metric} " + (" and ".join(parts) or "n/a"))
@@ -288,33 +239,33 @@ def ablation_sentences(summary, comparisons, settings: StatisticsSettings) -> st
 
 def optimism_sentence(summary, optimism_summary, comparisons, settings: StatisticsSettings) -> str:
     metric, reference = settings.headline_metric, settings.reference
-    honest = optimism_summary[optimism_summary["selection"] == "validation"]
+    view = _view(summary, comparisons, settings, optimism_summary)
+    honest = view.optimism_rows("validation")
     if honest.empty:
         return (
             "No honest run recorded a test learning curve, so the optimism of test selection is unmeasured."
         )
     text = []
-    ref = honest[honest["system"] == reference]
-    if len(ref):
-        r = ref.iloc[0]
+    r = view.optimism(reference, "validation")
+    if r is not None:
         text.append(
             f"In the honest runs of `{reference}`, choosing the epoch on the test set instead of validation "
-            f"would have raised test {metric} by {signed4(r['optimism'])} on average "
+            f"would have raised test {metric} by {signed_text(r['optimism'])} on average "
             + (
-                f"({settings.confidence:.0%} CI {signed4(r['optimism_ci_low'])} to "
-                f"{signed4(r['optimism_ci_high'])} over {int(r['n_seeds'])} seeds), "
+                f"({settings.confidence:.0%} CI {signed_text(r['optimism_ci_low'])} to "
+                f"{signed_text(r['optimism_ci_high'])} over {int(r['n_seeds'])} seeds), "
                 if math.isfinite(r["optimism_ci_low"])
                 else f"(over {int(r['n_seeds'])} seeds; no interval: too few seeds or all equal), "
             )
-            + f"from {f4(r['test_at_selected'])} to {f4(r['test_best'])}."
+            + f"from {number_text(r['test_at_selected'])} to {number_text(r['test_best'])}."
         )
     largest = honest.loc[honest["optimism"].idxmax()]
     text.append(
         f"Across the {len(honest)} systems with honest learning curves the mean optimism ranges from "
-        f"{signed4(honest['optimism'].min())} to {signed4(largest['optimism'])} "
+        f"{signed_text(honest['optimism'].min())} to {signed_text(largest['optimism'])} "
         f"(`{largest['system']}`)."
     )
-    row = _comparison(comparisons, "protocol", PROTOCOL_SELECTION, reference, reference, metric)
+    row = view.comparison(reference, reference, metric, PROTOCOL_SELECTION, kind="protocol")
     if row is not None:
         text.append(
             f"The paper-protocol runs of `{reference}` against its honest runs (which also train on "
@@ -325,22 +276,18 @@ def optimism_sentence(summary, optimism_summary, comparisons, settings: Statisti
 
 def simple_baselines_sentence(summary, comparisons, settings: StatisticsSettings, simple: list[str]) -> str:
     metric, reference, selection = settings.headline_metric, settings.reference, "validation"
-    best = _best(summary, selection, simple, metric)
+    view = _view(summary, comparisons, settings)
+    best = view.best_of(simple, metric, selection)
     if best is None:
         return f"None of the simple baselines ({code_list(simple)}) ran in this study."
-    row = _comparison(comparisons, "irgan-vs-baseline", selection, reference, best, metric)
+    row = view.comparison(reference, best, metric, selection, kind="irgan-vs-baseline")
     text = (
         f"Under the honest protocol the strongest simple baseline ({code_list(simple)}) is `{best}` with "
-        f"{metric} = {_with_ci(_mean_row(summary, selection, best, metric), settings.confidence)}."
+        f"{metric} = {_with_ci(view.mean(best, metric, selection), settings.confidence)}."
     )
     if row is not None:
         text += f" `{reference}` against `{best}`: {_test_text(row, settings.confidence)}."
-    rows = comparisons[
-        (comparisons["kind"] == "irgan-vs-baseline")
-        & (comparisons["selection"] == selection)
-        & (comparisons["reference"] == best)
-        & (comparisons["metric"] == metric)
-    ]
+    rows = view.comparisons_of("irgan-vs-baseline", selection, metric, against=best)
     if len(rows):
         beaten = int((rows["significant"] & (rows["mean_diff"] < 0)).sum())
         beating = int((rows["significant"] & (rows["mean_diff"] > 0)).sum())
@@ -364,7 +311,7 @@ def reproduction_sentence(table3_data: pd.DataFrame, settings: StatisticsSetting
         parts.append(
             f"{paper_row} (`{system}`): {inside} of {len(ran)} published figures inside our "
             f"{settings.confidence:.0%} interval, mean difference (ours − paper) "
-            f"{signed4(ran['difference'].mean())}"
+            f"{signed_text(ran['difference'].mean())}"
         )
     return ("Under the paper protocol: " + "; ".join(parts) + ".") if parts else "Table 3 was not reproduced."
 
@@ -382,10 +329,7 @@ def audit_sentences(
             row: matching_metrics(values, dict(zip(METRICS, figures, strict=True)))
             for row, figures in published.items()
         }
-        closest = min(
-            published,
-            key=lambda r: sum(abs(values[m] - v) for m, v in zip(METRICS, published[r], strict=True)),
-        )
+        closest = closest_row(values, published)
         best_match = max(published, key=lambda r: len(matches[r]))
         n_match = len(matches[best_match])
         p5 = published[closest][METRICS.index("P@5")]
@@ -398,8 +342,8 @@ def audit_sentences(
         else:
             sentences.append(
                 f"The released checkpoint `{checkpoint}` reproduces no published figure to four "
-                f"decimals; the closest row is {closest} (P@5 {f4(values['P@5'])} against "
-                f"{f4(p5)})."
+                f"decimals; the closest row is {closest} (P@5 {number_text(values['P@5'])} against "
+                f"{number_text(p5)})."
             )
         if n_match * 2 >= len(METRICS) and best_match != "IRGAN-pointwise":
             reasons.append(
@@ -412,8 +356,8 @@ def audit_sentences(
         if irgan_row and n_match < len(METRICS):
             reasons.append(
                 f"- Even the authors' released checkpoint `{checkpoint}` does not give the published "
-                f"IRGAN row exactly (P@5 {f4(values['P@5'])} against {f4(p5)}): the published "
-                "IRGAN figures cannot be traced to the released checkpoint."
+                f"IRGAN row exactly (P@5 {number_text(values['P@5'])} against {number_text(p5)}): the "
+                "published IRGAN figures cannot be traced to the released checkpoint."
             )
     return " ".join(sentences), "\n".join(reasons)
 
@@ -458,39 +402,38 @@ def abstract_findings(
     summary, comparisons, optimism_summary, settings: StatisticsSettings, simple: list[str]
 ) -> str:
     metric, reference = settings.headline_metric, settings.reference
+    view = _view(summary, comparisons, settings, optimism_summary)
     parts = []
     for selection in SELECTIONS:
-        best = _best(summary, selection, settings.headline_against, metric)
-        row = _comparison(comparisons, "irgan-vs-baseline", selection, reference, best or "", metric)
+        best = view.best_of(settings.headline_against, metric, selection)
+        row = view.comparison(reference, best or "", metric, selection, kind="irgan-vs-baseline")
         if row is not None:
             verdict = "significantly" if row["significant"] else "not significantly"
             parts.append(
-                f"Under {PROTOCOL_NAMES[selection]} the reference IRGAN differs from the strongest "
-                f"paper baseline (`{best}`) by {signed4(row['mean_diff'])} {metric}, {verdict} after "
+                f"Under {the_protocol(selection)} the reference IRGAN differs from the strongest "
+                f"paper baseline (`{best}`) by {signed_text(row['mean_diff'])} {metric}, {verdict} after "
                 f"Holm's correction ({p_is(row['p_holm'])})."
             )
-    honest = optimism_summary[
-        (optimism_summary["selection"] == "validation") & (optimism_summary["system"] == reference)
-    ]
-    if len(honest):
+    honest = view.optimism(reference, "validation")
+    if honest is not None:
         parts.append(
-            f"Choosing the epoch on the test set adds {signed4(honest.iloc[0]['optimism'])} {metric} "
+            f"Choosing the epoch on the test set adds {signed_text(honest['optimism'])} {metric} "
             "to the same honest runs."
         )
-    best_simple = _best(summary, "validation", simple, metric)
-    row = _comparison(comparisons, "irgan-vs-baseline", "validation", reference, best_simple or "", metric)
+    best_simple = view.best_of(simple, metric, "validation")
+    row = view.comparison(reference, best_simple or "", metric, "validation", kind="irgan-vs-baseline")
     if row is not None:
         diff = -row["mean_diff"]  # simple baseline minus the reference
         if row["significant"]:
             relation = "beats" if diff > 0 else "trails"
             parts.append(
                 f"Under the honest protocol the simple baseline `{best_simple}` {relation} the "
-                f"reference IRGAN significantly ({signed4(diff)} {metric})."
+                f"reference IRGAN significantly ({signed_text(diff)} {metric})."
             )
         else:
             parts.append(
                 f"Under the honest protocol the simple baseline `{best_simple}` does not differ "
-                f"significantly from the reference IRGAN ({signed4(diff)} {metric})."
+                f"significantly from the reference IRGAN ({signed_text(diff)} {metric})."
             )
     return " ".join(parts) if parts else "The study has not produced comparable runs yet."
 
@@ -506,26 +449,22 @@ def headline_table(summary: pd.DataFrame, settings: StatisticsSettings, with_pub
     metric, reference = settings.headline_metric, settings.reference
     published = {system: TABLE3_ML100K[row][METRICS.index(metric)]
                  for row, system in (settings.paper_rows or {}).items() if row in TABLE3_ML100K}
-    rows = summary[summary["metric"] == metric]
-    systems = sorted(set(rows["system"]), key=lambda s: (s != reference, not is_irgan(s), s))
-    lines = [
-        "| system | paper protocol (epoch chosen on test) | honest (on validation) |"
-        + (" paper's Table 3 |" if with_published else ""),
-        "|---|---:|---:|" + ("---:|" if with_published else ""),
-    ]
+    view = _view(summary, None, settings)
+    systems = sorted(set(view.summary_rows(metric=metric)["system"]),
+                     key=lambda s: (s != reference, not is_irgan(s), s))
+    columns = ["system", "paper protocol (epoch chosen on test)", "honest (on validation)"]
+    columns += ["paper's Table 3"] if with_published else []
+    rows = []
     for system in systems:
-        cells = [_mean_sd_cell(_mean_row(summary, selection, system, metric))
-                 for selection in SELECTIONS]
+        cells = [_mean_sd_cell(view.mean(system, metric, selection)) for selection in SELECTIONS]
         name = f"`{system}`" + (" (reference)" if system == reference else "")
-        if with_published:
-            paper = f4(published[system]) if system in published else ""
-            lines.append(f"| {name} | {cells[0]} | {cells[1]} | {paper} |")
-        else:
-            lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
+        paper = [number_text(published[system]) if system in published else ""] if with_published else []
+        rows.append([name, *cells, *paper])
+    lines = [markdown(pd.DataFrame(rows, columns=columns), align=["---"] + ["---:"] * (len(columns) - 1))]
     lines.append("")
     lines.append(f"Test {metric}, mean ± standard deviation over converged seeds; (deterministic): the same "
                  "value for every seed; a figure alone: a single seed; – not run under that rule.")
-    ref = _mean_row(summary, "test", reference, metric)
+    ref = view.mean(reference, metric, "test")
     if ref is not None:
         lines.append(f"Per seed, `{reference}` under the paper protocol: "
                      + ", ".join(f"{float(v):.4f}" for v in str(ref["seed_values"]).split()) + ".")

@@ -24,6 +24,8 @@ HONEST_SELECTION = "validation"
 SELECTIONS = (PAPER_SELECTION, HONEST_SELECTION)
 #: the selection rules as a regular expression (a Snakemake wildcard constraint)
 SELECTION_PATTERN = "|".join(SELECTIONS)
+#: the ``selection`` of a comparison of a system's paper-protocol runs with its honest runs
+PROTOCOL_SELECTION = "test-vs-validation"
 
 
 def metric_names(cutoffs: Sequence[int] = CUTOFFS) -> list[str]:

@@ -18,26 +18,25 @@ Inputs are run directories of the run contract (:mod:`irgan.results`, which load
   correction runs over a whole family of tests (see :func:`holm_family_key`).
 - *Seed view*: Welch's t-test on the per-seed means asks whether a difference
   exceeds run-to-run variation, which the user-level tests average away.
+
+This module picks the values out of the runs and lays the results out as the statistics CSVs;
+the tests themselves are pure functions in :mod:`irgan.stat_tests`.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import gc
 import math
 import os
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 from irgan.errors import IrganError
 from irgan.progress import Progress
-from irgan.protocol import SELECTIONS
+from irgan.protocol import PROTOCOL_SELECTION, SELECTIONS
 from irgan.results import SYSTEM_KEYS as KEYS
 from irgan.results import (  # noqa: F401  (loading and parsing runs are the run contract's; re-exported)
     RunContractError,
@@ -46,11 +45,11 @@ from irgan.results import (  # noqa: F401  (loading and parsing runs are the run
     parse_run_path,
     write_frame,
 )
+from irgan.stat_tests import holm_adjust, interval_bounds, paired_tests, seed_interval, welch_over_seeds
 from irgan.study_outputs import STATISTICS_FILES  # noqa: F401  (re-exported)
+from irgan.study_view import StudyView
 
-ZERO_METHODS = ("pratt", "zsplit", "wilcox")
 HOLM_FAMILIES = ("protocol", "dataset")
-PROTOCOL_SELECTION = "test-vs-validation"
 DEFAULT_PAPER_ROWS = {"MLE": "mle", "BPR": "bpr", "LambdaFM": "lambdafm", "IRGAN-pointwise": "irgan-code"}
 
 
@@ -71,54 +70,6 @@ def different_starts(runs: pd.DataFrame, dataset: str) -> set[str]:
 
 
 # --------------------------------------------------------------------------- seed level
-
-
-def t_interval(values: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t interval of ``values`` (NaN interval for one value)."""
-    x = np.asarray(values, dtype=float)
-    n = len(x)
-    if n == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if n < 2:
-        return mean, math.nan, math.nan
-    half = float(stats.t.ppf((1 + confidence) / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half
-
-
-MIN_SEEDS_FOR_INTERVAL = 3
-
-
-def seed_interval(
-    values: Sequence[float], confidence: float = 0.95, bounds: tuple[float, float] = (0.0, 1.0)
-) -> tuple[float, float, float, str]:
-    """Mean, interval and its kind for per-seed values.
-
-    With at least :data:`MIN_SEEDS_FOR_INTERVAL` seeds that differ: the Student-t interval over
-    seeds, truncated to the metric's range ``bounds`` (precision, NDCG and the optimism of test
-    selection all live in [0, 1]). Truncation keeps the t interval's coverage while no bound can
-    leave the range; a percentile bootstrap over 5 seeds would stay in range too but covers far
-    less than its nominal level. With 2 seeds (t = 12.7) the t interval says nothing useful, so
-    none is computed: ``range`` gives the two values. Other kinds: ``deterministic`` (every seed
-    gives the same value), ``single`` (one seed), ``none``.
-    """
-    x = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
-    if len(x) == 0:
-        return math.nan, math.nan, math.nan, "none"
-    mean = float(x.mean())
-    if len(x) == 1:
-        return mean, math.nan, math.nan, "single"
-    if np.allclose(x, x[0], rtol=0, atol=5e-7):  # equal at the 6 decimals of seed_values
-        return mean, mean, mean, "deterministic"
-    if len(x) < MIN_SEEDS_FOR_INTERVAL:
-        return mean, float(x.min()), float(x.max()), "range"
-    _, low, high = t_interval(x, confidence)
-    return mean, max(low, bounds[0]), min(high, bounds[1]), "t"
-
-
-def interval_bounds(low: float, high: float, kind: str) -> tuple[float, float]:
-    """The bounds to print as ``ci_low``/``ci_high``: only a t interval (3+ seeds) is a CI."""
-    return (low, high) if kind == "t" else (math.nan, math.nan)
 
 
 def seed_metrics(study: StudyRuns) -> pd.DataFrame:
@@ -222,127 +173,6 @@ def per_user_means(study: StudyRuns) -> pd.DataFrame:
     return means.reset_index()
 
 
-# --------------------------------------------------------------------------- paired tests
-
-
-def paired_tests(
-    system: np.ndarray,
-    reference: np.ndarray,
-    zero_method: str = "pratt",
-    resamples: int = 10_000,
-    seed: int = 0,
-    confidence: float = 0.95,
-) -> pd.DataFrame:
-    """Paired tests of ``system - reference`` per column (users in rows, metrics in columns).
-
-    Returns one row per column: mean difference, its bootstrap CI, t, p,
-    Wilcoxon statistic and p, zero differences and Cohen's d_z. Constant
-    differences have no t distribution: a difference of exactly zero gets
-    p = 1, a non-zero constant gets p = 0 (the evidence is exact).
-    """
-    if zero_method not in ZERO_METHODS:
-        raise IrganError(f"key statistics.wilcoxon_zero_method: {zero_method!r} not in {ZERO_METHODS}")
-    x = np.atleast_2d(np.asarray(system, dtype=float).T).T
-    y = np.atleast_2d(np.asarray(reference, dtype=float).T).T
-    if x.shape != y.shape:
-        raise ValueError(f"paired samples differ in shape: {x.shape} vs {y.shape}")
-    n = x.shape[0]
-    if n < 2:
-        raise IrganError(f"paired tests need at least two users, got {n}")
-    diff = x - y
-    mean = diff.mean(axis=0)
-    sd = diff.std(axis=0, ddof=1)
-    constant = sd <= 1e-12 * np.maximum(1.0, np.abs(mean))
-    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
-        # Constant columns (handled just below) make scipy warn about a zero variance.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        t_result = stats.ttest_rel(x, y, axis=0)
-    d_z = np.where(constant, np.nan, mean / np.where(constant, 1.0, sd))
-    t = np.where(constant, np.where(mean == 0, 0.0, np.copysign(np.inf, mean)), t_result.statistic)
-    p = np.where(constant, np.where(mean == 0, 1.0, 0.0), t_result.pvalue)
-    w_stat, w_p = np.empty(diff.shape[1]), np.empty(diff.shape[1])
-    for j in range(diff.shape[1]):
-        w_stat[j], w_p[j] = _wilcoxon(diff[:, j], zero_method)
-    low, high = bootstrap_mean_ci(diff, resamples, seed, confidence)
-    return pd.DataFrame(
-        {
-            "n_users": n,
-            "mean_system": x.mean(axis=0),
-            "mean_reference": y.mean(axis=0),
-            "mean_diff": mean,
-            "sd_diff": sd,
-            "boot_low": low,
-            "boot_high": high,
-            "t": t,
-            "df": n - 1,
-            "p": p,
-            "wilcoxon": w_stat,
-            "p_wilcoxon": w_p,
-            "zero_method": zero_method,
-            "n_zero_diff": (diff == 0).sum(axis=0),
-            "d_z": d_z,
-        }
-    )
-
-
-def _wilcoxon(diff: np.ndarray, zero_method: str) -> tuple[float, float]:
-    nonzero = np.count_nonzero(diff)
-    if nonzero == 0:
-        return 0.0, 1.0
-    if zero_method == "wilcox" and nonzero < 2:
-        return math.nan, math.nan
-    result = stats.wilcoxon(diff, zero_method=zero_method, method="auto")
-    return float(result.statistic), float(result.pvalue)
-
-
-_BOOTSTRAP_WEIGHTS: dict[tuple[int, int, int], np.ndarray] = {}
-
-
-def bootstrap_weights(n: int, resamples: int, seed: int) -> np.ndarray:
-    """Multinomial resampling counts (resamples x n), seeded; shared by every comparison of n users.
-
-    Sharing the draws (common random numbers) makes each comparison's interval
-    reproducible on its own, whatever other comparisons the study holds.
-    """
-    key = (n, resamples, seed)
-    if key not in _BOOTSTRAP_WEIGHTS:
-        rng = np.random.default_rng(seed)
-        _BOOTSTRAP_WEIGHTS.clear()
-        _BOOTSTRAP_WEIGHTS[key] = rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(float)
-    return _BOOTSTRAP_WEIGHTS[key]
-
-
-def bootstrap_mean_ci(
-    values: np.ndarray, resamples: int = 10_000, seed: int = 0, confidence: float = 0.95
-) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile-bootstrap interval of each column's mean, resampling rows (users)."""
-    values = np.atleast_2d(np.asarray(values, dtype=float).T).T
-    if resamples < 1:
-        raise IrganError(f"key statistics.bootstrap.resamples must be >= 1, got {resamples}")
-    n = values.shape[0]
-    means = bootstrap_weights(n, resamples, seed) @ values / n
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(means, [alpha, 1 - alpha], axis=0)
-    return low, high
-
-
-def welch_over_seeds(system: Sequence[float], reference: Sequence[float]) -> tuple[float, float]:
-    """Welch's t and p on per-seed means; NaN without seed-to-seed variation to compare against."""
-    a, b = np.asarray(system, dtype=float), np.asarray(reference, dtype=float)
-    if len(a) == 0 or len(b) == 0 or (len(a) < 2 and len(b) < 2):
-        return math.nan, math.nan
-    var_a = a.var(ddof=1) if len(a) > 1 else 0.0
-    var_b = b.var(ddof=1) if len(b) > 1 else 0.0
-    se2 = var_a / len(a) + var_b / len(b)
-    if se2 <= 0:
-        return math.nan, math.nan
-    t = (a.mean() - b.mean()) / math.sqrt(se2)
-    # Welch-Satterthwaite degrees of freedom; a sample of one seed adds no variance term.
-    terms = [(v / n) ** 2 / (n - 1) for v, n in ((var_a, len(a)), (var_b, len(b))) if n > 1]
-    df = se2**2 / sum(terms)
-    return float(t), float(2 * stats.t.sf(abs(t), df))
-
-
 # --------------------------------------------------------------------------- the comparison plan
 
 
@@ -418,21 +248,12 @@ def holm_family_key(dataset: str, selection: str, scheme: str) -> str:
 
 
 def holm(p_values: pd.Series, groups: pd.Series, alpha: float) -> tuple[pd.Series, pd.Series]:
-    """Holm-adjusted p-values and rejections within each group; NaN p-values stay out of every family."""
+    """Holm-adjusted p-values and rejections within each group (:func:`irgan.stat_tests.holm_adjust`);
+    NaN p-values stay out of every family."""
     adjusted = pd.Series(np.nan, index=p_values.index)
     reject = pd.Series(False, index=p_values.index)
-    # statsmodels' Holm branch calls gc.collect(); freezing the live objects keeps that instant.
-    gc.freeze()
-    try:
-        for _, index in p_values.groupby(groups, sort=False).groups.items():
-            values = p_values.loc[index]
-            valid = values.notna()
-            if valid.any():
-                rej, p_adj, _, _ = multipletests(values[valid].to_numpy(), alpha=alpha, method="holm")
-                adjusted.loc[values[valid].index] = p_adj
-                reject.loc[values[valid].index] = rej
-    finally:
-        gc.unfreeze()
+    for _, index in p_values.groupby(groups, sort=False).groups.items():
+        adjusted.loc[index], reject.loc[index] = holm_adjust(p_values.loc[index].to_numpy(), alpha)
     return adjusted, reject
 
 
@@ -587,13 +408,15 @@ def _compare_pair(
             f"({reference_key[0]}) were evaluated on different users ({len(a)} vs {len(b)}); "
             "paired tests need the same evaluated users"
         )
-    tests = paired_tests(
-        a[metrics].to_numpy(),
-        b[metrics].to_numpy(),
-        settings.wilcoxon_zero_method,
-        settings.bootstrap_resamples,
-        settings.bootstrap_seed,
-        settings.confidence,
+    tests = pd.DataFrame(
+        paired_tests(
+            a[metrics].to_numpy(),
+            b[metrics].to_numpy(),
+            settings.wilcoxon_zero_method,
+            settings.bootstrap_resamples,
+            settings.bootstrap_seed,
+            settings.confidence,
+        ).columns()
     )
     empty = pd.DataFrame(columns=metrics)
     seeds_a, seeds_b = seeds.get(system_key, empty), seeds.get(reference_key, empty)
@@ -738,26 +561,13 @@ def headline_comparison(
     under the headline selection rule (the comparison the paper's "*" makes).
     """
     metric, selection = settings.headline_metric, settings.headline_selection
-    candidates = summary[
-        (summary["dataset"] == dataset)
-        & (summary["selection"] == selection)
-        & (summary["metric"] == metric)
-        & summary["system"].isin(settings.headline_against)
-    ].dropna(subset=["mean"])
-    if candidates.empty:
+    view = StudyView(summary, comparisons, reference=settings.reference, dataset=dataset)
+    best = view.best_of(settings.headline_against, metric, selection)
+    row = None if best is None else view.comparison(
+        settings.reference, best, metric, selection, kind="irgan-vs-baseline")
+    if row is None:
         return None
-    best = candidates.loc[candidates["mean"].idxmax(), "system"]
-    row = comparisons[
-        (comparisons["dataset"] == dataset)
-        & (comparisons["selection"] == selection)
-        & (comparisons["kind"] == "irgan-vs-baseline")
-        & (comparisons["metric"] == metric)
-        & (comparisons["system"] == settings.reference)
-        & (comparisons["reference"] == best)
-    ]
-    if row.empty:
-        return None
-    return {key: _plain(value) for key, value in row.iloc[0].to_dict().items()}
+    return {key: _plain(value) for key, value in row.to_dict().items()}
 
 
 def _plain(value):

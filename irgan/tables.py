@@ -1,12 +1,13 @@
-"""The study's tables, from the statistics: tidy CSV, Markdown, LaTeX (booktabs) and HTML.
+"""The study's tables, from the statistics: what each table says, as a :class:`irgan.render.Table`.
 
 Every table is built from the CSV files of :mod:`irgan.statistics` (no number
-is typed in); the CSV beside each table holds the same figures unrounded.
+is typed in), read through :class:`irgan.study_view.StudyView`; :mod:`irgan.render` writes it
+as tidy CSV, Markdown, LaTeX (booktabs) and HTML, the CSV holding the same figures unrounded.
 Cells read ``mean ± sd``: "±" is always the standard deviation over seeds
 (never an interval's half-width, so it means one thing in every table); a
 deterministic system (the same value for every seed) and a single seed show
 the mean alone. Intervals (Student-t over 3 or more seeds, truncated to [0, 1];
-the seeds' range with 2; :func:`irgan.statistics.seed_interval`) are in the CSVs.
+the seeds' range with 2; :func:`irgan.stat_tests.seed_interval`) are in the CSVs.
 Markers: ``↑``/``↓`` a difference to the reference IRGAN that survives Holm's
 correction (direction of the difference); ``*`` the reproduced IRGAN beats
 the best reproduced paper baseline after Holm (the claim of the paper's "*");
@@ -15,56 +16,43 @@ the best reproduced paper baseline after Holm (the claim of the paper's "*");
 
 from __future__ import annotations
 
-import html
 import math
 import os
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from irgan.io import atomic_path, write_text
-from irgan.paper import METRICS, TABLE3_ML100K
-from irgan.protocol import SELECTIONS
-from irgan.statistics import PROTOCOL_SELECTION, StatisticsSettings, ablation_family_of, is_irgan
-from irgan.study_outputs import TABLE_FORMATS as FORMATS
+from irgan.formatting import (  # noqa: F401  (the formatters and markers tables used to define; re-exported)
+    DAGGER,
+    DOWN,
+    STAR,
+    UP,
+    direction,
+    epoch_text,
+    mean_sd,
+    number,
+    p_value,
+    protocol_title,
+    signed,
+)
+from irgan.paper import METRICS, TABLE3_ML100K, closest_row
+from irgan.protocol import PROTOCOL_SELECTION, SELECTIONS
+from irgan.render import (  # noqa: F401  (the renderers; re-exported)
+    FORMATS,
+    Table,
+    html_document,
+    latex,
+    latex_escape,
+    markdown,
+    markdown_document,
+    table_paths,
+    write_table,
+)
+from irgan.statistics import StatisticsSettings, ablation_family_of, is_irgan
 from irgan.study_outputs import TABLE_NAMES  # noqa: F401  (re-exported)
+from irgan.study_view import StudyView, checked_interval, is_deterministic
 
-UP, DOWN, STAR, DAGGER = "↑", "↓", "*", "†"
-SELECTION_NAMES = {
-    "test": "paper protocol (epoch chosen on the test set)",
-    "validation": "honest protocol (epoch chosen on validation)",
-}
-
-
-@dataclass
-class Table:
-    """A table to publish: display sections (strings), the tidy data behind them, notes."""
-
-    name: str
-    title: str
-    data: pd.DataFrame
-    sections: list[tuple[str, pd.DataFrame]]
-    notes: list[str] = field(default_factory=list)
-
-
-# --------------------------------------------------------------------------- formatting
-
-
-def number(value: float, digits: int = 4) -> str:
-    return "–" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
-
-
-def epoch_text(value: float) -> str:
-    """An epoch, or a mean of epochs over seeds: a whole number as such (42, not 42.0)."""
-    if value is None or not math.isfinite(value):
-        return "–"
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
-
-
-def signed(value: float, digits: int = 4) -> str:
-    return "–" if value is None or not math.isfinite(value) else f"{value:+.{digits}f}"
+# --------------------------------------------------------------------------- cells
 
 
 PUBLISHED_TABLE3_DATASETS = ("ml-100k-irgan", "ml-100k")  # the authors' split; GroupLens fold 1
@@ -75,47 +63,14 @@ SPREAD_NOTE = (
 )
 
 
-def mean_sd(mean: float, sd: float, deterministic: bool = False, digits: int = 4) -> str:
-    """``mean ± sd`` over seeds; ``mean (deterministic)`` or the mean alone when there is no spread."""
-    if mean is None or not math.isfinite(mean):
-        return "–"
-    if deterministic:
-        return f"{number(mean, digits)} (deterministic)"
-    if sd is None or not math.isfinite(sd) or sd == 0:
-        return number(mean, digits)  # one seed, or every seed the same: no spread to show
-    return f"{mean:.{digits}f} ± {sd:.{digits}f}"
-
-
-def is_deterministic(row) -> bool:
-    """A summary row of a system that gives the same value for every seed (by its record or its values)."""
-    flag = getattr(row, "deterministic", None) if not isinstance(row, dict) else row.get("deterministic")
-    if flag is not None and not (isinstance(flag, float) and math.isnan(flag)):
-        if str(flag).lower() in ("true", "1"):
-            return True
-    values = str(getattr(row, "seed_values", "") or "").split()
-    return len(values) > 1 and len(set(values)) == 1
-
-
 def row_cell(row) -> str:
     """The table cell of a summary row: :func:`mean_sd` with the row's determinism."""
-    return mean_sd(row.mean, row.sd, is_deterministic(row))
+    return mean_sd(row["mean"], row["sd"], is_deterministic(row))
 
 
 def _plain_cell(row) -> str:
     """:func:`row_cell` without the word, where a ``seeds`` column marks the system deterministic."""
-    return mean_sd(row.mean, math.nan if is_deterministic(row) else row.sd)
-
-
-def row_interval(row) -> tuple[float, float]:
-    """The interval a published figure is checked against: t interval, 2 seeds' range, or value."""
-    if math.isfinite(row.ci_low) and math.isfinite(row.ci_high):
-        return row.ci_low, row.ci_high
-    if is_deterministic(row):
-        return row.mean, row.mean
-    low, high = getattr(row, "seed_min", math.nan), getattr(row, "seed_max", math.nan)
-    if int(row.n_seeds) >= 2 and math.isfinite(low) and math.isfinite(high):
-        return low, high
-    return math.nan, math.nan
+    return mean_sd(row["mean"], math.nan if is_deterministic(row) else row["sd"])
 
 
 def interval_note(confidence: float) -> str:
@@ -124,191 +79,6 @@ def interval_note(confidence: float) -> str:
         "seeds with 3 or more seeds, truncated to the metric's range [0, 1]; with 2 seeds no interval "
         "is computed and the seeds' range (seed_min/seed_max) stands in."
     )
-
-
-def p_value(value: float) -> str:
-    if value is None or not math.isfinite(value):
-        return "–"
-    return "<0.0001" if value < 1e-4 else f"{value:.4f}"
-
-
-def direction(diff: float, significant: bool) -> str:
-    if not significant or diff is None or not math.isfinite(diff) or diff == 0:
-        return ""
-    return UP if diff > 0 else DOWN
-
-
-def markdown(frame: pd.DataFrame) -> str:
-    """A pipe table; columns of numbers right-aligned, text left-aligned."""
-    columns = [str(c) for c in frame.columns]
-    align = ["---:" if _numeric_column(frame[c]) else "---" for c in frame.columns]
-    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join(align) + "|"]
-    for row in frame.itertuples(index=False):
-        lines.append("| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |")
-    return "\n".join(lines)
-
-
-def _numeric_column(values: pd.Series) -> bool:
-    """A column whose cells start like numbers (signs, digits, dashes for missing values)."""
-    cells = [str(v).strip() for v in values]
-    return bool(cells) and all(c[:1] in "0123456789+-–<[" for c in cells if c)
-
-
-_LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\^{}",
-}
-_LATEX_SYMBOLS = {
-    "±": r"$\pm$",
-    UP: r"$\uparrow$",
-    DOWN: r"$\downarrow$",
-    DAGGER: r"$^\dagger$",
-    STAR: r"$^{*}$",
-    "–": "--",
-    "—": "---",
-    "−": "-",
-    "Δ": r"$\Delta$",
-    "≥": r"$\geq$",
-    "<": r"$<$",
-    ">": r"$>$",
-}
-
-
-def latex_escape(text: str) -> str:
-    out = "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
-    return "".join(_LATEX_SYMBOLS.get(ch, ch) for ch in out)
-
-
-def latex(table: Table) -> str:
-    """A booktabs table, scaled to the line width (packages: booktabs, graphicx); one block per section."""
-    first = table.sections[0][1] if table.sections else table.data
-    columns = list(first.columns)
-    spec = "".join("r" if _numeric_column(first[c]) else "l" for c in columns)
-    lines = [
-        "% needs \\usepackage{booktabs,graphicx}",
-        r"\begin{table}[t]",
-        r"\centering",
-        r"\small",
-        rf"\caption{{{latex_escape(table.title)}}}",
-        rf"\label{{tab:{table.name}}}",
-        r"\resizebox{\linewidth}{!}{%",
-        rf"\begin{{tabular}}{{{spec}}}",
-        r"\toprule",
-        " & ".join(latex_escape(c) for c in columns) + r" \\",
-        r"\midrule",
-    ]
-    for index, (heading, frame) in enumerate(table.sections):
-        if index:
-            lines.append(r"\midrule")
-        if heading:
-            lines.append(rf"\multicolumn{{{len(columns)}}}{{l}}{{\textit{{{latex_escape(heading)}}}}} \\")
-        for row in frame.itertuples(index=False):
-            lines.append(" & ".join(latex_escape(v) for v in row) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}}"]
-    if table.notes:
-        lines.append(r"\par\smallskip\footnotesize " + " ".join(latex_escape(n) for n in table.notes))
-    lines.append(r"\end{table}")
-    return "\n".join(lines) + "\n"
-
-
-def markdown_document(table: Table) -> str:
-    parts = [f"### {table.title}", ""]
-    for heading, frame in table.sections:
-        if heading:
-            parts += [f"**{heading}**", ""]
-        parts += [markdown(frame), ""]
-    for note in table.notes:
-        parts += [note, ""]
-    return "\n".join(parts).rstrip() + "\n"
-
-
-def html_document(table: Table) -> str:
-    """A standalone page (the Snakemake report shows HTML inline)."""
-    body = [f"<h2>{html.escape(table.title)}</h2>"]
-    for heading, frame in table.sections:
-        if heading:
-            body.append(f"<h3>{html.escape(heading)}</h3>")
-        body.append(frame.to_html(index=False, escape=True, border=0, classes="results"))
-    body += [f"<p>{html.escape(note)}</p>" for note in table.notes]
-    style = (
-        "body{font-family:sans-serif;font-size:13px} table.results{border-collapse:collapse}"
-        "table.results td,table.results th{padding:2px 8px;text-align:right;"
-        "border-bottom:1px solid #ddd} table.results td:first-child{text-align:left}"
-    )
-    return (
-        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
-        f"<title>{html.escape(table.title)}</title><style>{style}</style></head><body>\n"
-        + "\n".join(body)
-        + "\n</body></html>\n"
-    )
-
-
-def write_table(table: Table, paths: dict[str, str | os.PathLike]) -> None:
-    """Write the formats named in ``paths`` (keys of :data:`FORMATS`)."""
-    for fmt, path in paths.items():
-        if fmt == "csv":
-            with atomic_path(path) as tmp:
-                table.data.to_csv(tmp, index=False, float_format="%.8g")
-        elif fmt == "md":
-            write_text(path, markdown_document(table))
-        elif fmt == "tex":
-            write_text(path, latex(table))
-        elif fmt == "html":
-            write_text(path, html_document(table))
-        else:
-            raise ValueError(f"unknown table format {fmt!r}")
-
-
-def table_paths(directory: str | os.PathLike, name: str) -> dict[str, Path]:
-    return {fmt: Path(directory) / f"{name}.{fmt}" for fmt in FORMATS}
-
-
-# --------------------------------------------------------------------------- look-ups
-
-
-def _summary_lookup(summary: pd.DataFrame, selection: str) -> dict[tuple[str, str], pd.Series]:
-    rows = summary[summary["selection"] == selection]
-    return {(r.system, r.metric): r for r in rows.itertuples(index=False)}
-
-
-def versus_reference(comparisons: pd.DataFrame, selection: str, reference: str) -> pd.DataFrame:
-    """Every system against the reference, as ``system - reference`` (baseline comparisons flipped)."""
-    rows = comparisons[comparisons["selection"] == selection]
-    ablation = rows[(rows["kind"] == "ablation") & (rows["reference"] == reference)]
-    flipped = rows[(rows["kind"] == "irgan-vs-baseline") & (rows["system"] == reference)]
-    flipped = flipped.assign(
-        system=flipped["reference"],
-        reference=reference,
-        mean_diff=-flipped["mean_diff"],
-        boot_low=-flipped["boot_high"],
-        boot_high=-flipped["boot_low"],
-        d_z=-flipped["d_z"],
-        t=-flipped["t"],
-    )
-    both = pd.concat([ablation, flipped], ignore_index=True)
-    return both.set_index(["system", "metric"])
-
-
-def metrics_of(summary: pd.DataFrame) -> list[str]:
-    present = list(dict.fromkeys(summary["metric"]))
-    return [m for m in METRICS if m in present] + [m for m in present if m not in METRICS]
-
-
-def ordered_systems(summary: pd.DataFrame, selection: str, metric: str) -> list[str]:
-    """Systems of a selection, best first on ``metric`` (all-diverged systems last)."""
-    rows = summary[(summary["selection"] == selection) & (summary["metric"] == metric)]
-    rows = rows.assign(order=rows["mean"].fillna(-np.inf)).sort_values(
-        ["order", "system"], ascending=[False, True]
-    )
-    return list(rows["system"])
 
 
 # --------------------------------------------------------------------------- Table 3
@@ -333,30 +103,21 @@ TABLE3_COLUMNS = (
 )
 
 
-def table3(
-    summary: pd.DataFrame,
-    comparisons: pd.DataFrame,
-    settings: StatisticsSettings,
-    dataset: str,
-    audit: pd.DataFrame | None = None,
-    selection: str = "test",
-    published: dict[str, tuple[float, ...]] = TABLE3_ML100K,
-    published_dataset: str | None = None,
-    published_datasets: tuple[str, ...] | None = None,
-) -> Table:
+def table3(summary: pd.DataFrame, comparisons: pd.DataFrame, settings: StatisticsSettings, dataset: str,
+           audit: pd.DataFrame | None = None, *, selection: str = "test",
+           published: dict[str, tuple[float, ...]] = TABLE3_ML100K,
+           published_datasets: tuple[str, ...] = PUBLISHED_TABLE3_DATASETS) -> Table:
     """The paper's Table 3 beside our reproduction under the paper protocol, and the released checkpoints.
 
     Published figures appear only on the dataset they were published for
     (``published_datasets``); on any other dataset the table lists the
     reproduced systems alone, so no MovieLens figure is set against other data.
     """
-    if published_datasets is None:
-        published_datasets = PUBLISHED_TABLE3_DATASETS if published_dataset is None else (published_dataset,)
+    view = StudyView(summary, comparisons, reference=settings.reference, dataset=dataset)
     if dataset not in published_datasets:
-        return _table3_unpublished(summary, settings, dataset, selection)
+        return _table3_unpublished(view, settings, dataset, selection)
     paper_rows = settings.paper_rows or {}
-    lookup = _summary_lookup(summary[summary["dataset"] == dataset], selection)
-    vs_best = _irgan_vs_best_baseline(summary, comparisons, settings, dataset, selection)
+    vs_best = _irgan_vs_best_baseline(view, settings, selection)
     records, display = [], []
     for row_name, figures in published.items():
         paper = dict(zip(METRICS, figures, strict=True))
@@ -364,7 +125,7 @@ def table3(
         display.append({"row": f"{row_name} (paper)", **{m: number(paper[m]) for m in METRICS}})
         ours, diffs = {"row": f"{system or '—'} (reproduced)"}, {"row": "  difference"}
         for metric in METRICS:
-            stats_row = lookup.get((system, metric))
+            stats_row = view.row(system, metric, selection)
             record = {
                 "paper_row": row_name,
                 "system": system,
@@ -372,12 +133,12 @@ def table3(
                 "metric": metric,
                 "paper": paper[metric],
             }
-            if stats_row is None or not math.isfinite(stats_row.mean):
+            if stats_row is None or not math.isfinite(stats_row["mean"]):
                 ours[metric], diffs[metric] = "not run" if stats_row is None else "diverged", "–"
                 records.append(record)
                 continue
-            difference = stats_row.mean - paper[metric]
-            low, high = row_interval(stats_row)
+            difference = stats_row["mean"] - paper[metric]
+            low, high = checked_interval(stats_row)
             inside = bool(low <= paper[metric] <= high) if math.isfinite(low) else False
             star = ""
             comparator, p_holm, significant = "", math.nan, False
@@ -391,11 +152,11 @@ def table3(
             records.append(
                 record
                 | {
-                    "mean": stats_row.mean,
-                    "ci_low": stats_row.ci_low,
-                    "ci_high": stats_row.ci_high,
-                    "n_seeds": stats_row.n_seeds,
-                    "n_diverged": stats_row.n_diverged,
+                    "mean": stats_row["mean"],
+                    "ci_low": stats_row["ci_low"],
+                    "ci_high": stats_row["ci_high"],
+                    "n_seeds": stats_row["n_seeds"],
+                    "n_diverged": stats_row["n_diverged"],
                     "difference": difference,
                     "paper_in_ci": inside,
                     "comparator": comparator,
@@ -408,10 +169,7 @@ def table3(
     if audit is not None and len(audit):
         for checkpoint, group in audit.groupby("checkpoint", sort=False):
             values = dict(zip(group["metric"], group["value"], strict=True))
-            closest = min(
-                published,
-                key=lambda r: sum(abs(values[m] - v) for m, v in zip(METRICS, published[r], strict=True)),
-            )
+            closest = closest_row(values, published)
             paper = dict(zip(METRICS, published[closest], strict=True))
             released.append(
                 {"row": f"{checkpoint} (released, evaluated)", **{m: number(values[m]) for m in METRICS}}
@@ -439,7 +197,7 @@ def table3(
     if released:
         sections.append(("The authors' released checkpoints", pd.DataFrame(released)))
     notes = [
-        f"Dataset {dataset}; selection: {SELECTION_NAMES[selection]}. Reproduced "
+        f"Dataset {dataset}; selection: {protocol_title(selection)}. Reproduced "
         + SPREAD_NOTE.lower()[0]
         + SPREAD_NOTE[1:],
         f"Marker {STAR}: the reproduced {settings.reference} beats the best reproduced paper baseline "
@@ -457,38 +215,35 @@ def table3(
     )
 
 
-def _table3_unpublished(
-    summary: pd.DataFrame, settings: StatisticsSettings, dataset: str, selection: str
-) -> Table:
+def _table3_unpublished(view: StudyView, settings: StatisticsSettings, dataset: str, selection: str) -> Table:
     """Table 3's systems on a dataset the paper did not publish: our figures only, no reproduction claim."""
-    lookup = _summary_lookup(summary[summary["dataset"] == dataset], selection)
     display, records = [], []
     for row_name, system in (settings.paper_rows or {}).items():
         line = {"system": f"{system} (Table 3 row {row_name})"}
         for metric in METRICS:
-            stats_row = lookup.get((system, metric))
+            stats_row = view.row(system, metric, selection)
             if stats_row is None:
                 line[metric] = "not run"
                 continue
-            line[metric] = row_cell(stats_row) if math.isfinite(stats_row.mean) else "diverged"
+            line[metric] = row_cell(stats_row) if math.isfinite(stats_row["mean"]) else "diverged"
             records.append(
                 {
                     "system": system,
                     "source": "this study (no published figure)",
                     "metric": metric,
-                    "mean": stats_row.mean,
-                    "sd": stats_row.sd,
-                    "ci_low": stats_row.ci_low,
-                    "ci_high": stats_row.ci_high,
-                    "n_seeds": stats_row.n_seeds,
-                    "n_diverged": stats_row.n_diverged,
+                    "mean": stats_row["mean"],
+                    "sd": stats_row["sd"],
+                    "ci_low": stats_row["ci_low"],
+                    "ci_high": stats_row["ci_high"],
+                    "n_seeds": stats_row["n_seeds"],
+                    "n_diverged": stats_row["n_diverged"],
                 }
             )
         display.append(line)
     notes = [
         f"Dataset {dataset}: not MovieLens-100k, the data of the paper's Table 3, so no published figure "
         "is shown and this table makes no reproduction claim; it lists this study's runs of the systems "
-        f"of Table 3 under the {SELECTION_NAMES[selection]}. "
+        f"of Table 3 under the {protocol_title(selection)}. "
         + SPREAD_NOTE,
         interval_note(settings.confidence),
     ]
@@ -502,27 +257,18 @@ def _table3_unpublished(
     )
 
 
-def _irgan_vs_best_baseline(summary, comparisons, settings, dataset, selection) -> dict[str, dict]:
+def _irgan_vs_best_baseline(
+    view: StudyView, settings: StatisticsSettings, selection: str
+) -> dict[str, pd.Series]:
     """Per metric: the reference IRGAN against the best reproduced paper baseline on that metric."""
     baselines = [s for s in (settings.paper_rows or {}).values() if s != settings.reference]
     out = {}
-    rows = summary[
-        (summary["dataset"] == dataset)
-        & (summary["selection"] == selection)
-        & summary["system"].isin(baselines)
-    ].dropna(subset=["mean"])
-    for metric, group in rows.groupby("metric"):
-        best = group.loc[group["mean"].idxmax(), "system"]
-        match = comparisons[
-            (comparisons["dataset"] == dataset)
-            & (comparisons["selection"] == selection)
-            & (comparisons["kind"] == "irgan-vs-baseline")
-            & (comparisons["system"] == settings.reference)
-            & (comparisons["reference"] == best)
-            & (comparisons["metric"] == metric)
-        ]
-        if len(match):
-            out[metric] = match.iloc[0].to_dict()
+    for metric in sorted(set(view.summary_rows(selection, converged=True)["metric"])):
+        best = view.best_of(baselines, metric, selection)
+        match = None if best is None else view.comparison(
+            settings.reference, best, metric, selection, kind="irgan-vs-baseline")
+        if match is not None:
+            out[metric] = match
     return out
 
 
@@ -537,18 +283,17 @@ def systems_table(
     selection: str,
 ) -> Table:
     """Every system (IRGAN variants and baselines, simple ones included) under one selection rule."""
-    summary = summary[(summary["dataset"] == dataset)]
-    metrics = metrics_of(summary)
-    lookup = _summary_lookup(summary, selection)
-    versus = versus_reference(comparisons[comparisons["dataset"] == dataset], selection, settings.reference)
+    view = StudyView(summary, comparisons, reference=settings.reference, dataset=dataset)
+    metrics = view.metrics()
+    versus = view.versus_reference(selection)
     display, records = [], []
-    for system in ordered_systems(summary, selection, settings.headline_metric):
-        any_row = lookup[(system, metrics[0])]
+    for system in view.ordered_systems(selection, settings.headline_metric):
+        any_row = view.row(system, metrics[0], selection)
         role = "reference" if system == settings.reference else ("IRGAN" if is_irgan(system) else "baseline")
         line = {"system": system, "kind": role, "seeds": _seeds(any_row)}
         for metric in metrics:
-            row = lookup[(system, metric)]
-            comparison = versus.loc[(system, metric)] if (system, metric) in versus.index else None
+            row = view.row(system, metric, selection)
+            comparison = versus.get((system, metric))
             diff = comparison["mean_diff"] if comparison is not None else math.nan
             significant = bool(comparison["significant"]) if comparison is not None else False
             line[metric] = _plain_cell(row) + direction(diff, significant)
@@ -559,21 +304,21 @@ def systems_table(
                     "system": system,
                     "kind": role,
                     "metric": metric,
-                    "mean": row.mean,
-                    "sd": row.sd,
-                    "ci_low": row.ci_low,
-                    "ci_high": row.ci_high,
+                    "mean": row["mean"],
+                    "sd": row["sd"],
+                    "ci_low": row["ci_low"],
+                    "ci_high": row["ci_high"],
                     "deterministic": is_deterministic(row),
-                    "n_seeds": row.n_seeds,
-                    "n_runs": row.n_runs,
-                    "n_diverged": row.n_diverged,
+                    "n_seeds": row["n_seeds"],
+                    "n_runs": row["n_runs"],
+                    "n_diverged": row["n_diverged"],
                     "diff_vs_reference": diff,
                     "p_holm_vs_reference": comparison["p_holm"] if comparison is not None else math.nan,
                     "significant_vs_reference": significant,
                 }
             )
         display.append(line)
-    title = f"Every system under the {SELECTION_NAMES[selection]}"
+    title = f"Every system under the {protocol_title(selection)}"
     notes = [
         f"Dataset {dataset}. Cells: mean ± standard deviation over converged seeds; seeds = converged/run, "
         f"'deterministic' when every seed gives the same value (no ±). Sorted by {settings.headline_metric}.",
@@ -591,10 +336,10 @@ def ablation_table(
     summary: pd.DataFrame, comparisons: pd.DataFrame, settings: StatisticsSettings, dataset: str
 ) -> Table:
     """Each ablation family against the reference IRGAN, under both selection rules."""
-    summary = summary[summary["dataset"] == dataset]
-    metrics = metrics_of(summary)
+    view = StudyView(summary, comparisons, reference=settings.reference, dataset=dataset)
+    metrics = view.metrics()
     families = dict(settings.families or {})
-    irgan_systems = sorted({s for s in summary["system"] if is_irgan(s) and s != settings.reference})
+    irgan_systems = [s for s in view.systems() if is_irgan(s) and s != settings.reference]
     unassigned = [s for s in irgan_systems if ablation_family_of(s, families) == "other"]
     if unassigned:
         families["other"] = {
@@ -603,11 +348,8 @@ def ablation_table(
         }
     sections, records, shown = [], [], set()
     for selection in SELECTIONS:
-        lookup = _summary_lookup(summary, selection)
-        versus = versus_reference(
-            comparisons[comparisons["dataset"] == dataset], selection, settings.reference
-        )
-        present = sorted({s for s, _ in lookup})
+        versus = view.versus_reference(selection)
+        present = view.systems(selection)
         for family, spec in families.items():
             members = [
                 s
@@ -622,11 +364,11 @@ def ablation_table(
             roles += [("variant", s) for s in members] + [("context", s) for s in context]
             rows = []
             for role, system in roles:
-                first = lookup[(system, metrics[0])]
+                first = view.row(system, metrics[0], selection)
                 line = {"system": system, "role": role, "seeds": _seeds(first)}
                 for metric in metrics:
-                    row = lookup[(system, metric)]
-                    comparison = versus.loc[(system, metric)] if (system, metric) in versus.index else None
+                    row = view.row(system, metric, selection)
+                    comparison = versus.get((system, metric))
                     cell = _plain_cell(row)
                     diff, significant, p_holm = math.nan, False, math.nan
                     if comparison is not None and role != "reference":
@@ -642,18 +384,18 @@ def ablation_table(
                             "system": system,
                             "role": role,
                             "metric": metric,
-                            "mean": row.mean,
-                            "ci_low": row.ci_low,
-                            "ci_high": row.ci_high,
-                            "n_seeds": row.n_seeds,
-                            "n_diverged": row.n_diverged,
+                            "mean": row["mean"],
+                            "ci_low": row["ci_low"],
+                            "ci_high": row["ci_high"],
+                            "n_seeds": row["n_seeds"],
+                            "n_diverged": row["n_diverged"],
                             "diff_vs_reference": diff,
                             "p_holm": p_holm,
                             "significant": significant,
                         }
                     )
                 rows.append(line)
-            sections.append((f"{family} — {SELECTION_NAMES[selection]}", pd.DataFrame(rows)))
+            sections.append((f"{family} — {protocol_title(selection)}", pd.DataFrame(rows)))
     notes = [
         f"Dataset {dataset}. Cells: mean ± standard deviation over converged seeds (no ± for a "
         "deterministic system or a single seed); in brackets the mean per-user difference to "
@@ -685,32 +427,19 @@ def model_selection_table(
 ) -> Table:
     """How much choosing the epoch on the test set adds, per system."""
     metric = settings.headline_metric
-    summary = summary[(summary["dataset"] == dataset) & (summary["metric"] == metric)]
-    honest = optimism_summary[
-        (optimism_summary["dataset"] == dataset) & (optimism_summary["selection"] == "validation")
-    ]
-    paper_runs = optimism_summary[
-        (optimism_summary["dataset"] == dataset) & (optimism_summary["selection"] == "test")
-    ]
-    protocol = comparisons[
-        (comparisons["dataset"] == dataset)
-        & (comparisons["kind"] == "protocol")
-        & (comparisons["metric"] == metric)
-    ].set_index("system")
-    means = {(r.selection, r.system): r for r in summary.itertuples(index=False)}
+    view = StudyView(summary, comparisons, optimism_summary, settings.reference, dataset)
     display, records = [], []
     systems = sorted(
-        set(honest["system"]) | set(protocol.index),
+        set(view.optimism_rows("validation")["system"])
+        | set(view.comparisons_of("protocol", metric=metric)["system"]),
         key=lambda s: (not is_irgan(s), s != settings.reference, s),
     )
     for system in systems:
-        h = honest[honest["system"] == system]
-        p = paper_runs[paper_runs["system"] == system]
-        h = h.iloc[0] if len(h) else None
-        p = p.iloc[0] if len(p) else None
-        paper_mean = means.get(("test", system))
-        honest_mean = means.get(("validation", system))
-        comparison = protocol.loc[system] if system in protocol.index else None
+        h = view.optimism(system, "validation")
+        p = view.optimism(system, "test")
+        paper_mean = view.row(system, metric, "test")
+        honest_mean = view.row(system, metric, "validation")
+        comparison = view.comparison(system, system, metric, PROTOCOL_SELECTION, kind="protocol")
         diff = comparison["mean_diff"] if comparison is not None else math.nan
         significant = bool(comparison["significant"]) if comparison is not None else False
         display.append(
@@ -747,8 +476,8 @@ def model_selection_table(
                     ),
                 ),
                 **_fields(p, "paper", ("test_at_selected", "selected_epoch", "test_final")),
-                "paper_mean": paper_mean.mean if paper_mean is not None else math.nan,
-                "honest_mean": honest_mean.mean if honest_mean is not None else math.nan,
+                "paper_mean": paper_mean["mean"] if paper_mean is not None else math.nan,
+                "honest_mean": honest_mean["mean"] if honest_mean is not None else math.nan,
                 "paper_minus_honest": diff,
                 "p_holm": comparison["p_holm"] if comparison is not None else math.nan,
                 "significant": significant,
@@ -786,7 +515,7 @@ def _ci(row, column: str, signed_value: bool = False) -> str:
 
 def _seeds(row) -> str:
     """``converged/run`` seeds, marked when the system is deterministic."""
-    text = f"{row.n_seeds}/{row.n_runs}"
+    text = f"{row['n_seeds']}/{row['n_runs']}"
     return text + " (deterministic)" if is_deterministic(row) else text
 
 
@@ -800,7 +529,7 @@ def _fields(row, prefix: str, columns: tuple[str, ...]) -> dict:
 def comparisons_table(comparisons: pd.DataFrame, settings: StatisticsSettings, dataset: str) -> Table:
     """Every paired comparison on the headline metric, with all the tests."""
     metric = settings.headline_metric
-    rows = comparisons[(comparisons["dataset"] == dataset) & (comparisons["metric"] == metric)]
+    rows = StudyView(pd.DataFrame(), comparisons, dataset=dataset).comparisons_of(metric=metric)
     order = {"irgan-vs-baseline": 0, "ablation": 1, "protocol": 2}
     rows = rows.assign(order=rows["kind"].map(order)).sort_values(
         ["order", "selection", "system", "reference"]
@@ -856,7 +585,7 @@ def comparisons_table(comparisons: pd.DataFrame, settings: StatisticsSettings, d
 
 
 def divergence_table(divergence: pd.DataFrame, dataset: str) -> Table:
-    rows = divergence[divergence["dataset"] == dataset]
+    rows = StudyView(None, dataset=dataset, divergence=divergence).divergence
     display = pd.DataFrame(
         {
             "system": rows["system"],
@@ -879,7 +608,7 @@ def fidelity_table(fidelity: pd.DataFrame, dataset: str) -> Table:
     """The authors' own code against the re-implementation, one section per pair: per-seed and
     per-user views, each with a test of difference and an equivalence test (irgan/fidelity.py)."""
     title = "Fidelity: the re-implementation against the original code"
-    rows = fidelity[fidelity["dataset"] == dataset] if not fidelity.empty else fidelity
+    rows = StudyView(None, dataset=dataset, fidelity=fidelity).fidelity
     if rows.empty:
         display = pd.DataFrame({"": ["The authors' own code did not run in this study (authors_code.seeds "
                                      "is empty, or the dataset does not publish the released start)."]})

@@ -11,17 +11,31 @@ from tests.test_workflow import checkout, snakemake  # noqa: F401  (fixture and 
 
 
 def test_the_default_workflow_profile_lies_where_snakemake_looks_for_it():
-    """Snakemake searches profiles/default/ in the working directory and beside the Snakefile."""
-    assert (REPO / "Snakefile").is_file()
-    profile = yaml.safe_load((REPO / "profiles" / "default" / "config.yaml").read_text())
+    """Snakemake searches profiles/default/ in the working directory and beside the Snakefile:
+    beside workflow/Snakefile, it is found from any directory (`snakemake -s`)."""
+    assert (REPO / "workflow" / "Snakefile").is_file()
+    profile = yaml.safe_load((REPO / "workflow" / "profiles" / "default" / "config.yaml").read_text())
     assert profile["cores"] == "all" and profile["rerun-incomplete"] is True
-    assert not (REPO / "workflow" / "profiles" / "default").exists()
+    assert not (REPO / "profiles").exists()
+
+
+def test_the_config_has_one_schema_validated_in_one_place():
+    """workflow/schemas/config.schema.yaml is the schema (irgan.config reads it), and the workflow
+    validates once: irgan.config.planning_check in common.smk, not Snakemake's validate() too."""
+    from irgan.config import SCHEMA_PATH
+
+    assert SCHEMA_PATH == REPO / "workflow" / "schemas" / "config.schema.yaml" and SCHEMA_PATH.is_file()
+    assert [p.name for p in REPO.rglob("*.schema.yaml") if ".venv" not in p.parts] == ["config.schema.yaml"]
+    workflow = [REPO / "workflow" / "Snakefile", *(REPO / "workflow" / "rules").glob("*.smk")]
+    calls = [(path.name, line.strip()) for path in workflow for line in path.read_text().splitlines()
+             if "planning_check(" in line or "validate(" in line]
+    assert calls == [("common.smk", "planning_check(config, workflow)")], calls
 
 
 def test_snakemake_picks_the_profile_up_without_being_asked(checkout):  # noqa: F811
     dry = snakemake(checkout, "-n", "--configfile", "config/demo.yaml")
     assert dry.returncode == 0, dry.stderr
-    assert "Using workflow specific profile profiles/default" in dry.stdout + dry.stderr
+    assert "Using workflow specific profile workflow/profiles/default" in dry.stdout + dry.stderr
 
 
 def test_the_catalog_file_states_the_usage():

@@ -5,12 +5,16 @@
   rule env's packages, and the versions fall within pyproject.toml's requirements;
 - every rule that runs something has a ``conda:`` env from workflow/envs/, and that env
   provides every third-party module its script imports (following the imports of the
-  checkout's own packages).
+  checkout's own packages);
+- every rule env installs the project (editable, from the checkout the workflow names in
+  IRGAN_REPO) and already pins every requirement of it, so pip adds nothing else;
+- one script per rule, named after it, reading its slice of the config through ``params``.
 """
 
 from __future__ import annotations
 
 import ast
+import os
 import re
 import sys
 import tomllib
@@ -49,6 +53,13 @@ PROVIDED_BY_SNAKEMAKE = {"snakemake"}
 # comes to import torch).
 FRAMEWORK = {"authors_code.yaml": "tensorflow-cpu", "stats.yaml": None}
 
+# The pip line that installs the project: in a rule env from the checkout Snakemake runs (pip expands
+# ${IRGAN_REPO}, set by workflow/rules/common.smk), in environment.yml from beside that file.
+PROJECT_LINE = {"environment.yml": "-e ."}
+RULE_ENV_PROJECT_LINE = "-e ${IRGAN_REPO}"
+# The pyproject.toml extra whose requirements each rule env must already pin.
+ENV_EXTRA = {"core.yaml": "core", "stats.yaml": "stats", "authors_code.yaml": "original"}
+
 CONDA_PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)\s*==?\s*(?P<version>[0-9][A-Za-z0-9_.+\-]*)$")
 PIP_PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)==(?P<version>[0-9][A-Za-z0-9_.+\-]*)$")
 
@@ -67,6 +78,8 @@ def env_pins(path: Path) -> dict[str, tuple[str, str]]:
         if isinstance(entry, dict):
             assert set(entry) == {"pip"}, f"{path}: unknown dependency block {entry}"
             for line in entry["pip"]:
+                if line.strip() == PROJECT_LINE.get(path.name, RULE_ENV_PROJECT_LINE):
+                    continue  # the project itself (test_every_env_installs_the_project)
                 match = PIP_PIN.match(line.strip())
                 assert match, f"{path}: pip entry {line!r} is not pinned as name==version"
                 pins[canonicalize_name(match["name"])] = (match["version"], "pip")
@@ -86,6 +99,11 @@ def pypi_name(name: str, source: str) -> str:
 @cache
 def pyproject() -> dict:
     return tomllib.loads((REPO / "pyproject.toml").read_text())
+
+
+def pip_lines(path: Path) -> list[str]:
+    return [line.strip() for entry in load_env(path)["dependencies"] if isinstance(entry, dict)
+            for line in entry["pip"]]
 
 
 def pyproject_requirements() -> dict[str, Requirement]:
@@ -125,6 +143,31 @@ def test_the_statistics_env_has_no_torch():
     pins neither PyTorch nor numba (test_rule_envs_provide_what_their_scripts_import checks that
     none of their scripts' imports reaches them)."""
     assert not {"pytorch", "numba"} & set(env_pins(REPO / "workflow" / "envs" / "stats.yaml"))
+
+
+@pytest.mark.parametrize("path", ALL_ENVS, ids=lambda p: p.name)
+def test_every_env_installs_the_project(path):
+    """The rule envs install the checkout's irgan and baselines (no sys.path tricks in the scripts);
+    conda needs ``pip`` among the dependencies to run the pip section."""
+    assert PROJECT_LINE.get(path.name, RULE_ENV_PROJECT_LINE) in pip_lines(path)
+    assert "pip" in [entry.strip() for entry in load_env(path)["dependencies"] if isinstance(entry, str)]
+
+
+@pytest.mark.parametrize("path", RULE_ENVS, ids=lambda p: p.name)
+def test_the_editable_install_adds_nothing_but_the_project(path):
+    """pip would fetch whatever requirement of the project an env lacks (PyTorch into the
+    statistics' env, say): each rule env pins the project's own requirements and its extra's."""
+    project = pyproject()["project"]
+    lines = project["dependencies"] + project["optional-dependencies"][ENV_EXTRA[path.name]]
+    pinned = {pypi_name(name, source) for name, (_, source) in env_pins(path).items()}
+    missing = {canonicalize_name(Requirement(line).name) for line in lines} - pinned
+    assert not missing, f"{path.name} lacks {sorted(missing)} of the project's requirements"
+
+
+def test_the_workflow_names_the_checkout_the_envs_install(rules):
+    """workflow/rules/common.smk sets IRGAN_REPO (expanded by pip in the envs' pip sections)."""
+    assert rules
+    assert Path(os.environ["IRGAN_REPO"]).resolve() == REPO.resolve()
 
 
 def test_pinned_versions_agree_across_env_files():
@@ -213,7 +256,7 @@ def env_problems(rules, envs_dir: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def rules():
-    return load_rules(REPO / "Snakefile", REPO)
+    return load_rules(REPO / "workflow" / "Snakefile", REPO)
 
 
 def test_every_rule_that_runs_code_has_a_conda_env(rules):
@@ -292,7 +335,7 @@ def third_party_imports(script: Path) -> set[str]:
 def test_import_scan_follows_the_checkouts_modules():
     needs = third_party_imports(REPO / "workflow" / "scripts" / "prepare_dataset.py")
     assert {"numpy", "torch"} <= needs  # through irgan.datasets and irgan.data
-    assert not needs & {"irgan", "repo_path", "os", "json"}
+    assert not needs & {"irgan", "os", "json"}
 
 
 def test_rule_envs_provide_what_their_scripts_import(rules):
@@ -308,3 +351,21 @@ def test_rule_envs_provide_what_their_scripts_import(rules):
         assert not missing, f"rule {rule.name}: {env.name} lacks {sorted(missing)} ({script.name})"
         checked += 1
     assert checked, "no rule with a Python script was checked"
+
+
+def test_one_script_per_rule_named_after_it(rules):
+    """Each rule's script is workflow/scripts/<rule>.py, used by that rule alone; it reads its
+    settings from ``snakemake.params`` (its slice of the config), never the whole config, and
+    imports the installed packages as they are (no sys.path edits, anywhere in the workflow)."""
+    scripts = {rule.name: (Path(rule.basedir) / rule.script).resolve() for rule in rules if rule.script}
+    assert scripts
+    for name, script in scripts.items():
+        assert script == (SCRIPTS_DIR / f"{name}.py").resolve(), f"rule {name} runs {script.name}"
+    assert sorted(p.name for p in SCRIPTS_DIR.glob("*.py")) == sorted(p.name for p in scripts.values())
+    workflow = [*(REPO / "workflow").rglob("*.smk"), REPO / "workflow" / "Snakefile"]
+    for path in [*SCRIPTS_DIR.glob("*.py"), *workflow]:
+        text = path.read_text()
+        assert "sys.path" not in text, f"{path.name} edits sys.path"
+        if path.suffix == ".py":
+            for forbidden in ("snakemake.config", "snakemake.rule"):
+                assert forbidden not in text, f"{path.name} reads {forbidden}"

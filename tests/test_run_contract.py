@@ -131,6 +131,7 @@ def test_the_contract_and_everything_the_statistics_env_runs_import_without_torc
         "sys.meta_path.insert(0, Refuse())\n"
         "import irgan.protocol, irgan.results, irgan.steps, irgan.statistics, irgan.fidelity\n"
         "import irgan.tables, irgan.figures, irgan.paper_draft, irgan.provenance, irgan.io\n"
+        "import irgan.stat_tests, irgan.study_view, irgan.formatting, irgan.render\n"
     )
     env = dict(os.environ, MPLBACKEND="Agg")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True)

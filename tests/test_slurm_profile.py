@@ -19,7 +19,7 @@ from tests.test_envs import load_rules
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILE_DIR = REPO / "workflow" / "profiles" / "slurm"
-DEFAULT_PROFILE = REPO / "profiles" / "default" / "config.yaml"  # picked up by Snakemake by itself
+DEFAULT_PROFILE = REPO / "workflow" / "profiles" / "default" / "config.yaml"  # found by Snakemake itself
 # Outputs of training: the run contract's directories (irgan/results.py) and pre-training.
 TRAINING_OUTPUT = re.compile(r"/runs/|/pretraining/")
 # Rules that must not be submitted: compute nodes often have no network.
@@ -35,7 +35,7 @@ def profile() -> dict:
 
 @pytest.fixture(scope="module")
 def rules():
-    return load_rules(REPO / "Snakefile", REPO)
+    return load_rules(REPO / "workflow" / "Snakefile", REPO)
 
 
 def requests_gpu(resources: dict) -> bool:

@@ -1,4 +1,5 @@
-"""Statistics against independent computations: seed means and intervals, paired tests, Holm, seed view."""
+"""The study's statistics from run files: seed means and intervals, the comparison plan, Holm's
+families, the seed view, selection optimism (the tests themselves: tests/test_stat_tests.py)."""
 
 from __future__ import annotations
 
@@ -17,21 +18,16 @@ from irgan.statistics import (
     COMPARISON_COLUMNS,
     RunContractError,
     StatisticsSettings,
-    bootstrap_mean_ci,
     compare_systems,
     headline_comparison,
     holm_family_key,
-    interval_bounds,
     load_runs,
-    paired_tests,
     parse_run_path,
     per_user_means,
     run_statistics,
     seed_interval,
     selection_optimism,
     summarise_systems,
-    t_interval,
-    welch_over_seeds,
 )
 from tests.study_runs import (
     DATASET,
@@ -123,35 +119,6 @@ def test_an_ok_run_with_non_finite_metrics_is_rejected(tmp_path):
 # --------------------------------------------------------------------------- seed level
 
 
-def test_t_interval_matches_scipy():
-    values = [0.31, 0.35, 0.29, 0.33, 0.36]
-    mean, low, high = t_interval(values, 0.95)
-    expected = stats.t.interval(0.95, len(values) - 1, loc=np.mean(values), scale=stats.sem(values))
-    assert mean == pytest.approx(np.mean(values))
-    assert (low, high) == pytest.approx(expected)
-    assert math.isnan(t_interval([0.3])[1]) and t_interval([0.3])[0] == 0.3
-
-
-def test_seed_interval_stays_in_the_metric_range_and_needs_three_seeds():
-    # two seeds near 0: a t interval (t = 12.7) would run far below 0
-    low_t = t_interval([0.001, 0.03])[1]
-    assert low_t < 0
-    mean, low, high, kind = seed_interval([0.001, 0.03])
-    assert kind == "range" and (low, high) == (0.001, 0.03) and mean == pytest.approx(0.0155)
-    assert interval_bounds(low, high, kind) == (pytest.approx(math.nan, nan_ok=True),) * 2
-    # five seeds near 0: the t interval, truncated at 0, its upper bound untouched
-    values = [0.0, 0.0, 0.02, 0.0, 0.01]
-    mean, low, high, kind = seed_interval(values)
-    _, t_low, t_high = t_interval(values)
-    assert kind == "t" and t_low < 0 and low == 0.0 and high == pytest.approx(t_high)
-    # inside the range the interval is exactly Student's t
-    values = [0.3734, 0.3781, 0.3724, 0.3732, 0.3732]
-    assert seed_interval(values)[1:3] == pytest.approx(t_interval(values)[1:])
-    assert seed_interval([0.1434] * 5)[3] == "deterministic"
-    assert seed_interval([0.22223806, 0.22223828, 0.22223803])[3] == "deterministic"  # float32 noise
-    assert seed_interval([0.3])[3] == "single"
-
-
 def test_seed_means_and_intervals_from_the_raw_files(study, results):
     root, _ = study
     summary = results["summary"]
@@ -191,61 +158,6 @@ def test_a_system_whose_runs_all_diverged_stays_in_the_summary(tmp_path):
     assert math.isnan(row["mean"]) and row["n_seeds"] == 0 and row["n_diverged"] == 1
     comparisons = compare_systems(runs, SETTINGS)
     assert not ((comparisons["selection"] == "test") & (comparisons["reference"] == "mle")).any()
-
-
-# --------------------------------------------------------------------------- paired tests
-
-
-def test_paired_tests_match_hand_computations():
-    rng = np.random.default_rng(3)
-    x = rng.integers(0, 6, size=(120, 2)) / 5
-    y = np.clip(x + rng.integers(-1, 2, size=x.shape) / 5 - 0.04, 0, 1)
-    result = paired_tests(x, y, "pratt", resamples=500, seed=1)
-    d = x - y
-    for j in range(2):
-        mean, sd, n = d[:, j].mean(), d[:, j].std(ddof=1), len(d)
-        t = mean / (sd / math.sqrt(n))
-        assert result.loc[j, "mean_diff"] == pytest.approx(mean)
-        assert result.loc[j, "t"] == pytest.approx(t)
-        assert result.loc[j, "p"] == pytest.approx(2 * stats.t.sf(abs(t), n - 1))
-        assert result.loc[j, "d_z"] == pytest.approx(mean / sd)
-        assert result.loc[j, "n_zero_diff"] == np.sum(d[:, j] == 0) > 0
-        wilcoxon = stats.wilcoxon(d[:, j], zero_method="pratt")
-        assert result.loc[j, "p_wilcoxon"] == pytest.approx(wilcoxon.pvalue)
-        assert result.loc[j, "boot_low"] < mean < result.loc[j, "boot_high"]
-    assert result["p"].between(0, 1).all() and result["p_wilcoxon"].between(0, 1).all()
-
-
-def test_constant_differences_have_exact_p_values():
-    x = np.array([[0.2, 0.4], [0.6, 0.8], [0.0, 1.0]])
-    result = paired_tests(x, x - np.array([0.0, 0.2]), resamples=100)
-    assert result.loc[0, "p"] == 1.0 and result.loc[0, "t"] == 0.0 and result.loc[0, "p_wilcoxon"] == 1.0
-    assert result.loc[1, "p"] == 0.0 and result.loc[1, "t"] == math.inf
-    with pytest.raises(IrganError, match="zero_method"):
-        paired_tests(x, x, zero_method="drop")
-    with pytest.raises(IrganError, match="at least two users"):
-        paired_tests(x[:1], x[:1])
-
-
-def test_bootstrap_is_seeded_and_agrees_with_the_t_interval():
-    values = np.random.default_rng(5).normal(0.02, 0.2, size=(400, 1))
-    first = np.concatenate(bootstrap_mean_ci(values, 4000, seed=9))
-    assert np.concatenate(bootstrap_mean_ci(values, 4000, seed=9)) == pytest.approx(first, abs=0)
-    assert np.concatenate(bootstrap_mean_ci(values, 4000, seed=10)) != pytest.approx(first, abs=1e-9)
-    low, high = stats.t.interval(0.95, 399, loc=values.mean(), scale=stats.sem(values[:, 0]))
-    assert first == pytest.approx([low, high], abs=0.004)
-
-
-def test_welch_over_seeds_matches_scipy():
-    a, b = [0.31, 0.33, 0.30, 0.34], [0.28, 0.27, 0.30]
-    t, p = welch_over_seeds(a, b)
-    expected = stats.ttest_ind(a, b, equal_var=False)
-    assert (t, p) == pytest.approx((expected.statistic, expected.pvalue))
-    assert math.isnan(welch_over_seeds([0.3], [0.2])[1])
-    assert math.isnan(welch_over_seeds([0.3, 0.3], [0.2, 0.2])[1])
-    t_one, p_one = welch_over_seeds([0.3], [0.2, 0.25, 0.22])  # a deterministic system against seeds
-    expected = stats.ttest_1samp([0.2, 0.25, 0.22], 0.3)
-    assert (t_one, p_one) == pytest.approx((-expected.statistic, expected.pvalue))
 
 
 # --------------------------------------------------------------------------- the comparison plan

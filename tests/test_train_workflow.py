@@ -47,5 +47,13 @@ def test_one_irgan_run_end_to_end(checkout):  # noqa: F811
     dns = json.loads((checkout / "results/demo/synthetic/runs/validation/dns/seed-1/record.json").read_text())
     assert dns["status"] == "ok" and dns["reported_model"] == "DNS"
     assert record["provenance"]["config"]["initial_models"]["generator"].endswith("dns/seed-1/model.pt")
+    # the provenance of a training rule (irgan.run_steps.train_step): its settings, then the run
+    assert set(record["provenance"]["config"]) == {"irgan", "variant", "device", "dataset", "selection",
+                                                   "initial_models"}
+    assert set(dns["provenance"]["config"]) == {"pretraining", "device", "dataset", "selection"}
+    assert dns["provenance"]["config"]["pretraining"]["dns"] == load_config(
+        checkout / "config" / "demo.yaml")["pretraining"]["dns"]
+    assert (dns["provenance"]["config"]["dataset"], dns["provenance"]["config"]["selection"]) == (
+        "synthetic", "validation")
     log = (checkout / "results/demo/logs/train_irgan/synthetic/validation/code/seed-1.log").read_text()
     assert "outer epoch 5/5" in log

@@ -101,7 +101,7 @@ def error_lines(run) -> list[str]:
     """What Snakemake printed, less its note that --configfile extends the default config."""
     return [line for line in (run.stdout + run.stderr).splitlines()
             if line.strip() and "is extended by additional config" not in line
-            # Snakemake's own notice that it uses the default workflow profile (profiles/default)
+            # Snakemake's own notice that it uses the default workflow profile (workflow/profiles/default)
             and not line.startswith("Using workflow specific profile")]
 
 
@@ -128,7 +128,8 @@ def test_a_bad_config_is_one_line_naming_file_and_key(checkout, text, expected):
 def test_the_default_config_is_found_from_another_directory(checkout, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    run = subprocess.run([*SNAKEMAKE, "-s", str(checkout / "Snakefile"), "-n", "--quiet", "rules"],
+    snakefile = checkout / "workflow" / "Snakefile"
+    run = subprocess.run([*SNAKEMAKE, "-s", str(snakefile), "-n", "--quiet", "rules"],
                          cwd=elsewhere, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "train_irgan" in run.stdout + run.stderr

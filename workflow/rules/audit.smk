@@ -3,7 +3,7 @@
 
 rule audit_checkpoints:
     input:
-        dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+        dataset=DATASET_ARTIFACT,
         checkpoints=lambda w: [
             downloaded(w.dataset, name)
             for name in dataset_spec(w.dataset).get("released_checkpoints", [])
@@ -21,7 +21,7 @@ rule audit_checkpoints:
     conda:
         "../envs/core.yaml"
     script:
-        "../scripts/audit.py"
+        "../scripts/audit_checkpoints.py"
 
 
 rule audit:
@@ -36,12 +36,10 @@ rule audit:
 rule released_start:
     """The authors' released DNS start evaluated as the run `dns-released` (paper protocol only)."""
     input:
-        dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+        dataset=DATASET_ARTIFACT,
         checkpoint=lambda w: downloaded(w.dataset, config["irgan"]["defaults"]["released_checkpoint"]),
     output:
         **run_outputs(run_dir_pattern(RESULTS, selection=PAPER_SELECTION, system=RELEASED_START_SYSTEM)),
-    wildcard_constraints:
-        seed=r"\d+",
     log:
         f"{RESULTS}/logs/released_start/{{dataset}}/seed-{{seed}}.log",
     conda:
@@ -53,7 +51,7 @@ rule released_start:
 rule match_released_start:
     """Our DNS pre-training against the authors' released start: P@5, scale and perplexity."""
     input:
-        dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+        dataset=DATASET_ARTIFACT,
         checkpoint=lambda w: downloaded(w.dataset, config["irgan"]["defaults"]["released_checkpoint"]),
     output:
         csv=f"{RESULTS}/{{dataset}}/audit/start_match.csv",
@@ -73,13 +71,13 @@ rule match_released_start:
     conda:
         "../envs/core.yaml"
     script:
-        "../scripts/start_match.py"
+        "../scripts/match_released_start.py"
 
 
 rule match_authors_dns:
     """The authors' own cf_dns.py (dns-authors-code) against their released start: P@5, scale, perplexity."""
     input:
-        dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+        dataset=DATASET_ARTIFACT,
         checkpoint=lambda w: downloaded(w.dataset, config["irgan"]["defaults"]["released_checkpoint"]),
         models=lambda w: [
             f"{RESULTS}/{w.dataset}/authors-code/dns-seed-{seed}/model_dns.pkl"

@@ -38,14 +38,12 @@ rule patch_authors_code:
 rule run_authors_code:
     """cf_gan.py as published (patched to run), one seed, the schedule of irgan.defaults."""
     input:
-        code=[f"{RESULTS}/authors-code/patched/{name}" for name in AUTHORS_CODE_FILES],
+        code=PATCHED_AUTHORS_CODE,
         data=lambda w: [downloaded(w.dataset, name) for name in AUTHORS_CODE_DATA],
     output:
         log=f"{RESULTS}/{{dataset}}/authors-code/seed-{{seed}}/epochs.jsonl",
         generator=f"{RESULTS}/{{dataset}}/authors-code/seed-{{seed}}/gan_generator.pkl",
         record=f"{RESULTS}/{{dataset}}/authors-code/seed-{{seed}}/run.json",
-    wildcard_constraints:
-        seed=r"\d+",
     params:
         schedule=authors_code_schedule,
     log:
@@ -60,14 +58,14 @@ rule run_authors_code:
 rule authors_code_run:
     """The original's run in the contract every system writes (the paper protocol only)."""
     input:
-        dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+        dataset=DATASET_ARTIFACT,
         log=rules.run_authors_code.output.log,
         generator=rules.run_authors_code.output.generator,
         record=rules.run_authors_code.output.record,
     output:
         **run_outputs(run_dir_pattern(RESULTS, selection=PAPER_SELECTION, system=AUTHORS_CODE_SYSTEM)),
-    wildcard_constraints:
-        seed=r"\d+",
+    params:
+        authors_code=authors_code_pin(),
     log:
         f"{RESULTS}/logs/authors_code_run/{{dataset}}/seed-{{seed}}.log",
     conda:
@@ -79,14 +77,12 @@ rule authors_code_run:
 rule run_authors_dns:
     """cf_dns.py as published (patched to run), one seed: the authors' own DNS pre-training."""
     input:
-        code=[f"{RESULTS}/authors-code/patched/{name}" for name in AUTHORS_CODE_FILES],
+        code=PATCHED_AUTHORS_CODE,
         data=lambda w: [downloaded(w.dataset, name) for name in AUTHORS_DNS_DATA],
     output:
         log=f"{RESULTS}/{{dataset}}/authors-code/dns-seed-{{seed}}/epochs.jsonl",
         model=f"{RESULTS}/{{dataset}}/authors-code/dns-seed-{{seed}}/model_dns.pkl",
         record=f"{RESULTS}/{{dataset}}/authors-code/dns-seed-{{seed}}/run.json",
-    wildcard_constraints:
-        seed=r"\d+",
     params:
         epochs=config["pretraining"]["dns"]["epochs"],
     log:
@@ -101,16 +97,14 @@ rule run_authors_dns:
 rule authors_dns_run:
     """The original DNS's run in the contract every system writes (the paper protocol only)."""
     input:
-        dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+        dataset=DATASET_ARTIFACT,
         log=rules.run_authors_dns.output.log,
         model=rules.run_authors_dns.output.model,
         record=rules.run_authors_dns.output.record,
     output:
-        per_user=f"{RESULTS}/{{dataset}}/runs/test/dns-authors-code/seed-{{seed}}/per_user.csv",
-        curve=f"{RESULTS}/{{dataset}}/runs/test/dns-authors-code/seed-{{seed}}/curve.csv",
-        record=f"{RESULTS}/{{dataset}}/runs/test/dns-authors-code/seed-{{seed}}/record.json",
-    wildcard_constraints:
-        seed=r"\d+",
+        **run_outputs(run_dir_pattern(RESULTS, selection=PAPER_SELECTION, system=AUTHORS_DNS_SYSTEM)),
+    params:
+        authors_code=authors_code_pin(),
     log:
         f"{RESULTS}/logs/authors_dns_run/{{dataset}}/seed-{{seed}}.log",
     conda:

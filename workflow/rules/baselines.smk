@@ -8,18 +8,18 @@ BASELINE_SELECTIONS = baseline_selections()
 rule baseline:
     """Tune one baseline on validation for one seed, then fit it under each selection rule."""
     input:
-        dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+        dataset=DATASET_ARTIFACT,
     output:
         tuning=f"{RESULTS}/{{dataset}}/tuning/{{system}}/seed-{{seed}}.json",
         records=baseline_run_files("record.json"),
         per_user=baseline_run_files("per_user.csv"),
         curves=baseline_run_files("curve.csv"),
     wildcard_constraints:
-        dataset=r"[^/]+",
         system="|".join(BASELINE_SYSTEMS) or "(?!)",
-        seed=r"\d+",
     params:
+        config=baseline_config,
         selections=BASELINE_SELECTIONS,
+        results=lambda w, output: results_root(output.records[0]),
     log:
         f"{RESULTS}/logs/baselines/{{dataset}}/{{system}}/seed-{{seed}}.log",
     threads: 1
@@ -41,9 +41,8 @@ rule baselines_summary:
             subcategory="{dataset}",
         ),
         markdown=f"{RESULTS}/{{dataset}}/baselines/summary.md",
-    wildcard_constraints:
-        dataset=r"[^/]+",
     params:
+        results=lambda w, input: results_root(input.records[0]),
         systems=BASELINE_SYSTEMS,
         selections=BASELINE_SELECTIONS,
         seeds=config["study"]["seeds"],
@@ -52,7 +51,7 @@ rule baselines_summary:
     conda:
         "../envs/core.yaml"
     script:
-        "../scripts/baseline.py"
+        "../scripts/baselines_summary.py"
 
 
 rule baselines:

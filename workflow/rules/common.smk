@@ -1,16 +1,35 @@
-# Helpers shared by the rules: paths, registry look-ups, the study's targets.
+# The workflow's shared part: the validated config, wildcard constraints, path templates, input
+# functions and the study's targets. The rules (workflow/rules/*.smk) and their scripts import the
+# installed irgan package (`pip install -e .`, or workflow/envs/*.yaml under --sdm conda).
+import os
 import re
-import sys
-
-sys.path.insert(0, workflow.basedir)  # the irgan package of this checkout
 
 from irgan.config import planning_check
+from irgan.protocol import PAPER_SELECTION, SELECTION_PATTERN, SELECTIONS
 
-# One validation (irgan.config): a bad config stops planning with one line naming its file and key.
+# The one validation (irgan.config, workflow/schemas/config.schema.yaml): a bad config stops
+# planning with one line naming its file and the full key path.
 planning_check(config, workflow)
 
 RESULTS = config["results"]
 DATASETS = config["datasets"]
+
+# The checkout the rule environments install in editable mode (`-e ${IRGAN_REPO}` in the pip
+# section of workflow/envs/*.yaml; pip expands the variable when conda creates an environment),
+# also passed to jobs, which create the environments themselves where no file system is shared.
+os.environ["IRGAN_REPO"] = str(REPO)
+
+
+envvars:
+    "IRGAN_REPO",
+
+
+# Every rule's wildcards of the same name mean the same thing: written once, here.
+wildcard_constraints:
+    dataset=r"[^/]+",
+    selection=SELECTION_PATTERN,  # the selection rules of irgan.protocol
+    seed=r"\d+",
+
 
 # Rules that run in the main Snakemake process even under a cluster executor
 # (workflow/profiles/slurm): downloads (data and the authors' code) need the network, which
@@ -23,6 +42,14 @@ localrules:
     tables,
     figures,
     paper,
+
+
+# One dataset's canonical artifact (rule prepare_dataset), the input of every rule that reads it.
+DATASET_ARTIFACT = f"{RESULTS}/{{dataset}}/data/dataset.npz"
+# Where one dataset's statistics, tables and figures go (workflow/rules/report.smk).
+STATISTICS_DIR = f"{RESULTS}/{{dataset}}/statistics"
+TABLES_DIR = f"{RESULTS}/{{dataset}}/tables"
+FIGURES_DIR = f"{RESULTS}/{{dataset}}/figures"
 
 
 def dataset_spec(name):
@@ -54,8 +81,8 @@ def audit_targets():
 # contract's path template. Statistics, tables, figures and the paper draft
 # (workflow/rules/report.smk) read every run of their dataset.
 from irgan.authors_code import DNS_SYSTEM as AUTHORS_DNS_SYSTEM, SYSTEM as AUTHORS_CODE_SYSTEM
-from irgan.protocol import PAPER_SELECTION, SELECTION_PATTERN, SELECTIONS
-from irgan.results import CONTRACT_FILES, MODEL, RECORD, RunKey, run_dir_pattern, run_outputs
+from irgan.results import (CONTRACT_FILES, MODEL, RECORD, RunKey, parse_run_path, run_dir_pattern,
+                           run_outputs)
 from irgan.study_outputs import FIGURE_NAMES, STATISTICS_FILES, TABLE_NAMES
 from irgan.variants import RELEASED_START_SYSTEM
 
@@ -137,7 +164,8 @@ def report_run_files(wildcards):
 
 
 def statistics_files(dataset):
-    return {name: f"{RESULTS}/{dataset}/statistics/{file}" for name, file in STATISTICS_FILES.items()}
+    directory = STATISTICS_DIR.format(dataset=dataset)
+    return {name: f"{directory}/{file}" for name, file in STATISTICS_FILES.items()}
 
 
 def statistics_inputs(wildcards):
@@ -170,11 +198,11 @@ def audit_input(wildcards):
 
 
 def table_files(dataset, fmt):
-    return [f"{RESULTS}/{dataset}/tables/{name}.{fmt}" for name in TABLE_NAMES]
+    return [f"{TABLES_DIR.format(dataset=dataset)}/{name}.{fmt}" for name in TABLE_NAMES]
 
 
 def figure_files(dataset, fmt):
-    return [f"{RESULTS}/{dataset}/figures/{name}.{fmt}" for name in FIGURE_NAMES]
+    return [f"{FIGURES_DIR.format(dataset=dataset)}/{name}.{fmt}" for name in FIGURE_NAMES]
 
 
 def report_targets():
@@ -207,6 +235,24 @@ def chosen_baseline_systems():
 
     chosen = selected_baselines(config)
     return [system for system in config.get("baselines", {}).get("systems", []) if system in chosen]
+
+
+def baseline_config(wildcards):
+    """What a baseline run reads of the config (baselines.study.run_seed): the baselines section,
+    the device, the validation carve and the spec of its own dataset."""
+    return {
+        "baselines": config.get("baselines", {}),
+        "device": config["device"],
+        "validation": config["validation"],
+        "datasets": {wildcards.dataset: dataset_spec(wildcards.dataset)},
+    }
+
+
+def results_root(path):
+    """The results root a run file lies under, for code that finds runs by key (baselines.study):
+    taken from the rule's own files, which a storage plugin may have moved."""
+    _, directory = parse_run_path(path)
+    return str(directory.parents[4])
 
 
 def baseline_run_targets(dataset=None):
@@ -267,7 +313,7 @@ def irgan_settings(wildcards):
 def irgan_init_inputs(wildcards):
     """The checkpoints a variant starts from: pre-trained runs of the same seed and selection rule."""
     settings = irgan_settings(wildcards)
-    inputs = {"dataset": f"{RESULTS}/{wildcards.dataset}/data/dataset.npz"}
+    inputs = {"dataset": DATASET_ARTIFACT.format(dataset=wildcards.dataset)}
     if settings["generator_init"] in ("dns", "mle"):
         start = run_dir_pattern(RESULTS, wildcards.dataset, wildcards.selection, settings["generator_init"],
                                 wildcards.seed)
@@ -275,10 +321,9 @@ def irgan_init_inputs(wildcards):
     elif settings["generator_init"] == "released":
         inputs["generator"] = downloaded(wildcards.dataset, settings["released_checkpoint"])
     if settings["discriminator_init"] == "pretrained":
-        inputs["discriminator"] = (
-            f"{RESULTS}/{wildcards.dataset}/pretraining/{wildcards.selection}/discriminator/"
-            f"seed-{wildcards.seed}/model.pt"
-        )
+        start = D_PRETRAINING_DIR.format(dataset=wildcards.dataset, selection=wildcards.selection,
+                                         seed=wildcards.seed)
+        inputs["discriminator"] = f"{start}/{MODEL}"
     return inputs
 
 
@@ -294,6 +339,15 @@ def authors_code_datasets():
 
     return [name for name in config["study"]["datasets"]
             if publishes_start(config["irgan"]["defaults"], DATASETS[name])]
+
+
+# The pinned files of the authors' code, after the project's patch (rule patch_authors_code).
+PATCHED_AUTHORS_CODE = [f"{RESULTS}/authors-code/patched/{name}" for name in AUTHORS_CODE_FILES]
+
+
+def authors_code_pin():
+    """The pinned upstream of the authors' code, for the provenance of the runs made from it."""
+    return {key: config["authors_code"][key] for key in ("commit", "base_url", "files")}
 
 
 def authors_code_schedule(wildcards):

@@ -20,7 +20,7 @@ rule prepare_dataset:
     input:
         unpack(dataset_files),
     output:
-        artifact=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+        artifact=DATASET_ARTIFACT,
         summary=report(
             f"{RESULTS}/{{dataset}}/data/summary.json",
             caption="../report/dataset_summary.rst",

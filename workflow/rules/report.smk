@@ -1,8 +1,6 @@
 # Statistics, tables, figures and the paper draft: every number a reader sees is computed here
 # from the runs of the training and baseline rules. Report categories follow the study's questions.
-STATISTICS_DIR = f"{RESULTS}/{{dataset}}/statistics"
-TABLES_DIR = f"{RESULTS}/{{dataset}}/tables"
-FIGURES_DIR = f"{RESULTS}/{{dataset}}/figures"
+# Their directories (STATISTICS_DIR, TABLES_DIR, FIGURES_DIR) and input functions: common.smk.
 PAPER_DATASET = config["study"]["datasets"][0]
 
 from irgan.protocol import CUTOFFS
@@ -185,8 +183,8 @@ rule paper:
         unpack(lambda w: statistics_files(PAPER_DATASET)),
         unpack(lambda w: audit_files(PAPER_DATASET)),
         unpack(lambda w: start_match_files(PAPER_DATASET)),
-        template=f"{workflow.basedir}/paper/manuscript.md",
-        findings_template=f"{workflow.basedir}/paper/findings.md",
+        template=str(REPO / "paper" / "manuscript.md"),
+        findings_template=str(REPO / "paper" / "findings.md"),
         dataset_summary=f"{RESULTS}/{PAPER_DATASET}/data/summary.json",
         tables_md=table_files(PAPER_DATASET, "md"),
         tables_csv=table_files(PAPER_DATASET, "csv"),

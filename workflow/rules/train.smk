@@ -5,13 +5,11 @@
 rule pretrain:
     """DNS (the authors' cf_dns.py) or MLE pre-training; also the study's `dns` and `mle` rows."""
     input:
-        dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+        dataset=DATASET_ARTIFACT,
     output:
         **run_outputs(run_dir_pattern(RESULTS, system="{method}"), model=True),
     wildcard_constraints:
         method="dns|mle",
-        selection=SELECTION_PATTERN,
-        seed=r"\d+",
     params:
         settings=lambda w: config["pretraining"][w.method],
         device=config["device"],
@@ -27,23 +25,19 @@ rule pretrain:
 rule pretrain_discriminator:
     """D pre-trained on its own loss (positives vs uniform non-positives): Algorithm 1's D."""
     input:
-        dataset=f"{RESULTS}/{{dataset}}/data/dataset.npz",
+        dataset=DATASET_ARTIFACT,
     output:
         **run_outputs(D_PRETRAINING_DIR, model=True),
-    wildcard_constraints:
-        selection=SELECTION_PATTERN,
-        seed=r"\d+",
     params:
         settings=config["pretraining"]["discriminator"],
         device=config["device"],
-        method="discriminator",
     log:
         f"{RESULTS}/logs/pretrain/{{dataset}}/{{selection}}/discriminator/seed-{{seed}}.log",
     threads: 1
     conda:
         "../envs/core.yaml"
     script:
-        "../scripts/pretrain.py"
+        "../scripts/pretrain_discriminator.py"
 
 
 rule train_irgan:
@@ -54,8 +48,6 @@ rule train_irgan:
         **run_outputs(run_dir_pattern(RESULTS, system="irgan-{variant}"), model=True),
     wildcard_constraints:
         variant="|".join(variant_names(config["irgan"])),
-        selection=SELECTION_PATTERN,
-        seed=r"\d+",
     params:
         settings=irgan_settings,
         device=config["device"],
@@ -72,7 +64,7 @@ rule train_irgan:
 rule benchmark_authors_code:
     """Time the authors' own code on the benchmark's short schedule (in its TensorFlow env)."""
     input:
-        code=[f"{RESULTS}/authors-code/patched/{name}" for name in AUTHORS_CODE_FILES],
+        code=PATCHED_AUTHORS_CODE,
         data=[downloaded("ml-100k-irgan", name) for name in AUTHORS_CODE_DATA],
     output:
         json=f"{RESULTS}/benchmarks/authors_code.json",
@@ -90,7 +82,7 @@ rule benchmark_authors_code:
 rule benchmark_train:
     """The project's trainer and the authors' code on the same short schedule, side by side."""
     input:
-        dataset=f"{RESULTS}/ml-100k-irgan/data/dataset.npz",
+        dataset=DATASET_ARTIFACT.format(dataset="ml-100k-irgan"),
         generator=downloaded("ml-100k-irgan", "model_dns_ori.pkl"),
         authors=rules.benchmark_authors_code.output.json,
     output:

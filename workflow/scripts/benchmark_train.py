@@ -3,8 +3,6 @@
 import json
 from pathlib import Path
 
-import repo_path  # noqa: F401  (the checkout's packages, in any env)
-
 from irgan.benchmark_train import benchmark
 from irgan.steps import snakemake_step
 

@@ -1,6 +1,5 @@
 """Rule download: fetch one pinned file (or its IRGAN_MIRROR copy) and verify its sha256."""
 
-import repo_path  # noqa: F401  (the checkout's packages, in any env)
 
 from irgan.download import fetch
 from irgan.steps import snakemake_step

@@ -1,6 +1,5 @@
 """Rule fetch_authors_code: one pinned file of the authors' code (or its IRGAN_CODE_MIRROR copy)."""
 
-import repo_path  # noqa: F401  (the checkout's packages, in any env)
 
 from irgan.authors_code import code_mirror_dir
 from irgan.download import fetch

@@ -1,6 +1,5 @@
 """Rule match_authors_dns: the authors' own cf_dns.py (dns-authors-code) against their released start."""
 
-import repo_path  # noqa: F401  (the checkout's packages, in any env)
 
 from irgan.data import Dataset
 from irgan.io import write_json, write_text

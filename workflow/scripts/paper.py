@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import repo_path  # noqa: F401  (the checkout's packages, in any env)
 
 from irgan.io import write_text
 from irgan.paper_draft import paper_values, relative_path, render

@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-import repo_path  # noqa: F401  (the checkout's packages, in any env)
-
 from irgan.authors_code import CODE_FILES, write_patched
 from irgan.steps import snakemake_step
 

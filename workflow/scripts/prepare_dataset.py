@@ -1,6 +1,5 @@
 """Rule prepare_dataset: parse or generate a dataset, carve validation, write artifact + summary."""
 
-import repo_path  # noqa: F401  (the checkout's packages, in any env)
 
 from irgan.data import save_with_summary
 from irgan.datasets import prepare_dataset

@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-import repo_path  # noqa: F401  (the checkout's packages, in any env)
-
 from irgan.audit import write_released_start_run
 from irgan.data import Dataset
 from irgan.provenance import run_record

@@ -2,8 +2,6 @@
 
 from pathlib import Path
 
-import repo_path  # noqa: F401  (the checkout's packages, in any env)
-
 from irgan.authors_code import run_cf_dns
 from irgan.errors import IrganError
 

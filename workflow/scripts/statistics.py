@@ -1,6 +1,5 @@
 """Rule statistics: seed means, paired per-user tests with Holm, seed view, selection optimism."""
 
-import repo_path  # noqa: F401  (the checkout's packages, in any env)
 
 from irgan.io import write_json
 from irgan.provenance import run_record

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pandas as pd
-import repo_path  # noqa: F401  (the checkout's packages, in any env)
 
 from irgan.statistics import STATISTICS_FILES, StatisticsSettings
 from irgan.steps import snakemake_step

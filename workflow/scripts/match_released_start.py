@@ -1,8 +1,6 @@
-"""Rule start_match: this project's DNS pre-training against the authors' released start."""
+"""Rule match_released_start: this project's DNS pre-training against the authors' released start."""
 
 import json
-
-import repo_path  # noqa: F401  (the checkout's packages, in any env)
 
 from irgan.data import Dataset
 from irgan.io import write_json, write_text

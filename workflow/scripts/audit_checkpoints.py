@@ -1,6 +1,5 @@
 """Rule audit_checkpoints: evaluate the authors' released checkpoints under the paper protocol."""
 
-import repo_path  # noqa: F401  (the checkout's packages, in any env)
 
 from irgan.audit import audit_checkpoints, write_audit
 from irgan.data import Dataset
