@@ -122,6 +122,11 @@ def _check_references(config: dict, source: str) -> None:
         selected_baselines(config)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
+    from irgan.statistics import check_families
+
+    check_families(config.get("statistics", {}).get("families", {}),
+                   [f"irgan-{v}" for v in config["irgan"]["variants"]] + ["irgan-authors-code"],
+                   config.get("statistics", {}).get("reference", "irgan-code"), source)
     for name, spec in datasets.items():
         low, high = spec["rating_scale"]
         if not low < high:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from irgan.errors import IrganError
+from irgan.errors import ConfigError, IrganError
 from irgan.progress import Progress
 from irgan.protocol import PROTOCOL_SELECTION, SELECTIONS
 from irgan.results import SYSTEM_KEYS as KEYS
@@ -193,6 +193,42 @@ def ablation_family_of(system: str, families: dict) -> str:
     return "other"
 
 
+def comparator_of(system: str, families: dict, reference: str) -> str:
+    """What an ablation is compared with: its family's ``against`` entry for it, else the reference.
+
+    ``against`` maps a member (a system name or an fnmatch pattern, first match wins) to the
+    system it differs from in one respect only - e.g. D's data redrawn from this project's DNS
+    start against the first-sample run from the same start, not against the reference.
+    """
+    family = families.get(ablation_family_of(system, families), {})
+    for pattern, comparator in (family.get("against") or {}).items():
+        if fnmatch.fnmatchcase(system, pattern):
+            return comparator
+    return reference
+
+
+def check_families(families: dict, irgan_systems: Iterable[str], reference: str,
+                   source: str = "config") -> None:
+    """The families' ``against`` entries name members of their family and systems that exist.
+
+    ``irgan_systems``: every IRGAN system the config defines (irgan-<variant>, the originals).
+    One :class:`~irgan.errors.ConfigError` naming the key.
+    """
+    known = set(irgan_systems) | {reference}
+    for name, spec in families.items():
+        for member, comparator in (spec.get("against") or {}).items():
+            key = f"{source}: key statistics.families.{name}.against.{member}"
+            if ablation_family_of(member, families) != name:
+                raise ConfigError(f"{key}: {member!r} is not a member of the family "
+                                  f"(systems: {', '.join(spec.get('systems', []))}; a system "
+                                  "belongs to the first family whose patterns match it)")
+            if comparator not in known:
+                raise ConfigError(f"{key}: the comparator {comparator!r} is not an IRGAN system of "
+                                  f"the config (irgan-<variant> of irgan.variants, or {reference})")
+            if fnmatch.fnmatchcase(comparator, member):
+                raise ConfigError(f"{key}: a system cannot be its own comparator")
+
+
 def plan_comparisons(
     systems: dict[str, list[str]], reference: str, families: dict, mixed_starts: Iterable[str] = (),
     originals: Iterable[str] = (),
@@ -200,7 +236,8 @@ def plan_comparisons(
     """Every comparison the study reports, from the systems each selection rule actually ran.
 
     - each IRGAN variant vs each baseline (per selection);
-    - each IRGAN variant other than the reference vs the reference (per selection);
+    - each IRGAN variant other than the reference vs its comparator (per selection): the
+      reference, or what its family's ``against`` names (:func:`comparator_of`);
     - each system's paper-protocol runs vs its honest runs (selection optimism), unless the two
       rules started it from different models (``mixed_starts``).
 
@@ -218,14 +255,11 @@ def plan_comparisons(
         for system in irgan:
             for baseline in baselines if system not in originals else []:
                 plan.append(Comparison("irgan-vs-baseline", "", selection, system, baseline))
-        if reference in present:
-            for system in irgan:
-                if system != reference:
-                    plan.append(
-                        Comparison(
-                            "ablation", ablation_family_of(system, families), selection, system, reference
-                        )
-                    )
+        for system in irgan:
+            comparator = comparator_of(system, families, reference)
+            if system != reference and comparator in present:
+                family = ablation_family_of(system, families)
+                plan.append(Comparison("ablation", family, selection, system, comparator))
     both = sorted(set(systems.get("test", [])) & set(systems.get("validation", [])) - set(mixed_starts))
     for system in both:
         plan.append(Comparison("protocol", "", PROTOCOL_SELECTION, system, system))

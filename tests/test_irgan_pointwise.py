@@ -209,15 +209,15 @@ def per_user_reward_critic(n_users: int, n_items: int, logits: np.ndarray) -> MF
 
 @pytest.mark.parametrize("backend", ["torch", pytest.param("compiled", marks=needs_numba)])
 def test_moving_average_baseline_equals_a_hand_computation(backend):
-    """With a reward that is constant per user (r_u = 2 sigmoid(c_u) - 1), the baseline after
+    """With a reward that is constant per user (r_u = log sigmoid(c_u)), the baseline after
     each user's step is b <- decay b + (1 - decay) r_u, from 0, users ascending, epoch after epoch;
     and the step uses the b before it: the gradient is that of the reward r_u - b."""
     _, positives = tiny_problem()
-    logits = np.linspace(-2.0, 3.0, 12)
+    logits = np.linspace(-3.0, 1.0, 12)
     D = per_user_reward_critic(12, 25, logits)
     s = settings()
     decay = 0.7
-    s.update(reward_baseline="moving-average", reward_baseline_decay=decay)
+    s.update(reward="log-sigmoid", reward_baseline="moving-average", reward_baseline_decay=decay)
     s["generator"].update(lr=0.05)
     mask = positives.mask()
     draws = uniforms(torch.Generator().manual_seed(4), 2 * len(positives))
@@ -225,7 +225,7 @@ def test_moving_average_baseline_equals_a_hand_computation(backend):
     G = random_params(12, 25, seed=1)
     state = new_baseline_state()
     expected = 0.0
-    rewards = 2 / (1 + np.exp(-logits.astype(np.float32).astype(np.float64))) - 1
+    rewards = -np.log1p(np.exp(-logits.astype(np.float32).astype(np.float64)))
     for _ in range(2):
         G_before = G.clone()
         b_before = float(state[0])
@@ -236,9 +236,11 @@ def test_moving_average_baseline_equals_a_hand_computation(backend):
     # the last epoch's first user, by hand: its step is the plain step with reward r_u - b
     first = int(positives.user_ids[0])
     shifted = per_user_reward_critic(12, 25, logits)
-    target = rewards[first] - b_before  # reach 2 sigmoid(c) - 1 = r - b with c = logit((1 + r - b) / 2)
-    shifted.user[first, 0] = float(np.log((1 + target) / (1 - target)))
+    target = rewards[first] - b_before  # < 0: log sigmoid(c) = r - b at c = t - log(1 - e^t)
+    assert target < 0
+    shifted.user[first, 0] = float(target - np.log(-np.expm1(target)))
     plain = settings()
+    plain["reward"] = "log-sigmoid"
     plain["generator"].update(lr=0.05)
     one = G_before.clone()
     generator_step(one, shifted, batches[0], draws[batches[0].draw_index], plain, mask)

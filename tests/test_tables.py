@@ -162,7 +162,8 @@ def test_ablation_table_groups_variants_by_family(written):
     assert set(reward["system"]) == {"irgan-reward-sigmoid"}
     assert set(data.query("role == 'reference'")["system"]) == {"irgan-code"}
     assert set(data.query("role == 'context'")["system"]) == {"mle"}
-    assert data.query("role == 'reference'")["diff_vs_reference"].isna().all()
+    assert data.query("role == 'reference'")["diff_vs_comparator"].isna().all()
+    assert set(data.query("role == 'variant'")["comparator"]) == {"irgan-code"}
     notes = " ".join(tables["ablations"].notes)
     assert "Families with no run in this study: schedule." in notes
     assert len(tables["ablations"].sections) == 6  # three families, two selection rules
