@@ -444,7 +444,8 @@ def ablation_answers_table(
         "per-user difference.",
     ]
     return Table("ablation_answers", "Ablations: each question and its answer",
-                 data.assign(dataset=dataset), [("", display)], notes)
+                 data.assign(dataset=dataset), [("", display)], notes,
+                 wrap={"question": r"0.38\linewidth", "answer": r"0.45\linewidth"})
 
 
 # --------------------------------------------------------------------------- model selection
