@@ -122,7 +122,7 @@ def _check_references(config: dict, source: str) -> None:
         selected_baselines(config)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
-    from irgan.statistics import check_families
+    from irgan.families import check_families
 
     check_families(config.get("statistics", {}).get("families", {}),
                    [f"irgan-{v}" for v in config["irgan"]["variants"]] + ["irgan-authors-code"],
