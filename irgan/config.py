@@ -128,6 +128,11 @@ def _check_references(config: dict, source: str) -> None:
         check_tuning(config)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
+    from irgan.families import check_families
+
+    check_families(config.get("statistics", {}).get("families", {}),
+                   [f"irgan-{v}" for v in config["irgan"]["variants"]] + ["irgan-authors-code"],
+                   config.get("statistics", {}).get("reference", "irgan-code"), source)
     for name, spec in datasets.items():
         low, high = spec["rating_scale"]
         if not low < high:

@@ -22,6 +22,7 @@ TABLE_NAMES = (
     "systems_test",
     "systems_validation",
     "ablations",
+    "ablation_answers",
     "model_selection",
     "comparisons",
     "divergence",

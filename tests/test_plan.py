@@ -46,7 +46,7 @@ def test_the_plan_counts_the_jobs_and_estimates_their_time(capsys):
     out = capsys.readouterr().out
     assert "results in results/demo/" in out
     counts = {m[2]: int(m[1]) for m in re.finditer(r"^\s*(\d+)\s+(\w+)\s", out, flags=re.M)}
-    assert counts["train_irgan"] == 2 * 2 + 15 * 2 and counts["baseline"] == 10
+    assert counts["train_irgan"] == 2 * 2 + 22 * 2 and counts["baseline"] == 10
     assert counts["pretrain"] == 8 + 1  # dns and mle x 2 rules x 2 seeds, and the tuning seed's DNS
     assert counts["tune"] == 6 and counts["train_tuned"] == 6 * 2  # every tuned system, every seed
     minutes = float(re.search(r"about ([\d.]+) min on 2 idle cores", out)[1])
