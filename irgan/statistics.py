@@ -25,6 +25,7 @@ the tests themselves are pure functions in :mod:`irgan.stat_tests`.
 
 from __future__ import annotations
 
+import fnmatch
 import math
 import os
 from collections.abc import Iterable, Sequence
