@@ -122,6 +122,9 @@ def _check_references(config: dict, source: str) -> None:
         selected_baselines(config)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
+    from irgan import robustness
+
+    robustness.check(config, source)  # robustness: bases, generated names, systems
     for name, spec in datasets.items():
         low, high = spec["rating_scale"]
         if not low < high:

@@ -111,6 +111,13 @@ def selected_baselines(config: dict) -> list[str]:
     return _chosen(known, config["study"].get("baselines"), "study.baselines", "baseline(s)")
 
 
+def known_systems(config: dict) -> list[str]:
+    """Every system the config defines: ``irgan-<variant>`` for each IRGAN variant, each entry of
+    ``baselines.systems`` and the pre-training rows ``dns`` and ``mle``."""
+    return ([f"irgan-{name}" for name in variant_names(config["irgan"])]
+            + [*config.get("baselines", {}).get("systems", []), "dns", "mle"])
+
+
 def study_runs(config: dict) -> list[tuple[str, str, str, int]]:
     """Every (dataset, selection, variant, seed) IRGAN run of the study (``study.variants``)."""
     runs = []

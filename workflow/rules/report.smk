@@ -183,6 +183,7 @@ rule paper:
         unpack(lambda w: statistics_files(PAPER_DATASET)),
         unpack(lambda w: audit_files(PAPER_DATASET)),
         unpack(lambda w: start_match_files(PAPER_DATASET)),
+        unpack(lambda w: paper_robustness_inputs(PAPER_DATASET)),
         template=str(REPO / "paper" / "manuscript.md"),
         findings_template=str(REPO / "paper" / "findings.md"),
         dataset_summary=f"{RESULTS}/{PAPER_DATASET}/data/summary.json",
@@ -199,6 +200,7 @@ rule paper:
         findings=f"{RESULTS}/paper/findings.md",
     params:
         dataset=PAPER_DATASET,
+        robustness=robustness.section(config),
         statistics=config.get("statistics", {}),
         study={
             "cutoffs": list(CUTOFFS),  # the paper's k of P@k and NDCG@k (irgan.protocol)

@@ -1,0 +1,57 @@
+# Robustness over splits (irgan/robustness.py): the re-split datasets <dataset>-resplit-<seed> run
+# through the ordinary rules (prepare_dataset, pretrain, train_irgan, baseline, statistics) as
+# extra datasets; this rule sets every split side by side. Its input functions: common.smk.
+Q_ROBUSTNESS = "9. Do the rankings hold across splits?"
+
+
+def robustness_run_files(wildcards):
+    """The contract files of the robustness runs of one base dataset and its re-splits."""
+    datasets = [wildcards.dataset] + [name for name in robustness.datasets_of(config)
+                                      if DATASETS.get(name, {}).get("base") == wildcards.dataset]
+    return run_targets(run for run in robustness_runs() if run.dataset in datasets)
+
+
+rule robustness_statistics:
+    """Split-to-split against seed-to-seed variation, ranks per split, Kendall's W, pairs kept."""
+    input:
+        runs=robustness_run_files,
+    output:
+        systems=f"{ROBUSTNESS_DIR}/statistics/systems.csv",
+        concordance=f"{ROBUSTNESS_DIR}/statistics/concordance.csv",
+        pairs=f"{ROBUSTNESS_DIR}/statistics/pairs.csv",
+        split_means=f"{ROBUSTNESS_DIR}/statistics/split_means.csv",
+        sentence=f"{ROBUSTNESS_DIR}/robustness.json",
+        csv=f"{ROBUSTNESS_DIR}/tables/robustness.csv",
+        md=f"{ROBUSTNESS_DIR}/tables/robustness.md",
+        tex=f"{ROBUSTNESS_DIR}/tables/robustness.tex",
+        html=report(
+            f"{ROBUSTNESS_DIR}/tables/robustness.html",
+            caption="../report/robustness.rst",
+            category=Q_ROBUSTNESS,
+            subcategory="{dataset}",
+        ),
+        png=report(
+            f"{ROBUSTNESS_DIR}/figures/robustness.png",
+            caption="../report/fig_robustness.rst",
+            category=Q_ROBUSTNESS,
+            subcategory="{dataset}",
+        ),
+        pdf=f"{ROBUSTNESS_DIR}/figures/robustness.pdf",
+    params:
+        robustness=robustness.section(config),
+        resplits=lambda w: [name for name in robustness.datasets_of(config)
+                            if DATASETS.get(name, {}).get("base") == w.dataset],
+        reference=config.get("statistics", {}).get("reference", "irgan-code"),
+        alpha=config.get("statistics", {}).get("alpha", 0.05),
+    log:
+        f"{RESULTS}/logs/robustness/{{dataset}}.log",
+    conda:
+        "../envs/stats.yaml"
+    script:
+        "../scripts/robustness.py"
+
+
+rule robustness:
+    """Target: every re-split's runs and statistics, and the robustness table, figure and sentence."""
+    input:
+        robustness_targets(),
