@@ -41,8 +41,10 @@ def section(config: Mapping) -> dict:
 def resplit_spec(datasets: Mapping[str, Mapping], base: str, split: int, test_fraction: float) -> dict:
     """The generated registry entry of one re-split of ``base`` (see the module's docstring)."""
     if base not in datasets:
-        raise ConfigError(f"key robustness.datasets names {base!r}, which is not in datasets "
-                          f"({', '.join(sorted(datasets))})")
+        raise ConfigError(
+            f"key robustness.datasets names {base!r}, which is not in datasets "
+            f"({', '.join(sorted(datasets))})"
+        )
     base_spec = copy.deepcopy(dict(datasets[base]))
     if base_spec.get("kind") == KIND:
         raise ConfigError(f"key robustness.datasets: {base!r} is itself a re-split")
@@ -50,8 +52,10 @@ def resplit_spec(datasets: Mapping[str, Mapping], base: str, split: int, test_fr
         base_spec.pop(key, None)
     spec = {
         "kind": KIND,
-        "description": (f"The ratings of {base} (its train and test splits together), split again per "
-                        f"user with seed {split}: {test_fraction:.0%} of each user's ratings to test."),
+        "description": (
+            f"The ratings of {base} (its train and test splits together), split again per "
+            f"user with seed {split}: {test_fraction:.0%} of each user's ratings to test."
+        ),
         "base": base,
         "base_spec": base_spec,
         "split_seed": int(split),
@@ -74,8 +78,10 @@ def resplit_specs(config: Mapping) -> dict[str, dict]:
         for split in robust.get("splits", []):
             name = resplit_name(base, split)
             if name in datasets:
-                raise ConfigError(f"key robustness.splits: the generated dataset {name!r} is already a "
-                                  "key of datasets; rename that entry")
+                raise ConfigError(
+                    f"key robustness.splits: the generated dataset {name!r} is already a "
+                    "key of datasets; rename that entry"
+                )
             specs[name] = resplit_spec(datasets, base, split, robust.get("test_fraction", 0.2))
     return specs
 
@@ -109,21 +115,29 @@ def check(config: Mapping, source: str) -> None:
         known = known_systems(config)
         unknown = [system for system in robust.get("systems", []) if system not in known]
         if unknown:
-            raise ConfigError(f"key robustness.systems: unknown system(s) {', '.join(unknown)}; this config "
-                              f"defines: {', '.join(known)}")
+            raise ConfigError(
+                f"key robustness.systems: unknown system(s) {', '.join(unknown)}; this config "
+                f"defines: {', '.join(known)}"
+            )
         for system in robust.get("systems", []):
             if system.startswith("irgan-"):
                 settings = resolve_variant(config["irgan"], system.removeprefix("irgan-"))
                 if settings["generator_init"] == "released":
-                    raise ConfigError(f"key robustness.systems: {system} starts from the released "
-                                      "checkpoint, which a re-split does not publish (it would leak)")
+                    raise ConfigError(
+                        f"key robustness.systems: {system} starts from the released "
+                        "checkpoint, which a re-split does not publish (it would leak)"
+                    )
         baseline_selections = config.get("baselines", {}).get("selections", ["test", "validation"])
-        if any(system in config.get("baselines", {}).get("systems", []) for system in robust.get("systems", [])):
+        if any(
+            system in config.get("baselines", {}).get("systems", []) for system in robust.get("systems", [])
+        ):
             missing = [s for s in robust.get("selections", []) if s not in baseline_selections]
             if missing:
-                raise ConfigError(f"key robustness.selections: {', '.join(missing)} is not among "
-                                  f"baselines.selections ({', '.join(baseline_selections)}), under which "
-                                  "every baseline job fits")
+                raise ConfigError(
+                    f"key robustness.selections: {', '.join(missing)} is not among "
+                    f"baselines.selections ({', '.join(baseline_selections)}), under which "
+                    "every baseline job fits"
+                )
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
 
@@ -131,16 +145,21 @@ def check(config: Mapping, source: str) -> None:
 def datasets_of(config: Mapping) -> list[str]:
     """The base datasets and their re-splits, each base followed by its re-splits."""
     robust = section(config)
-    return [name for base in robust.get("datasets", [])
-            for name in (base, *(resplit_name(base, s) for s in robust.get("splits", [])))]
+    return [
+        name
+        for base in robust.get("datasets", [])
+        for name in (base, *(resplit_name(base, s) for s in robust.get("splits", [])))
+    ]
 
 
 def runs(config: Mapping) -> list[tuple[str, str, str, int]]:
     """Every (dataset, selection, system, seed) run the robustness table reads: each system of
     ``robustness.systems`` on the base datasets and every re-split."""
     robust = section(config)
-    return [(dataset, selection, system, int(seed))
-            for dataset in datasets_of(config)
-            for system in robust.get("systems", [])
-            for selection in robust.get("selections", [])
-            for seed in robust.get("seeds", [])]
+    return [
+        (dataset, selection, system, int(seed))
+        for dataset in datasets_of(config)
+        for system in robust.get("systems", [])
+        for selection in robust.get("selections", [])
+        for seed in robust.get("seeds", [])
+    ]

@@ -38,8 +38,14 @@ STATISTICS = ("systems", "concordance", "pairs", "split_means")
 
 
 def split_label(dataset: str, base: str) -> str:
-    """``authors'`` for the base dataset, the split seed for a re-split."""
-    return "authors'" if dataset == base else dataset.rsplit("-", 1)[-1]
+    """``original`` for the base dataset, the split seed for a re-split."""
+    return "original" if dataset == base else dataset.rsplit("-", 1)[-1]
+
+
+def original_name(base_spec: Mapping) -> str:
+    """What the base dataset's own split is called: the authors' where they published it with
+    their checkpoints (ml-100k-irgan), else the dataset's original split."""
+    return "the authors' split" if base_spec.get("released_checkpoints") else "the original split"
 
 
 def robustness_statistics(
@@ -55,66 +61,131 @@ def robustness_statistics(
     for base, splits in resplits.items():
         for selection in selections:
             for metric in metrics:
-                values = seed_metrics[(seed_metrics["selection"] == selection) & (seed_metrics["metric"] == metric)]
+                values = seed_metrics[
+                    (seed_metrics["selection"] == selection) & (seed_metrics["metric"] == metric)
+                ]
                 seed_mean = values.groupby(["dataset", "system"])["value"].mean()
                 for (dataset, system), group in values.groupby(["dataset", "system"]):
                     if dataset in (base, *splits) and system in systems:
-                        means.append({"base": base, "selection": selection, "metric": metric, "system": system,
-                                      "dataset": dataset, "split": split_label(dataset, base),
-                                      "mean": group["value"].mean(), "min": group["value"].min(),
-                                      "max": group["value"].max(), "n_seeds": len(group),
-                                      "seed_values": " ".join(f"{v:.6f}" for v in group["value"])})
-                ranked = [s for s in systems if all(math.isfinite(seed_mean.get((d, s), math.nan))
-                                                    for d in (base, *splits))]
+                        means.append(
+                            {
+                                "base": base,
+                                "selection": selection,
+                                "metric": metric,
+                                "system": system,
+                                "dataset": dataset,
+                                "split": split_label(dataset, base),
+                                "mean": group["value"].mean(),
+                                "min": group["value"].min(),
+                                "max": group["value"].max(),
+                                "n_seeds": len(group),
+                                "seed_values": " ".join(f"{v:.6f}" for v in group["value"]),
+                            }
+                        )
+                ranked = [
+                    s
+                    for s in systems
+                    if all(math.isfinite(seed_mean.get((d, s), math.nan)) for d in (base, *splits))
+                ]
                 matrix = np.array([[seed_mean[(d, s)] for s in ranked] for d in splits]) if ranked else None
                 authors = np.array([seed_mean[(base, s)] for s in ranked])
                 split_ranks = np.array([descending_ranks(row) for row in matrix]) if ranked else None
                 authors_ranks = descending_ranks(authors) if ranked else None
                 for system in systems:
-                    groups = [values.loc[(values["dataset"] == d) & (values["system"] == system), "value"].to_numpy()
-                              for d in splits]
+                    groups = [
+                        values.loc[
+                            (values["dataset"] == d) & (values["system"] == system), "value"
+                        ].to_numpy()
+                        for d in splits
+                    ]
                     vc = variance_components(groups)
-                    row = {"base": base, "selection": selection, "metric": metric, "system": system,
-                           "n_splits": vc.n_groups, "n_values": vc.n_values,
-                           "authors_split": seed_mean.get((base, system), math.nan),
-                           "mean": vc.mean_of_means, "sd_between": vc.sd_between, "sd_within": vc.sd_within,
-                           "var_between": vc.var_between, "var_within": vc.var_within, "icc": vc.icc,
-                           "f": vc.f, "df_between": vc.df_between, "df_within": vc.df_within, "p_between": vc.p,
-                           "sd_split_means": float(np.std([g.mean() for g in groups if len(g)], ddof=1))
-                           if sum(len(g) > 0 for g in groups) > 1 else math.nan,
-                           "authors_rank": math.nan, "split_ranks": "", "mean_rank": math.nan,
-                           "best_rank": math.nan, "worst_rank": math.nan}
+                    row = {
+                        "base": base,
+                        "selection": selection,
+                        "metric": metric,
+                        "system": system,
+                        "n_splits": vc.n_groups,
+                        "n_values": vc.n_values,
+                        "authors_split": seed_mean.get((base, system), math.nan),
+                        "mean": vc.mean_of_means,
+                        "sd_between": vc.sd_between,
+                        "sd_within": vc.sd_within,
+                        "var_between": vc.var_between,
+                        "var_within": vc.var_within,
+                        "icc": vc.icc,
+                        "f": vc.f,
+                        "df_between": vc.df_between,
+                        "df_within": vc.df_within,
+                        "p_between": vc.p,
+                        "sd_split_means": float(np.std([g.mean() for g in groups if len(g)], ddof=1))
+                        if sum(len(g) > 0 for g in groups) > 1
+                        else math.nan,
+                        "authors_rank": math.nan,
+                        "split_ranks": "",
+                        "mean_rank": math.nan,
+                        "best_rank": math.nan,
+                        "worst_rank": math.nan,
+                    }
                     if system in ranked:
                         j = ranked.index(system)
-                        row |= {"authors_rank": authors_ranks[j],
-                                "split_ranks": " ".join(f"{r:g}" for r in split_ranks[:, j]),
-                                "mean_rank": float(split_ranks[:, j].mean()),
-                                "best_rank": float(split_ranks[:, j].min()),
-                                "worst_rank": float(split_ranks[:, j].max())}
+                        row |= {
+                            "authors_rank": authors_ranks[j],
+                            "split_ranks": " ".join(f"{r:g}" for r in split_ranks[:, j]),
+                            "mean_rank": float(split_ranks[:, j].mean()),
+                            "best_rank": float(split_ranks[:, j].min()),
+                            "worst_rank": float(split_ranks[:, j].max()),
+                        }
                     rows.append(row)
                 w = kendall_w(split_ranks) if ranked and len(ranked) > 1 else kendall_w(np.zeros((0, 0)))
-                taus = ([stats.kendalltau(authors, row).statistic for row in matrix]
-                        if ranked and len(ranked) > 1 else [])
+                taus = (
+                    [stats.kendalltau(authors, row).statistic for row in matrix]
+                    if ranked and len(ranked) > 1
+                    else []
+                )
                 agreement = order_agreement(authors, matrix) if ranked else None
                 n_pairs = len(agreement.kept) if agreement is not None else 0
                 p_holm, _ = holm_adjust(agreement.p, alpha) if n_pairs else (np.array([]), None)
-                concordance.append({
-                    "base": base, "selection": selection, "metric": metric, "n_systems": len(ranked),
-                    "n_splits": len(splits), "systems": " ".join(ranked), "w": w.w, "chi2": w.chi2,
-                    "df": w.df, "p": w.p, "mean_tau": float(np.mean(taus)) if taus else math.nan,
-                    "min_tau": float(np.min(taus)) if taus else math.nan, "n_pairs": n_pairs,
-                    "pairs_kept_always": int((agreement.kept == agreement.n).sum()) if n_pairs else 0,
-                    "mean_fraction_kept": float(agreement.fraction.mean()) if n_pairs else math.nan,
-                    "pairs_significant": int((p_holm < alpha).sum()) if n_pairs else 0,
-                })
+                concordance.append(
+                    {
+                        "base": base,
+                        "selection": selection,
+                        "metric": metric,
+                        "n_systems": len(ranked),
+                        "n_splits": len(splits),
+                        "systems": " ".join(ranked),
+                        "w": w.w,
+                        "chi2": w.chi2,
+                        "df": w.df,
+                        "p": w.p,
+                        "mean_tau": float(np.mean(taus)) if taus else math.nan,
+                        "min_tau": float(np.min(taus)) if taus else math.nan,
+                        "n_pairs": n_pairs,
+                        "pairs_kept_always": int((agreement.kept == agreement.n).sum()) if n_pairs else 0,
+                        "mean_fraction_kept": float(agreement.fraction.mean()) if n_pairs else math.nan,
+                        "pairs_significant": int((p_holm < alpha).sum()) if n_pairs else 0,
+                    }
+                )
                 for i in range(n_pairs):
-                    pairs.append({"base": base, "selection": selection, "metric": metric,
-                                  "higher": ranked[agreement.first[i]], "lower": ranked[agreement.second[i]],
-                                  "kept": int(agreement.kept[i]), "n_splits": agreement.n,
-                                  "fraction": float(agreement.fraction[i]), "p_sign": float(agreement.p[i]),
-                                  "p_sign_holm": float(p_holm[i])})
-    return {"systems": pd.DataFrame(rows), "concordance": pd.DataFrame(concordance),
-            "pairs": pd.DataFrame(pairs), "split_means": pd.DataFrame(means)}
+                    pairs.append(
+                        {
+                            "base": base,
+                            "selection": selection,
+                            "metric": metric,
+                            "higher": ranked[agreement.first[i]],
+                            "lower": ranked[agreement.second[i]],
+                            "kept": int(agreement.kept[i]),
+                            "n_splits": agreement.n,
+                            "fraction": float(agreement.fraction[i]),
+                            "p_sign": float(agreement.p[i]),
+                            "p_sign_holm": float(p_holm[i]),
+                        }
+                    )
+    return {
+        "systems": pd.DataFrame(rows),
+        "concordance": pd.DataFrame(concordance),
+        "pairs": pd.DataFrame(pairs),
+        "split_means": pd.DataFrame(means),
+    }
 
 
 # --------------------------------------------------------------------------- the table
@@ -124,8 +195,14 @@ def _rank(value: float) -> str:
     return DASH if not math.isfinite(value) else f"{value:g}"
 
 
-def robustness_table(statistics: Mapping[str, pd.DataFrame], seeds: Sequence[int]) -> Table:
-    """The ``robustness`` table: one section per base dataset, selection rule and metric."""
+def robustness_table(
+    statistics: Mapping[str, pd.DataFrame],
+    seeds: Sequence[int],
+    original: str = "the original split",
+    test_users: Mapping[str, int] | None = None,
+) -> Table:
+    """The ``robustness`` table: one section per base dataset, selection rule and metric.
+    ``original`` names the base's own split; ``test_users``: users evaluated per dataset."""
     systems, concordance = statistics["systems"], statistics["concordance"]
     sections = []
     notes = [
@@ -133,49 +210,84 @@ def robustness_table(statistics: Mapping[str, pd.DataFrame], seeds: Sequence[int
         f"({len(seeds)} seeds: {', '.join(map(str, seeds))}). SD between splits and between seeds: "
         "the square roots of a one-way random-effects decomposition over the re-splits (ANOVA method "
         "of moments; between-split variance floored at 0); p: its F test of no split-to-split "
-        "variance. Ranks: 1 = best, ties share the average rank; on the authors' split and on each "
-        "re-split in seed order. The authors' split is shown beside the re-splits, never pooled with "
-        "them: it is not a per-user split (GroupLens drew u1.test over all ratings; 459 users have test "
-        "ratings), and under the paper protocol the reference starts there from the released file.",
+        f"variance. Ranks: 1 = best, ties share the average rank; on {original} and on each "
+        f"re-split in seed order. {original[0].upper() + original[1:]} is shown beside the re-splits, "
+        f"never pooled with them: it was not drawn per user{_users_text(test_users, concordance)}, and "
+        "under the paper protocol the reference may start there from a released checkpoint.",
     ]
     for row in concordance.itertuples():
-        part = systems[(systems["base"] == row.base) & (systems["selection"] == row.selection)
-                       & (systems["metric"] == row.metric)].copy()
+        part = systems[
+            (systems["base"] == row.base)
+            & (systems["selection"] == row.selection)
+            & (systems["metric"] == row.metric)
+        ].copy()
         part = part.sort_values(["authors_rank", "system"], na_position="last")
-        frame = pd.DataFrame({
-            "system": [f"`{s}`" for s in part["system"]],
-            "authors' split": [number(v) for v in part["authors_split"]],
-            "rank": [_rank(v) for v in part["authors_rank"]],
-            "mean over re-splits": [number(v) for v in part["mean"]],
-            "SD between splits": [number(v) for v in part["sd_between"]],
-            "SD between seeds": [number(v) for v in part["sd_within"]],
-            "p (split variance)": [p_value(v) for v in part["p_between"]],
-            "ranks on re-splits": [r or DASH for r in part["split_ranks"]],
-        })
+        frame = pd.DataFrame(
+            {
+                "system": [f"`{s}`" for s in part["system"]],
+                "authors' split": [number(v) for v in part["authors_split"]],
+                "rank": [_rank(v) for v in part["authors_rank"]],
+                "mean over re-splits": [number(v) for v in part["mean"]],
+                "SD between splits": [number(v) for v in part["sd_between"]],
+                "SD between seeds": [number(v) for v in part["sd_within"]],
+                "p (split variance)": [p_value(v) for v in part["p_between"]],
+                "ranks on re-splits": [r or DASH for r in part["split_ranks"]],
+            }
+        )
+        frame = frame.rename(columns={"authors' split": original.removeprefix("the ")})
         heading = f"{row.base}, {protocol_name(row.selection)}, {row.metric}"
         sections.append((heading, frame))
-        notes.append(f"{heading}: {concordance_text(row)}.")
-    return Table("robustness", "Robustness over splits: the authors' split and per-user re-splits",
-                 systems, sections, notes)
+        notes.append(f"{heading}: {concordance_text(row, original)}.")
+    return Table(
+        "robustness", f"Robustness over splits: {original} and per-user re-splits", systems, sections, notes
+    )
 
 
-def concordance_text(row) -> str:
+def _users_text(test_users: Mapping[str, int] | None, concordance: pd.DataFrame) -> str:
+    """``; 456 users are evaluated on it, 925 to 931 on the re-splits`` (empty without counts)."""
+    if not test_users or concordance.empty:
+        return ""
+    base = concordance["base"].iloc[0]
+    others = [n for name, n in test_users.items() if name != base]
+    if base not in test_users or not others:
+        return ""
+    spread = f"{min(others)}" if min(others) == max(others) else f"{min(others)} to {max(others)}"
+    return f" ({test_users[base]} users are evaluated on it, {spread} on the re-splits)"
+
+
+def concordance_text(row, original: str = "the original split") -> str:
     """Kendall's W with its test and the pairs that keep their order, as a clause."""
     if not math.isfinite(row.w):
         return f"too few systems or splits to rank ({row.n_systems} systems, {row.n_splits} re-splits)"
-    return (f"Kendall's W over the {row.n_splits} re-splits = {row.w:.2f} (chi2({row.df}) = {row.chi2:.1f}, "
-            f"{p_is(row.p)}); {row.pairs_kept_always} of {row.n_pairs} pairs keep their authors'-split "
-            f"order on every re-split ({row.pairs_significant} more often than chance by a "
-            f"Holm-corrected sign test); mean Kendall tau with the authors' split {row.mean_tau:.2f}")
+    floor = 0.5**row.n_splits  # the smallest p an exact one-sided sign test over the re-splits can reach
+    if row.n_pairs and floor * row.n_pairs >= 0.05:
+        signs = (
+            f"with {row.n_splits} re-splits an exact sign test cannot go below p = {floor:.3g}, too "
+            f"little for Holm's correction over {row.n_pairs} pairs"
+        )
+    else:
+        signs = (
+            f"{row.pairs_significant} of them kept more often than chance by an exact sign test, "
+            f"Holm-corrected over the {row.n_pairs} pairs"
+        )
+    return (
+        f"Kendall's W over the {row.n_splits} re-splits = {row.w:.2f} (chi2({row.df}) = {row.chi2:.1f}, "
+        f"{p_is(row.p)}); {row.pairs_kept_always} of {row.n_pairs} pairs of systems keep their order on "
+        f"{original} on every re-split ({signs}); mean Kendall tau with {original} {row.mean_tau:.2f}"
+    )
 
 
 # --------------------------------------------------------------------------- the sentence
 
 
 def verdict(w: float, p: float, alpha: float) -> str:
-    """``holds``, ``holds in part`` or ``does not hold``, from Kendall's W and its test."""
-    if not (math.isfinite(w) and math.isfinite(p)) or p >= alpha or w < W_PARTLY:
+    """From Kendall's W and its test: ``holds`` (W >= 0.8, significant), ``holds in part``
+    (0.5 <= W < 0.8, significant), ``agrees, but too few splits to show it`` (W >= 0.8, not
+    significant) or ``does not hold``."""
+    if not (math.isfinite(w) and math.isfinite(p)) or w < W_PARTLY:
         return "does not hold"
+    if p >= alpha:
+        return "agrees, but too few splits to show it" if w >= W_HOLDS else "does not hold"
     return "holds" if w >= W_HOLDS else "holds in part"
 
 
@@ -189,8 +301,13 @@ def _ordinal(rank: float) -> str:
     return f"{n}{suffix}"
 
 
-def robustness_sentence(statistics: Mapping[str, pd.DataFrame], reference: str, alpha: float,
-                        seeds: Sequence[int]) -> str:
+def robustness_sentence(
+    statistics: Mapping[str, pd.DataFrame],
+    reference: str,
+    alpha: float,
+    seeds: Sequence[int],
+    original: str = "the original split",
+) -> str:
     """Do the rankings hold across splits, and how large is split-to-split variation against
     seed-to-seed variation: one paragraph, every figure from ``statistics``."""
     systems, concordance = statistics["systems"], statistics["concordance"]
@@ -198,36 +315,52 @@ def robustness_sentence(statistics: Mapping[str, pd.DataFrame], reference: str, 
         return "The robustness over splits did not run."
     parts = []
     for row in concordance.itertuples():
-        part = systems[(systems["base"] == row.base) & (systems["selection"] == row.selection)
-                       & (systems["metric"] == row.metric)]
+        part = systems[
+            (systems["base"] == row.base)
+            & (systems["selection"] == row.selection)
+            & (systems["metric"] == row.metric)
+        ]
         stochastic = part[part["sd_within"] > 0]
-        text = (f"Under {the_protocol(row.selection)} on {row.metric}, over {row.n_splits} per-user re-splits "
-                f"of `{row.base}` ({len(seeds)} seeds each), the ranking of {row.n_systems} systems "
-                f"{verdict(row.w, row.p, alpha)}: {concordance_text(row)}.")
+        text = (
+            f"Under {the_protocol(row.selection)} on {row.metric}, over {row.n_splits} per-user re-splits "
+            f"of `{row.base}` ({len(seeds)} seeds each), the ranking of {row.n_systems} systems "
+            f"{verdict(row.w, row.p, alpha)}: {concordance_text(row, original)}."
+        )
         ref = part[part["system"] == reference]
         if len(ref) and math.isfinite(ref["mean_rank"].iloc[0]):
             r = ref.iloc[0]
-            spread = (_ordinal(r["best_rank"]) if r["best_rank"] == r["worst_rank"]
-                      else f"{_ordinal(r['best_rank'])} to {_ordinal(r['worst_rank'])}")
-            text += (f" `{reference}` ranks {_ordinal(r['authors_rank'])} on the authors' split "
-                     f"({number_text(r['authors_split'])}) and {spread} on the re-splits (mean "
-                     f"{number_text(r['mean'])}).")
+            spread = (
+                _ordinal(r["best_rank"])
+                if r["best_rank"] == r["worst_rank"]
+                else f"{_ordinal(r['best_rank'])} to {_ordinal(r['worst_rank'])}"
+            )
+            text += (
+                f" `{reference}` ranks {_ordinal(r['authors_rank'])} on {original} "
+                f"({number_text(r['authors_split'])}) and {spread} on the re-splits (mean "
+                f"{number_text(r['mean'])})."
+            )
         if len(stochastic):
             between = float(np.median(stochastic["sd_between"]))
             within = float(np.median(stochastic["sd_within"]))
             ratio = (between / within) ** 2 if within > 0 else math.nan
             significant = int((stochastic["p_between"] < alpha).sum())
-            text += (f" Split-to-split variation is {_size(ratio)} seed-to-seed variation: the SD of a "
-                     f"system's {row.metric} between splits is {number_text(between)} against "
-                     f"{number_text(within)} between seeds within a split (medians over the "
-                     f"{len(stochastic)} systems that vary with the seed; one-way random-effects ANOVA, "
-                     f"method of moments), a variance ratio of {ratio:.1f}; the split-to-split variance is "
-                     f"significant (F test, p < {alpha:g}) for {significant} of them.")
+            text += (
+                f" Split-to-split variation is {_size(ratio)} seed-to-seed variation: the SD of a "
+                f"system's {row.metric} between splits is {number_text(between)} against "
+                f"{number_text(within)} between seeds within a split (medians over the "
+                f"{len(stochastic)} systems that vary with the seed; one-way random-effects ANOVA, "
+                f"method of moments), a variance ratio of {ratio:.1f}; the split-to-split variance is "
+                f"significant (F test, p < {alpha:g}) for {significant} of them."
+            )
         deterministic = part[(part["sd_within"] == 0) & part["sd_between"].notna()]
         if len(deterministic):
-            text += (f" The {len(deterministic)} systems that give the same value for every seed "
-                     f"({code_list(deterministic['system'])}) vary between splits by an SD of "
-                     f"{number_text(float(np.median(deterministic['sd_between'])))} (median).")
+            many = len(deterministic) > 1
+            text += (
+                f" The {len(deterministic)} system{'s' if many else ''} that give{'' if many else 's'} "
+                "the same value for every seed "
+                f"({code_list(deterministic['system'])}) vary between splits by an SD of "
+                f"{number_text(float(np.median(deterministic['sd_between'])))} (median)."
+            )
         parts.append(text)
     return " ".join(parts)
 
@@ -248,7 +381,9 @@ def _size(ratio: float) -> str:
 # --------------------------------------------------------------------------- the figure
 
 
-def robustness_figure(split_means: pd.DataFrame, reference: str, paths: Mapping[str, str | os.PathLike]) -> None:
+def robustness_figure(
+    split_means: pd.DataFrame, reference: str, paths: Mapping[str, str | os.PathLike]
+) -> None:
     """Per-split means with the seeds' range, one panel per metric (rows: selection rules)."""
     import matplotlib
 
@@ -262,27 +397,43 @@ def robustness_figure(split_means: pd.DataFrame, reference: str, paths: Mapping[
     metrics = list(dict.fromkeys(split_means["metric"]))
     systems = system_order(split_means["system"].unique(), reference)
     palette = system_palette(systems, reference)
-    order = sorted(split_means["split"].unique(), key=lambda s: (s != "authors'", s.zfill(6)))
-    figure, axes = plt.subplots(len(selections), len(metrics), figsize=(7.5, 2.8 * len(selections) + 0.6),
-                                squeeze=False, sharex=True)
+    order = sorted(split_means["split"].unique(), key=lambda s: (s != "original", s.zfill(6)))
+    figure, axes = plt.subplots(
+        len(selections), len(metrics), figsize=(7.5, 2.8 * len(selections) + 0.6), squeeze=False, sharex=True
+    )
     per_seed = split_means.assign(value=split_means["seed_values"].str.split()).explode("value")
     per_seed["value"] = per_seed["value"].astype(float)
     for i, selection in enumerate(selections):
         for j, metric in enumerate(metrics):
             axis = axes[i][j]
             data = per_seed[(per_seed["selection"] == selection) & (per_seed["metric"] == metric)]
-            sns.pointplot(data=data, x="split", y="value", hue="system", order=order, hue_order=systems,
-                          palette=palette, errorbar=("pi", 100), dodge=0.6, linestyle="none", markersize=3,
-                          err_kws={"linewidth": 1}, ax=axis, legend=(i == 0 and j == len(metrics) - 1))
+            sns.pointplot(
+                data=data,
+                x="split",
+                y="value",
+                hue="system",
+                order=order,
+                hue_order=systems,
+                palette=palette,
+                errorbar=("pi", 100),
+                dodge=0.6,
+                linestyle="none",
+                markersize=3,
+                err_kws={"linewidth": 1},
+                ax=axis,
+                legend=(i == 0 and j == len(metrics) - 1),
+            )
             axis.set_title(f"{protocol_name(selection)}: {metric}", fontsize=9)
-            axis.set_xlabel("split (authors' = the published one; numbers: re-split seeds)" if i == len(selections) - 1
-                            else "")
+            axis.set_xlabel(
+                "split (original, then the re-splits by seed)" if i == len(selections) - 1 else ""
+            )
             axis.set_ylabel(f"test {metric}, seed mean (bar: seeds' range)" if j == 0 else "")
             axis.axvline(0.5, color="grey", linewidth=0.6, linestyle=":")
     legend = axes[0][-1].get_legend()
     if legend is not None:
-        sns.move_legend(axes[0][-1], "upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7, title="system",
-                        frameon=False)
+        sns.move_legend(
+            axes[0][-1], "upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7, title="system", frameon=False
+        )
     figure.tight_layout()
     save_figure(figure, paths)
     plt.close(figure)

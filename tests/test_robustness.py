@@ -18,8 +18,7 @@ from irgan.config import load_config, validate_config
 from irgan.datasets import prepare_dataset, read_train_test
 from irgan.errors import ConfigError
 from irgan.robustness import datasets_of, registry, resplit_name, resplit_specs, runs
-from irgan.robustness_report import (robustness_sentence, robustness_statistics, robustness_table,
-                                     verdict)
+from irgan.robustness_report import robustness_sentence, robustness_statistics, robustness_table, verdict
 from irgan.stat_tests import kendall_w, order_agreement, variance_components
 from irgan.variants import settings_for_run, start_of
 from tests.conftest import VALIDATION
@@ -42,8 +41,9 @@ def pairs_of(part) -> set[tuple[int, int]]:
 
 
 def test_the_authors_split_together_is_the_whole_of_movielens_100k(mirror, config):
-    train, test, n_users, n_items, _ = read_train_test("ml-100k-irgan", config["datasets"]["ml-100k-irgan"],
-                                                       ml100k_files(mirror))
+    train, test, n_users, n_items, _ = read_train_test(
+        "ml-100k-irgan", config["datasets"]["ml-100k-irgan"], ml100k_files(mirror)
+    )
     assert len(train.users) + len(test.users) == 100_000
     assert len(pairs_of(train) | pairs_of(test)) == 100_000  # no (user, item) pair twice
     assert (n_users, n_items) == (943, 1683)
@@ -51,21 +51,36 @@ def test_the_authors_split_together_is_the_whole_of_movielens_100k(mirror, confi
 
 def test_a_resplit_is_disjoint_complete_and_per_user_proportional(mirror, config):
     spec = resplit_specs(config)["ml-100k-irgan-resplit-1"]
-    base_train, base_test, *_ = read_train_test("ml-100k-irgan", config["datasets"]["ml-100k-irgan"],
-                                                ml100k_files(mirror))
+    base_train, base_test, *_ = read_train_test(
+        "ml-100k-irgan", config["datasets"]["ml-100k-irgan"], ml100k_files(mirror)
+    )
     dataset = prepare_dataset("ml-100k-irgan-resplit-1", spec, VALIDATION, ml100k_files(mirror))
     train, test = pairs_of(dataset.train), pairs_of(dataset.test)
     assert not train & test
     assert train | test == pairs_of(base_train) | pairs_of(base_test)
     assert len(dataset.train.users) == 80_000 and len(dataset.test.users) == 20_000
     # every rating keeps its value
-    rating = {(u, i): r for part in (base_train, base_test)
-              for u, i, r in zip(part.users.tolist(), part.items.tolist(), part.ratings.tolist(), strict=True)}
-    assert all(rating[(u, i)] == r for u, i, r in zip(dataset.test.users.tolist(), dataset.test.items.tolist(),
-                                                       dataset.test.ratings.tolist(), strict=True))
+    rating = {
+        (u, i): r
+        for part in (base_train, base_test)
+        for u, i, r in zip(part.users.tolist(), part.items.tolist(), part.ratings.tolist(), strict=True)
+    }
+    assert all(
+        rating[(u, i)] == r
+        for u, i, r in zip(
+            dataset.test.users.tolist(),
+            dataset.test.items.tolist(),
+            dataset.test.ratings.tolist(),
+            strict=True,
+        )
+    )
     # per user, independently: round(0.2 * n_u) of the user's ratings in test
-    per_user = pd.DataFrame({"user": np.concatenate([dataset.train.users, dataset.test.users]),
-                             "test": np.r_[np.zeros(len(dataset.train.users)), np.ones(len(dataset.test.users))]})
+    per_user = pd.DataFrame(
+        {
+            "user": np.concatenate([dataset.train.users, dataset.test.users]),
+            "test": np.r_[np.zeros(len(dataset.train.users)), np.ones(len(dataset.test.users))],
+        }
+    )
     counts = per_user.groupby("user")["test"].agg(["size", "sum"])
     assert (counts["sum"] == np.round(0.2 * counts["size"])).all()
     # positives at rating >= 4, the base's threshold; the validation carve as every dataset has it
@@ -82,7 +97,9 @@ def test_a_resplit_is_the_same_for_its_seed_and_differs_between_seeds(mirror, co
     again = prepare_dataset("a", specs["ml-100k-irgan-resplit-1"], VALIDATION, files)
     other = prepare_dataset("b", specs["ml-100k-irgan-resplit-2"], VALIDATION, files)
     assert pairs_of(first.test) == pairs_of(again.test)
-    assert np.array_equal(first.test.users, again.test.users) and np.array_equal(first.test.items, again.test.items)
+    assert np.array_equal(first.test.users, again.test.users) and np.array_equal(
+        first.test.items, again.test.items
+    )
     overlap = len(pairs_of(first.test) & pairs_of(other.test)) / 20_000
     assert overlap < 0.3  # independent 20 % draws share about 20 % of their test ratings
     authors_test = pairs_of(read_train_test("ml-100k-irgan", config["datasets"]["ml-100k-irgan"], files)[1])
@@ -97,8 +114,14 @@ def test_a_resplit_publishes_no_released_start_so_the_reference_starts_from_our_
     assert base["released_checkpoints"]  # the base keeps its own
     code = settings_for_run(config["irgan"], "code", spec, "test")
     assert code["generator_init"] == "dns"
-    assert start_of({"generator_init": "authors", "released_checkpoint": "model_dns_ori.pkl"}, base, "test") == "released"
-    assert start_of({"generator_init": "authors", "released_checkpoint": "model_dns_ori.pkl"}, spec, "test") == "dns"
+    assert (
+        start_of({"generator_init": "authors", "released_checkpoint": "model_dns_ori.pkl"}, base, "test")
+        == "released"
+    )
+    assert (
+        start_of({"generator_init": "authors", "released_checkpoint": "model_dns_ori.pkl"}, spec, "test")
+        == "dns"
+    )
 
 
 def test_a_resplit_of_synthetic_data_needs_no_file():
@@ -120,7 +143,8 @@ def test_names_are_generated_from_the_section(config):
     assert datasets_of(config)[0] == "ml-100k-irgan" and datasets_of(config)[1:] == names
     section = config["robustness"]
     assert len(runs(config)) == (len(names) + 1) * len(section["systems"]) * len(section["selections"]) * len(
-        section["seeds"])
+        section["seeds"]
+    )
 
 
 def _with(config: dict, **robustness) -> dict:
@@ -129,13 +153,19 @@ def _with(config: dict, **robustness) -> dict:
     return changed
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    ({"datasets": ["ml-100k-nope"]}, "key robustness.datasets names 'ml-100k-nope', which is not in datasets"),
-    ({"systems": ["irgan-code", "irgan-nope"]}, "key robustness.systems: unknown system(s) irgan-nope"),
-    ({"systems": ["irgan-code", "pop", "pop"]}, "key robustness.systems"),
-    ({"splits": [1]}, "key robustness.splits"),
-    ({"selections": ["best"]}, "key robustness.selections.0"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            {"datasets": ["ml-100k-nope"]},
+            "key robustness.datasets names 'ml-100k-nope', which is not in datasets",
+        ),
+        ({"systems": ["irgan-code", "irgan-nope"]}, "key robustness.systems: unknown system(s) irgan-nope"),
+        ({"systems": ["irgan-code", "pop", "pop"]}, "key robustness.systems"),
+        ({"splits": [1]}, "key robustness.splits"),
+        ({"selections": ["best"]}, "key robustness.selections.0"),
+    ],
+)
 def test_a_bad_section_is_one_error_naming_the_key(config, change, expected):
     with pytest.raises(ConfigError) as error:
         validate_config(_with(config, **change), "my.yaml")
@@ -160,7 +190,9 @@ def test_a_released_start_variant_cannot_run_on_a_resplit(config):
 def test_baselines_need_the_section_selections(config):
     changed = copy.deepcopy(config)
     changed["baselines"]["selections"] = ["validation"]
-    with pytest.raises(ConfigError, match="key robustness.selections: test is not among baselines.selections"):
+    with pytest.raises(
+        ConfigError, match="key robustness.selections: test is not among baselines.selections"
+    ):
         validate_config(changed, "my.yaml")
 
 
@@ -171,11 +203,15 @@ def test_variance_components_match_an_ols_anova_and_the_moment_formulas():
     rng = np.random.default_rng(3)
     groups = [rng.normal(0.35 + 0.01 * rng.normal(), 0.005, size=n) for n in (3, 3, 2, 3, 4)]
     vc = variance_components(groups)
-    frame = pd.DataFrame({"y": np.concatenate(groups), "g": np.repeat(np.arange(5), [len(g) for g in groups])})
+    frame = pd.DataFrame(
+        {"y": np.concatenate(groups), "g": np.repeat(np.arange(5), [len(g) for g in groups])}
+    )
     anova = sm.stats.anova_lm(smf.ols("y ~ C(g)", frame).fit())
     assert vc.ms_between == pytest.approx(anova.loc["C(g)", "mean_sq"])
     assert vc.ms_within == pytest.approx(anova.loc["Residual", "mean_sq"])
-    assert vc.f == pytest.approx(anova.loc["C(g)", "F"]) and vc.p == pytest.approx(anova.loc["C(g)", "PR(>F)"])
+    assert vc.f == pytest.approx(anova.loc["C(g)", "F"]) and vc.p == pytest.approx(
+        anova.loc["C(g)", "PR(>F)"]
+    )
     n = np.array([3, 3, 2, 3, 4])
     n0 = (n.sum() - (n**2).sum() / n.sum()) / 4
     assert vc.var_between == pytest.approx(max(0, (vc.ms_between - vc.ms_within) / n0))
@@ -221,9 +257,12 @@ def test_order_agreement_counts_pairs_and_sign_tests():
     reference = [0.3, 0.2, 0.1]
     splits = np.array([[0.3, 0.2, 0.1], [0.3, 0.1, 0.2], [0.2, 0.2, 0.1], [0.25, 0.2, 0.21]])
     result = order_agreement(reference, splits)
-    kept = {(int(a), int(b)): int(k) for a, b, k in zip(result.first, result.second, result.kept, strict=True)}
+    kept = {
+        (int(a), int(b)): int(k) for a, b, k in zip(result.first, result.second, result.kept, strict=True)
+    }
     assert kept == {(0, 1): 3, (0, 2): 4, (1, 2): 2}  # a tie (split 3, pair 0-1) does not keep the order
-    p = dict(zip(zip(result.first.tolist(), result.second.tolist()), result.p, strict=True))
+    pairs = zip(result.first.tolist(), result.second.tolist(), strict=True)
+    p = dict(zip(pairs, result.p, strict=True))
     assert p[(0, 2)] == pytest.approx(1 / 16) and p[(0, 1)] == pytest.approx(5 / 16)
     assert p[(1, 2)] == pytest.approx(stats.binomtest(2, 4, 0.5, alternative="greater").pvalue)
 
@@ -239,17 +278,28 @@ def synthetic_seed_metrics() -> pd.DataFrame:
         for system, value in level.items():
             value = swap.get(dataset, {}).get(system, value) + s
             for seed, noise in zip((1, 2, 3), (-0.002, 0.0, 0.002), strict=True):
-                rows.append({"dataset": dataset, "selection": "validation", "system": system, "seed": seed,
-                             "metric": "P@5", "value": value + (0 if system == "c" else noise)})
+                rows.append(
+                    {
+                        "dataset": dataset,
+                        "selection": "validation",
+                        "system": system,
+                        "seed": seed,
+                        "metric": "P@5",
+                        "value": value + (0 if system == "c" else noise),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
 def test_robustness_statistics_on_hand_made_splits():
     splits = ["base-resplit-1", "base-resplit-2", "base-resplit-3"]
-    result = robustness_statistics(synthetic_seed_metrics(), {"base": splits}, ["a", "b", "c"], ["validation"],
-                                   ["P@5"])
+    result = robustness_statistics(
+        synthetic_seed_metrics(), {"base": splits}, ["a", "b", "c"], ["validation"], ["P@5"]
+    )
     systems = result["systems"].set_index("system")
-    assert systems.loc["a", "mean"] == pytest.approx(0.40) and systems.loc["a", "authors_split"] == pytest.approx(0.40)
+    assert systems.loc["a", "mean"] == pytest.approx(0.40) and systems.loc[
+        "a", "authors_split"
+    ] == pytest.approx(0.40)
     assert systems.loc["a", "split_ranks"] == "1 1 1" and systems.loc["b", "split_ranks"] == "2 2 3"
     assert systems.loc["c", "authors_rank"] == 3 and systems.loc["c", "sd_within"] == 0
     # `a`: split means 0.41, 0.39, 0.40 (SD 0.01); seeds +-0.002 around them (SD 0.002)
@@ -261,19 +311,26 @@ def test_robustness_statistics_on_hand_made_splits():
     assert concordance["pairs_kept_always"] == 2
     pairs = result["pairs"].set_index(["higher", "lower"])
     assert pairs.loc[("b", "c"), "kept"] == 2 and pairs.loc[("a", "c"), "kept"] == 3
-    table = robustness_table(result, [1, 2, 3])
+    users = {"base": 456, "base-resplit-1": 929, "base-resplit-2": 931, "base-resplit-3": 929}
+    table = robustness_table(result, [1, 2, 3], "the authors' split", users)
     assert table.name == "robustness" and len(table.sections) == 1
     assert list(table.sections[0][1]["system"]) == ["`a`", "`b`", "`c`"]
-    sentence = robustness_sentence(result, "a", 0.05, [1, 2, 3])
+    assert "authors' split" in table.sections[0][1].columns
+    assert "(456 users are evaluated on it, 929 to 931 on the re-splits)" in table.notes[0]
+    sentence = robustness_sentence(result, "a", 0.05, [1, 2, 3], "the authors' split")
     assert f"Kendall's W over the 3 re-splits = {expected.w:.2f}" in sentence
     assert "`a` ranks 1st on the authors' split" in sentence and "1st on the re-splits" in sentence
-    assert "2 of 3 pairs keep their authors'-split order on every re-split" in sentence
+    assert "2 of 3 pairs of systems keep their order on the authors' split on every re-split" in sentence
+    # 3 re-splits: a sign test cannot go below 1/8, and says so instead of testing
+    assert "cannot go below p = 0.125" in sentence
+    assert "The 1 system that gives the same value for every seed (`c`)" in sentence
 
 
 def test_the_verdict_follows_w_and_its_test():
     assert verdict(0.9, 0.001, 0.05) == "holds"
     assert verdict(0.6, 0.001, 0.05) == "holds in part"
-    assert verdict(0.9, 0.2, 0.05) == "does not hold"
+    assert verdict(0.9, 0.2, 0.05) == "agrees, but too few splits to show it"
+    assert verdict(0.6, 0.2, 0.05) == "does not hold"
     assert verdict(math.nan, math.nan, 0.05) == "does not hold"
 
 
