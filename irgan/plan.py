@@ -30,7 +30,14 @@ from irgan import robustness
 from irgan.config import DEFAULT_CONFIG, deep_merge, read_yaml, validate_config
 from irgan.errors import ConfigError
 from irgan.protocol import SELECTIONS
-from irgan.variants import publishes_start, resolve_variant, selected_baselines, selected_variants, study_runs
+from irgan.variants import (
+    is_tuned,
+    publishes_start,
+    resolve_variant,
+    selected_baselines,
+    selected_variants,
+    study_runs,
+)
 
 # Measured on the 2-core CI-type machine, idle, one faithful run on ml-100k-irgan (README, "Speed"):
 # seconds per D-epoch (2,759 steps of 16 triples) and per G-epoch with its evaluation.
@@ -138,7 +145,13 @@ def robustness_jobs(config: dict) -> list[Job]:
         if (dataset, selection, system, seed) in study:
             continue
         scale = training_positives(dataset, robustness.source_spec(registry[dataset])) / BENCHMARK_POSITIVES
-        if system.startswith("irgan-"):
+        if is_tuned(system):  # its search (tuning.trials runs) is counted by the tuning part's plan
+            base = system.removesuffix("-tuned")
+            settings = resolve_variant(config["irgan"], "code") if base == "irgan" else None
+            seconds = irgan_seconds(settings, scale, bench) if settings else JOB_SECONDS
+            jobs.append(Job("robustness", dataset, system, seconds))
+            starts = ["dns"] if base == "irgan" else []
+        elif system.startswith("irgan-"):
             settings = resolve_variant(config["irgan"], system.removeprefix("irgan-"))
             start = {"authors": "dns"}.get(settings["generator_init"], settings["generator_init"])
             jobs.append(Job("robustness", dataset, system, irgan_seconds(settings, scale, bench)))

@@ -21,6 +21,7 @@ import copy
 from collections.abc import Mapping
 
 from irgan.errors import ConfigError
+from irgan.protocol import HONEST_SELECTION
 
 KIND = "resplit"
 #: keys of a base dataset that a re-split does not take over: its released checkpoints were
@@ -120,7 +121,7 @@ def check(config: Mapping, source: str) -> None:
                 f"defines: {', '.join(known)}"
             )
         for system in robust.get("systems", []):
-            if system.startswith("irgan-"):
+            if system.startswith("irgan-") and system.removeprefix("irgan-") in config["irgan"]["variants"]:
                 settings = resolve_variant(config["irgan"], system.removeprefix("irgan-"))
                 if settings["generator_init"] == "released":
                     raise ConfigError(
@@ -152,14 +153,23 @@ def datasets_of(config: Mapping) -> list[str]:
     ]
 
 
+def runs_under(system: str, selection: str) -> bool:
+    """Whether ``system`` runs under ``selection``: a ``<system>-tuned`` run only under the honest
+    rule (its search chose on validation, on each split's own carve), every other under both."""
+    from irgan.variants import is_tuned
+
+    return not is_tuned(system) or selection == HONEST_SELECTION
+
+
 def runs(config: Mapping) -> list[tuple[str, str, str, int]]:
     """Every (dataset, selection, system, seed) run the robustness table reads: each system of
-    ``robustness.systems`` on the base datasets and every re-split."""
+    ``robustness.systems`` on the base datasets and every re-split, under each rule it runs under."""
     robust = section(config)
     return [
         (dataset, selection, system, int(seed))
         for dataset in datasets_of(config)
         for system in robust.get("systems", [])
         for selection in robust.get("selections", [])
+        if runs_under(system, selection)
         for seed in robust.get("seeds", [])
     ]

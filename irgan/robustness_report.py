@@ -91,7 +91,8 @@ def robustness_statistics(
                 authors = np.array([seed_mean[(base, s)] for s in ranked])
                 split_ranks = np.array([descending_ranks(row) for row in matrix]) if ranked else None
                 authors_ranks = descending_ranks(authors) if ranked else None
-                for system in systems:
+                present = set(values["system"])
+                for system in (s for s in systems if s in present):  # e.g. a tuned system: honest only
                     groups = [
                         values.loc[
                             (values["dataset"] == d) & (values["system"] == system), "value"

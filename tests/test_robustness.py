@@ -338,3 +338,22 @@ def test_the_sentence_says_when_nothing_ran():
     empty = {"systems": pd.DataFrame(), "concordance": pd.DataFrame(), "pairs": pd.DataFrame()}
     assert robustness_sentence(empty, "a", 0.05, [1]) == "The robustness over splits did not run."
     assert json.dumps(robustness_sentence(empty, "a", 0.05, [1]))
+
+
+def test_a_tuned_system_is_known_through_tuning_and_runs_under_the_honest_rule_only(config):
+    from irgan.robustness import check
+    from irgan.variants import known_systems
+
+    changed = _with(config, systems=["irgan-code", "irgan-tuned", "pop"])
+    with pytest.raises(ConfigError, match=r"unknown system\(s\) irgan-tuned"):
+        check(changed, "my.yaml")  # no search defines it
+    changed["tuning"] = {"systems": ["irgan", "ease"]}
+    assert {"irgan-tuned", "ease-tuned"} <= set(known_systems(changed))
+    check(changed, "my.yaml")
+    planned = runs(changed)
+    tuned = {(selection, dataset) for dataset, selection, system, _ in planned if system == "irgan-tuned"}
+    assert {selection for selection, _ in tuned} == {"validation"} and len(tuned) == 6
+    assert {selection for _, selection, system, _ in planned if system == "irgan-code"} == {
+        "test",
+        "validation",
+    }

@@ -32,7 +32,9 @@ def test_the_full_study_plans_robustness_as_a_separate_target(checkout):  # noqa
 
 
 def test_the_robustness_target_writes_its_table_figure_and_sentence(checkout):  # noqa: F811
-    run = snakemake(checkout, "--cores", "2", "robustness", "--configfile", "config/demo.yaml", "--config", SMALL)
+    run = snakemake(
+        checkout, "--cores", "2", "robustness", "--configfile", "config/demo.yaml", "--config", SMALL
+    )
     assert run.returncode == 0, run.stderr
     root = checkout / "results/demo/robustness/synthetic"
     systems = pd.read_csv(root / "statistics/systems.csv")
@@ -40,10 +42,15 @@ def test_the_robustness_target_writes_its_table_figure_and_sentence(checkout):  
     assert (systems["n_splits"] == 2).all() and set(systems["selection"]) == {"validation"}
     assert (systems.loc[systems["system"] != "dns", "sd_within"] == 0).all()  # deterministic baselines
     split_means = pd.read_csv(root / "statistics/split_means.csv")
-    assert set(split_means["split"].astype(str)) == {"original", "1", "2"} and (split_means["n_seeds"] == 2).all()
+    assert (
+        set(split_means["split"].astype(str)) == {"original", "1", "2"}
+        and (split_means["n_seeds"] == 2).all()
+    )
     for fmt in ("md", "tex", "html", "csv"):
         assert (root / f"tables/robustness.{fmt}").stat().st_size > 0
-    assert (root / "figures/robustness.png").stat().st_size > 0 and (root / "figures/robustness.pdf").is_file()
+    assert (root / "figures/robustness.png").stat().st_size > 0 and (
+        root / "figures/robustness.pdf"
+    ).is_file()
     sentence = json.loads((root / "robustness.json").read_text())["sentence"]
     assert "Kendall's W over the 2 re-splits" in sentence and "the original split" in sentence
     table = (root / "tables/robustness.md").read_text()
