@@ -253,7 +253,7 @@ def chosen_baseline_systems():
 
 
 def baseline_rule_systems():
-    """The baselines the baseline rule can fit: the study's and those of robustness.systems."""
+    """The baselines a baseline job may fit (its wildcard constraint): the study's and robustness.systems'."""
     robust = robustness.section(config).get("systems", [])
     return [system for system in config.get("baselines", {}).get("systems", [])
             if system in chosen_baseline_systems() or system in robust]
@@ -325,6 +325,23 @@ def robustness_targets():
     resplits = [name for name in robustness.datasets_of(config) if name not in bases]
     return ([path for base in bases for path in robustness_files(base).values()]
             + [f"{STATISTICS_DIR.format(dataset=name)}/statistics.json" for name in resplits])
+
+
+def robustness_split_datasets(wildcards):
+    """One base dataset and its re-splits."""
+    return [wildcards.dataset] + [name for name in robustness.datasets_of(config)
+                                  if DATASETS.get(name, {}).get("base") == wildcards.dataset]
+
+
+def robustness_run_files(wildcards):
+    """The contract files of the robustness runs of one base dataset and its re-splits."""
+    datasets = robustness_split_datasets(wildcards)
+    return run_targets(run for run in robustness_runs() if run.dataset in datasets)
+
+
+def robustness_summaries(wildcards):
+    """The data summaries of one base dataset and its re-splits (their evaluated users)."""
+    return [f"{RESULTS}/{name}/data/summary.json" for name in robustness_split_datasets(wildcards)]
 
 
 def paper_robustness_inputs(dataset):

@@ -4,23 +4,11 @@
 Q_ROBUSTNESS = "9. Do the rankings hold across splits?"
 
 
-def robustness_split_datasets(wildcards):
-    """One base dataset and its re-splits."""
-    return [wildcards.dataset] + [name for name in robustness.datasets_of(config)
-                                  if DATASETS.get(name, {}).get("base") == wildcards.dataset]
-
-
-def robustness_run_files(wildcards):
-    """The contract files of the robustness runs of one base dataset and its re-splits."""
-    datasets = robustness_split_datasets(wildcards)
-    return run_targets(run for run in robustness_runs() if run.dataset in datasets)
-
-
 rule robustness_statistics:
     """Split-to-split against seed-to-seed variation, ranks per split, Kendall's W, pairs kept."""
     input:
         runs=robustness_run_files,
-        summaries=lambda w: [f"{RESULTS}/{name}/data/summary.json" for name in robustness_split_datasets(w)],
+        summaries=robustness_summaries,
     output:
         systems=f"{ROBUSTNESS_DIR}/statistics/systems.csv",
         concordance=f"{ROBUSTNESS_DIR}/statistics/concordance.csv",
@@ -45,8 +33,7 @@ rule robustness_statistics:
         pdf=f"{ROBUSTNESS_DIR}/figures/robustness.pdf",
     params:
         robustness=robustness.section(config),
-        resplits=lambda w: [name for name in robustness.datasets_of(config)
-                            if DATASETS.get(name, {}).get("base") == w.dataset],
+        resplits=lambda w: robustness_split_datasets(w)[1:],
         base_spec=lambda w: DATASETS[w.dataset],
         reference=config.get("statistics", {}).get("reference", "irgan-code"),
         alpha=config.get("statistics", {}).get("alpha", 0.05),
