@@ -425,16 +425,18 @@ def robustness_figure(
                 legend=(i == 0 and j == len(metrics) - 1),
             )
             axis.set_title(f"{protocol_name(selection)}: {metric}", fontsize=9)
-            axis.set_xlabel(
-                "split (original, then the re-splits by seed)" if i == len(selections) - 1 else ""
-            )
-            axis.set_ylabel(f"test {metric}, seed mean (bar: seeds' range)" if j == 0 else "")
+            axis.set_xlabel("")
+            axis.set_ylabel(f"test {metric}")
             axis.axvline(0.5, color="grey", linewidth=0.6, linestyle=":")
     legend = axes[0][-1].get_legend()
     if legend is not None:
         sns.move_legend(
             axes[0][-1], "upper left", bbox_to_anchor=(1.02, 1.0), fontsize=7, title="system", frameon=False
         )
+    figure.supxlabel(
+        "split: the original, then each re-split by its seed; point: mean over seeds, bar: their range",
+        fontsize=8,
+    )
     figure.tight_layout()
     save_figure(figure, paths)
     plt.close(figure)

@@ -200,7 +200,6 @@ rule paper:
         findings=f"{RESULTS}/paper/findings.md",
     params:
         dataset=PAPER_DATASET,
-        robustness=robustness.section(config),
         statistics=config.get("statistics", {}),
         study={
             "cutoffs": list(CUTOFFS),  # the paper's k of P@k and NDCG@k (irgan.protocol)
