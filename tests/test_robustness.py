@@ -357,3 +357,27 @@ def test_a_tuned_system_is_known_through_tuning_and_runs_under_the_honest_rule_o
         "test",
         "validation",
     }
+
+
+def test_the_draft_shows_the_robustness_once_it_has_run():
+    from irgan.paper_draft import NO_ROBUSTNESS, robustness_values
+
+    assert robustness_values(None) == {
+        "robustness_sentence": NO_ROBUSTNESS,
+        "robustness_section": NO_ROBUSTNESS,
+    }
+    values = robustness_values(
+        {
+            "sentence": "It holds.",
+            "table": "### Robustness\n\n| a |\n|---|\n| 1 |\n",
+            "figure": "../robustness/x/figures/robustness.png",
+            "figure_pdf": "../robustness/x/figures/robustness.pdf",
+        }
+    )
+    assert values["robustness_sentence"] == "It holds."
+    section = values["robustness_section"]
+    assert (
+        section.startswith("It holds.\n\n### Robustness")
+        and "(../robustness/x/figures/robustness.png)" in section
+    )
+    assert "[PDF](../robustness/x/figures/robustness.pdf)" in section
