@@ -42,7 +42,7 @@ rule robustness_statistics:
     conda:
         "../envs/stats.yaml"
     script:
-        "../scripts/robustness.py"
+        "../scripts/robustness_statistics.py"
 
 
 rule robustness:
