@@ -24,6 +24,7 @@ from irgan.evaluation import Evaluator, NonFiniteScoresError
 from irgan.protocol import CUTOFFS, SELECTION_METRIC, metric_names
 from irgan.results import divergence_entry
 from irgan.runtime import resolve_device
+from irgan.training import Curve
 
 if TYPE_CHECKING:
     from irgan.data import Dataset, Pairs
@@ -64,7 +65,7 @@ class Baseline:
         self.selected_epoch: int | None = None
         self.final_epoch: int | None = None
         self.train_loss: list[float] = []
-        self._curve: list[dict[str, Any]] = []
+        self._curve = Curve(self.cutoffs)
         self._best = float("-inf")
 
     # -- the Recommender interface -------------------------------------------------
@@ -101,7 +102,7 @@ class Baseline:
         cutoff_only = self.selection_metric.startswith(("P@", "NDCG@"))
         for split, evaluator in self._monitors.items():
             means = evaluator.means(self.score, cutoff_only=cutoff_only)
-            self._curve.append({"epoch": epoch, "model": self.name, "split": split, **means})
+            self._curve.add(epoch, self.name, split, means)
             if split == self._selection:
                 value = means[self.selection_metric]
                 if value > self._best:  # ties keep the earlier epoch
@@ -116,7 +117,7 @@ class Baseline:
     @property
     def curve(self) -> pd.DataFrame:
         """One row per evaluation: ``epoch, model, split`` and the metrics of the run contract."""
-        return pd.DataFrame(self._curve, columns=["epoch", "model", "split", *metric_names(self.cutoffs)])
+        return self._curve.frame()
 
     def summary(self) -> dict[str, Any]:
         """What a run record keeps of the fit (``train_loss`` goes under its details)."""

@@ -4,7 +4,7 @@ Factorization Machines Using Lambda Surrogates", CIKM 2016) for implicit feedbac
 With only a user field and an item field, the factorisation machine is the biased
 matrix factorisation f(u, i) = <p_u, q_i> + b_i (the paper's scorer; a global bias
 and a user bias cancel in every pairwise difference), trained on the pairwise
-logistic loss of :mod:`baselines.pairwise`. LambdaFM's contribution is how the
+logistic loss of :mod:`irgan.pairwise` (:mod:`baselines.pairwise`). LambdaFM's contribution is how the
 negative j of a pair (u, i) is chosen, to push the top of the ranking (its
 "lambda surrogates"):
 
@@ -35,13 +35,11 @@ from __future__ import annotations
 
 import torch
 
-from baselines.pairwise import PAIRWISE_DEFAULTS, PairwiseMF
+from baselines.pairwise import PairwiseMF
 from baselines.sampling import categorical_rows, uniform_negatives
 from irgan.data import Dataset, Pairs
-from irgan.errors import ConfigError
-from irgan.models import MatrixFactorization
-
-SAMPLERS = ("static", "dynamic", "weighted")
+from irgan.settings import LambdaFMSettings
+from irgan.training import MFParams
 
 
 def rank_probabilities(n_ranks: int, rho: float, device: torch.device | str = "cpu") -> torch.Tensor:
@@ -67,13 +65,12 @@ def static_negatives(item_probabilities: torch.Tensor, known: torch.Tensor, user
     return categorical_rows(weights, generator)
 
 
-def dynamic_negatives(model: MatrixFactorization, known: torch.Tensor, users: torch.Tensor,
+def dynamic_negatives(model: MFParams, known: torch.Tensor, users: torch.Tensor,
                       probabilities: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """LFM-D: m uniform non-positives, ranked by score; rank r picked with ``probabilities[r-1]``."""
     m = len(probabilities)
     candidates = uniform_negatives(known, users, m, generator)  # (B, m)
-    scores = (model.user_emb[users][:, None, :] * model.item_emb[candidates]).sum(-1) \
-        + model.item_bias[candidates]
+    scores = (model.user[users][:, None, :] * model.item_t.T[candidates]).sum(-1) + model.bias[candidates]
     by_score = torch.sort(scores, dim=1, descending=True, stable=True).indices
     rank = torch.multinomial(probabilities, len(users), replacement=True, generator=generator)
     return candidates.gather(1, by_score.gather(1, rank[:, None]))[:, 0]
@@ -115,24 +112,23 @@ class LambdaFM(PairwiseMF):
     """Biased MF with one of LambdaFM's lambda surrogates (``sampler``: static, dynamic, weighted)."""
 
     name = "lambdafm"
-    defaults = {**PAIRWISE_DEFAULTS, "sampler": "dynamic", "rho": 0.3, "m": 10, "epsilon": 1.0}
+    settings_type = LambdaFMSettings
+    defaults = LambdaFMSettings().as_dict()
 
     def prepare(self, dataset: Dataset, positives: Pairs) -> None:
-        sampler, rho = self.params["sampler"], float(self.params["rho"])
-        if sampler not in SAMPLERS:
-            raise ConfigError(f"lambdafm: sampler must be one of {', '.join(SAMPLERS)}, got {sampler!r}")
+        sampler, rho = self.settings.sampler, self.settings.rho
         if sampler == "static":
             ranks = popularity_ranks(positives, dataset.n_items).to(self.device)
             weights = torch.exp(-ranks.double() / (dataset.n_items * rho))
             self.item_probabilities = (weights / weights.sum()).float()
         elif sampler == "dynamic":
-            self.rank_probabilities = rank_probabilities(int(self.params["m"]), rho, self.device)
+            self.rank_probabilities = rank_probabilities(self.settings.m, rho, self.device)
         else:
             self.harmonic = harmonic_numbers(dataset.n_items, self.device)
 
     def negatives(self, users: torch.Tensor, positives: torch.Tensor,
                   generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        sampler = self.params["sampler"]
+        sampler = self.settings.sampler
         ones = torch.ones(len(users), device=self.device)
         if sampler == "static":
             return static_negatives(self.item_probabilities, self.known, users, generator), ones
@@ -142,6 +138,6 @@ class LambdaFM(PairwiseMF):
         scores = self.model.score(users)
         negatives, _, rank = weighted_negatives(
             scores, self.known[users], scores.gather(1, positives[:, None])[:, 0],
-            float(self.params["epsilon"]), generator)
+            self.settings.epsilon, generator)
         weights = self.harmonic[rank] / self.harmonic[self.n_items - 1]
         return negatives, weights.float()

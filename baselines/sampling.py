@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from irgan.errors import IrganError
+from irgan.sampling import sample_inverse_cdf
 
 MAX_ROUNDS = 1000
 
@@ -35,17 +36,12 @@ def uniform_negatives(
 
 
 def categorical_rows(weights: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """One column index per row, drawn with probability proportional to the row's weights.
-
-    Inverse CDF on the row's cumulative sum (float64): several times faster than
-    ``torch.multinomial`` on wide rows, and never picks a zero-weight column.
-    Every row needs a positive total.
-    """
-    cumulative = torch.cumsum(weights.double(), dim=1)
-    target = torch.rand(len(weights), 1, generator=generator, device=weights.device,
-                        dtype=torch.float64) * cumulative[:, -1:]
-    index = torch.searchsorted(cumulative, target, right=True)[:, 0]
-    return index.clamp(max=weights.shape[1] - 1)
+    """One column index per row, drawn with probability proportional to the row's weights
+    (the study's inverse-CDF sampler, irgan.sampling; several times faster than
+    ``torch.multinomial`` on wide rows, and never picks a zero-weight column). Every row needs
+    a positive total."""
+    draws = torch.rand(len(weights), 1, generator=generator, device=weights.device, dtype=torch.float64)
+    return sample_inverse_cdf(weights, draws, what="the sampler's weights")[:, 0]
 
 
 def device_generator(seed: int, device: torch.device) -> torch.Generator:

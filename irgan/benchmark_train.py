@@ -35,7 +35,7 @@ from irgan.irgan_pointwise import train_irgan
 from irgan.provenance import code_version
 from irgan.runtime import resolve_device
 from irgan.steps import configure_logging, run_step
-from irgan.training import MFParams, set_threads
+from irgan.training import set_threads
 from irgan.variants import resolve_variant
 
 SHORT_SCHEDULE = BENCHMARK_SCHEDULE
@@ -64,7 +64,7 @@ def _version(name: str) -> str:
 
 def _train(dataset_path: str, generator_path: str, settings: dict, device, seed: int):
     dataset = Dataset.load(dataset_path)
-    generator = MFParams.from_model(load_mf_checkpoint(generator_path, dataset.n_users, dataset.n_items))
+    generator = load_mf_checkpoint(generator_path, dataset.n_users, dataset.n_items)
     settings = {**settings, "generator_init": "released", "discriminator_init": "random"}
     return train_irgan(dataset, "test", settings, seed, device, generator=generator, variant="benchmark")
 

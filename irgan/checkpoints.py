@@ -14,7 +14,7 @@ import torch
 
 from irgan.errors import IrganError, UnsafePickleError
 from irgan.io import write_bytes
-from irgan.models import MatrixFactorization
+from irgan.models import MFParams
 from irgan.pickles import NumpyOnlyUnpickler, load_numpy_pickle  # noqa: F401  (re-exported)
 
 
@@ -50,8 +50,8 @@ def load_tensors(path: str | os.PathLike, what: str) -> object:
         raise CheckpointReadError(f"{path}: not a readable {what} ({first})") from None
 
 
-def load_mf_checkpoint(path: str | os.PathLike, n_users: int, n_items: int) -> MatrixFactorization:
-    """Load ``[user_emb, item_emb, item_bias]`` as a :class:`MatrixFactorization`."""
+def load_mf_checkpoint(path: str | os.PathLike, n_users: int, n_items: int) -> MFParams:
+    """Load ``[user_emb, item_emb, item_bias]`` as an :class:`~irgan.models.MFParams`."""
     arrays = load_numpy_pickle(path)
     if not (
         isinstance(arrays, list | tuple)
@@ -63,7 +63,7 @@ def load_mf_checkpoint(path: str | os.PathLike, n_users: int, n_items: int) -> M
 
 
 def mf_from_arrays(path: str | os.PathLike, user_emb, item_emb, item_bias, n_users: int | None = None,
-                   n_items: int | None = None) -> MatrixFactorization:
+                   n_items: int | None = None) -> MFParams:
     """A checkpoint's arrays as a model, or one error naming the file: shapes that do not fit
     each other or the dataset, and NaN/inf values (which would only surface later as a
     "diverged" model far from the file that caused it)."""
@@ -84,4 +84,4 @@ def mf_from_arrays(path: str | os.PathLike, user_emb, item_emb, item_bias, n_use
     if bad:
         raise CheckpointShapeError(f"{path}: the checkpoint holds NaN or infinite values ({', '.join(bad)}); "
                                    "it cannot be evaluated or trained from")
-    return MatrixFactorization.from_arrays(user_emb, item_emb, item_bias)
+    return MFParams.from_state({"user_emb": user_emb, "item_emb": item_emb, "item_bias": item_bias})

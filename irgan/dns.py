@@ -11,55 +11,29 @@ with lr 0.05 and l2 0.1 (``l2_loss(x) = sum(x**2) / 2``). After each epoch the
 model is evaluated, and the epoch with the best P@5 on the run's selection
 split is kept (the authors kept the best TEST P@5). The scores used to pick
 negatives are those of the model at the start of the epoch, as in the code
-(it writes the epoch's triples to a file before training on them).
+(it writes the epoch's triples to a file before training on them). The step is the
+pairwise step BPR and LambdaFM take too (:mod:`irgan.pairwise`), with one triple per
+step in the authors' order; the compiled ``kernels.bpr_epoch`` runs it here.
 """
 
 from __future__ import annotations
 
-import logging
-import time
+import os
 from collections.abc import Callable
 
 import torch
-import torch.nn.functional as F
 
-from irgan import kernels
 from irgan.data import Dataset
-from irgan.errors import ConfigError
-from irgan.progress import Progress
+from irgan.pairwise import ordered_epoch, pairwise_step
+from irgan.settings import DNSSettings
+from irgan.trainer import Trainer, TripleMethod, resolve_backend  # noqa: F401  (resolve_backend re-exported)
 from irgan.training import (
-    Curve,
-    Evaluators,
     MFParams,
-    Positives,
-    Selector,
     TrainerRecommender,
-    TrainingDiverged,
     TrainResult,
-    check_finite,
-    divergence_record,
     draw_uniform_negatives,
-    record_epoch,
-    selected_result,
     uniforms,
 )
-
-log = logging.getLogger("irgan.dns")
-
-DEFAULTS = {"epochs": 80, "lr": 0.05, "l2": 0.1, "candidates": 5,
-            "model": {"dim": 5, "init_scale": 0.05}, "backend": "auto",
-            "curve_splits": ["validation", "test"]}
-
-
-def resolve_backend(name: str, device: torch.device) -> str:
-    """``auto``: the compiled kernels on the CPU when numba is installed, else plain torch."""
-    if name not in ("auto", "compiled", "torch"):
-        raise ConfigError(f"backend must be auto, compiled or torch, got {name!r}")
-    if name == "compiled" and not kernels.AVAILABLE:
-        raise ConfigError("backend: compiled needs numba, which is not installed")
-    if name == "auto":
-        return "compiled" if kernels.AVAILABLE else "torch"
-    return name
 
 
 def dns_negatives(scores: torch.Tensor, table: torch.Tensor, counts: torch.Tensor,
@@ -77,93 +51,49 @@ def dns_negatives(scores: torch.Tensor, table: torch.Tensor, counts: torch.Tenso
 
 def bpr_step(model: MFParams, user: torch.Tensor, positive: torch.Tensor, negative: torch.Tensor,
              lr: float, l2: float) -> torch.Tensor:
-    """One SGD step on a batch of triples (the torch reference of kernels.bpr_epoch)."""
-    p_u = model.user[user].clone().requires_grad_()
-    q_i = model.item_t[:, positive].T.clone().requires_grad_()
-    q_j = model.item_t[:, negative].T.clone().requires_grad_()
-    b_i = model.bias[positive].clone().requires_grad_()
-    b_j = model.bias[negative].clone().requires_grad_()
-    x = (p_u * (q_i - q_j)).sum(-1) + b_i - b_j
-    bpr = -F.logsigmoid(x).mean()
-    l2_loss = sum((t**2).sum() / 2 for t in (p_u, q_i, q_j, b_i, b_j))
-    (bpr + l2 * l2_loss).backward()
-    with torch.no_grad():
-        model.user.index_add_(0, user, p_u.grad, alpha=-lr)
-        model.item_t.index_add_(1, positive, q_i.grad.T, alpha=-lr)
-        model.item_t.index_add_(1, negative, q_j.grad.T, alpha=-lr)
-        model.bias.index_add_(0, positive, b_i.grad, alpha=-lr)
-        model.bias.index_add_(0, negative, b_j.grad, alpha=-lr)
-    return bpr.detach() * len(user)
+    """One SGD step on a batch of triples, weights 1 (the torch reference of kernels.bpr_epoch);
+    returns the summed BPR loss."""
+    weights = torch.ones(len(user), device=model.device)
+    return pairwise_step(model, user, positive, negative, weights, lr, l2).ranking_loss
 
 
-def bpr_epoch(model: MFParams, users: torch.Tensor, positives: torch.Tensor,
-              negatives: torch.Tensor, lr: float, l2: float, backend: str) -> float:
-    """One step per triple, in order; returns the summed BPR loss."""
-    if backend == "compiled":
-        return float(kernels.bpr_epoch(*model.arrays(), users.numpy(), positives.numpy(),
-                                       negatives.numpy(), lr, l2))
-    total = torch.zeros((), dtype=torch.float64, device=model.device)
-    for t in range(len(users)):
-        total += bpr_step(model, users[t : t + 1], positives[t : t + 1], negatives[t : t + 1], lr, l2)
-    return float(total)
+bpr_epoch = ordered_epoch  # one step per triple in the authors' order (irgan.pairwise)
 
 
-def train_dns(dataset: Dataset, selection: str, settings: dict | None = None, seed: int = 0,
+class DNS(TripleMethod):
+    """DNS + BPR as a method of the training loop: one epoch = fresh negatives, one step per triple."""
+
+    system, label, loss_name = "dns", "DNS", "the BPR loss"
+
+    def __init__(self, dataset: Dataset, selection: str, settings: DNSSettings, seed: int,
+                 device: torch.device, init: MFParams | None = None) -> None:
+        self.prepare(dataset, selection, settings, seed, device, init)
+        self.train_users = torch.as_tensor(self.positives.user_ids, device=device)
+        self.loss_count = len(self.positives)
+
+    def epoch(self, epoch: int) -> float:
+        s = self.settings
+        with torch.no_grad():  # negatives are picked by the model at the start of the epoch
+            scores = self.model.to(self.device).score(self.train_users)
+        draws = uniforms(self.rng, len(self.positives), s.candidates).to(self.device)
+        negatives = dns_negatives(scores, self.table, self.counts, self.rows, draws).to(self.step_device)
+        return bpr_epoch(self.model, self.users, self.items, negatives, s.lr, s.l2, self.backend)
+
+
+def train_dns(dataset: Dataset, selection: str, settings: dict | DNSSettings | None = None, seed: int = 0,
               device: str | torch.device = "cpu", init: MFParams | None = None,
-              on_epoch: Callable[[int, MFParams], None] | None = None) -> TrainResult:
+              on_epoch: Callable[[int, MFParams], None] | None = None,
+              resume_path: str | os.PathLike | None = None) -> TrainResult:
     """Pre-train an MF model with DNS + BPR; keep the epoch with the best selection P@5.
 
     ``on_epoch(epoch, model)`` sees the model after every epoch (0 = the init), e.g. to follow
     its scale along the trajectory (irgan/start_match.py); it must not change the model.
     """
-    s = {**DEFAULTS, **(settings or {})}
+    s = DNSSettings.from_dict(settings)
     device = torch.device(device)
-    backend = resolve_backend(s["backend"], device)
-    step_device = torch.device("cpu") if backend == "compiled" else device
-    positives = Positives.from_pairs(dataset.training_positives(selection),
-                                     dataset.n_users, dataset.n_items)
-    rng = torch.Generator().manual_seed(seed)
-    model = (init.clone().to(step_device) if init is not None else
-             MFParams.random(dataset.n_users, dataset.n_items, s["model"]["dim"],
-                             s["model"]["init_scale"], rng, step_device))
-    table, counts = positives.non_positive_table(device)
-    rows = torch.as_tensor(positives.row, device=device)
-    train_users = torch.as_tensor(positives.user_ids, device=device)
-    users = torch.as_tensor(positives.users, device=step_device)
-    items = torch.as_tensor(positives.items, device=step_device)
-    evaluators = Evaluators(dataset, s["curve_splits"], device)
-    selector = Selector(selection)
-    curve = Curve()
-    means = evaluators.means(model, "DNS", 0)
-    for split, values in means.items():
-        curve.add(0, "DNS", split, values)
-    if on_epoch is not None:
-        on_epoch(0, model)
-    status, divergence, epoch = "ok", None, 0
-    started = time.perf_counter()
-    bar = Progress(s["epochs"], f"DNS seed {seed} ({selection})")
-    try:
-        for epoch in range(1, s["epochs"] + 1):
-            with torch.no_grad():
-                scores = model.to(device).score(train_users)
-            draws = uniforms(rng, len(positives), s["candidates"]).to(device)
-            negatives = dns_negatives(scores, table, counts, rows, draws).to(step_device)
-            loss = bpr_epoch(model, users, items, negatives, s["lr"], s["l2"], backend)
-            check_finite(loss, "DNS", epoch, "the BPR loss")
-            means = record_epoch(evaluators, curve, selector, model, "DNS", epoch)
-            if on_epoch is not None:
-                on_epoch(epoch, model)
-            log.info("DNS epoch %d/%d loss %.4f %s P@5 %.4f", epoch, s["epochs"], loss / len(positives),
-                     selection, means[selection]["P@5"])
-            bar.update()
-    except TrainingDiverged as error:
-        status, divergence = "diverged", divergence_record(error)
-        log.warning("DNS run diverged: %s", error)
-    finally:
-        bar.close()
-    return selected_result(status, divergence, selector, curve, epoch, {**s, "backend": backend}, started,
-                           system="dns", reported_model="DNS", selection=selection, seed=seed,
-                           dataset=dataset.name)
+    method = DNS(dataset, selection, s, seed, device, init)
+    return Trainer(method, dataset, selection, seed, device, splits=s.curve_splits, on_epoch=on_epoch,
+                   resume_path=resume_path, description=f"DNS seed {seed} ({selection})").fit()
 
 
 class DNSRecommender(TrainerRecommender):

@@ -471,6 +471,8 @@ def generator_epoch(g_user, g_item_t, g_bias, d_user, d_item_t, d_bias,
             grad_logit[samples[k]] -= _F32(rewards[k] / n_samples)
         # one pass per embedding dimension: read q_dj for the user's gradient, then step it
         # (both from the parameters before the step, as TensorFlow's SGD)
+        # Deliberately two loops: the l2 == 0 one (the authors' setting, the hot loop of the
+        # whole study) skips the per-item sample counts of the l2 term.
         if l2 > 0:
             for k in range(n_samples):
                 counts[samples[k]] += _F32(1.0)

@@ -15,33 +15,14 @@ run's selection split is kept.
 
 from __future__ import annotations
 
-import logging
-import time
+import os
 
 import torch
 
 from irgan.data import Dataset
-from irgan.errors import ConfigError
-from irgan.progress import Progress
-from irgan.training import (
-    Curve,
-    Evaluators,
-    MFParams,
-    Positives,
-    Selector,
-    TrainerRecommender,
-    TrainingDiverged,
-    TrainResult,
-    check_finite,
-    divergence_record,
-    record_epoch,
-    selected_result,
-)
-
-log = logging.getLogger("irgan.mle")
-
-DEFAULTS = {"epochs": 60, "lr": 0.01, "batch_users": 64, "weight_decay": 0.0, "optimizer": "adam",
-            "model": {"dim": 5, "init_scale": 0.05}, "curve_splits": ["validation", "test"]}
+from irgan.settings import MLESettings
+from irgan.trainer import Method, Trainer
+from irgan.training import MFParams, Positives, TrainerRecommender, TrainResult
 
 
 def softmax_nll(user_rows: torch.Tensor, item_t: torch.Tensor, bias: torch.Tensor,
@@ -51,62 +32,59 @@ def softmax_nll(user_rows: torch.Tensor, item_t: torch.Tensor, bias: torch.Tenso
     return -(log_p * positive_mask).sum() / positive_mask.sum()
 
 
-def train_mle(dataset: Dataset, selection: str, settings: dict | None = None, seed: int = 0,
-              device: str | torch.device = "cpu") -> TrainResult:
+class MLE(Method):
+    """The softmax generator's maximum-likelihood fit as a method of the training loop."""
+
+    system, label, loss_name = "mle", "MLE", "the negative log-likelihood"
+
+    def __init__(self, dataset: Dataset, selection: str, settings: MLESettings, seed: int,
+                 device: torch.device) -> None:
+        s = self.settings = settings
+        positives = Positives.from_pairs(dataset.training_positives(selection),
+                                         dataset.n_users, dataset.n_items)
+        self.rng = torch.Generator().manual_seed(seed)
+        self.model = model = MFParams.random(dataset.n_users, dataset.n_items, s.model.dim,
+                                             s.model.init_scale, self.rng, device)
+        self.parameters = [model.user.requires_grad_(), model.item_t.requires_grad_(),
+                           model.bias.requires_grad_()]
+        optimizer = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}[s.optimizer]
+        self.optimizer = optimizer(self.parameters, lr=s.lr, weight_decay=s.weight_decay)
+        self.device = device
+        self.mask = positives.mask(device)
+        self.train_users = torch.as_tensor(positives.user_ids)
+        self.epochs, self.loss_count, self.hyperparameters = s.epochs, len(self.train_users), s.as_dict()
+
+    def epoch(self, epoch: int) -> float:
+        order = self.train_users[torch.randperm(len(self.train_users), generator=self.rng)].to(self.device)
+        total = 0.0
+        for batch in order.split(self.settings.batch_users):
+            loss = softmax_nll(self.model.user[batch], self.model.item_t, self.model.bias, self.mask[batch])
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+            total += float(loss.detach()) * len(batch)
+        return total
+
+    def state(self) -> dict:
+        return {"optimizer": self.optimizer.state_dict()}
+
+    def load_state(self, state: dict) -> None:
+        self.optimizer.load_state_dict(state["optimizer"])
+
+    def finish(self) -> None:
+        for t in self.parameters:
+            t.requires_grad_(False)
+
+
+def train_mle(dataset: Dataset, selection: str, settings: dict | MLESettings | None = None, seed: int = 0,
+              device: str | torch.device = "cpu",
+              resume_path: str | os.PathLike | None = None) -> TrainResult:
     """Fit p_theta(i | u) by maximum likelihood; keep the epoch with the best selection P@5."""
-    s = {**DEFAULTS, **(settings or {})}
+    s = MLESettings.from_dict(settings)
     device = torch.device(device)
-    positives = Positives.from_pairs(dataset.training_positives(selection),
-                                     dataset.n_users, dataset.n_items)
-    rng = torch.Generator().manual_seed(seed)
-    model = MFParams.random(dataset.n_users, dataset.n_items, s["model"]["dim"],
-                            s["model"]["init_scale"], rng, device)
-    parameters = [model.user.requires_grad_(), model.item_t.requires_grad_(), model.bias.requires_grad_()]
-    if s["optimizer"] == "adam":
-        optimizer = torch.optim.Adam(parameters, lr=s["lr"], weight_decay=s["weight_decay"])
-    elif s["optimizer"] == "sgd":
-        optimizer = torch.optim.SGD(parameters, lr=s["lr"], weight_decay=s["weight_decay"])
-    else:
-        raise ConfigError(f"key pretraining.mle.optimizer: unknown optimizer {s['optimizer']!r}")
-    mask = positives.mask(device)
-    train_users = torch.as_tensor(positives.user_ids)
-    evaluators = Evaluators(dataset, s["curve_splits"], device)
-    selector = Selector(selection)
-    curve = Curve()
-    with torch.no_grad():
-        for split, values in evaluators.means(model, "MLE", 0).items():
-            curve.add(0, "MLE", split, values)
-    status, divergence, epoch = "ok", None, 0
-    started = time.perf_counter()
-    bar = Progress(s["epochs"], f"MLE seed {seed} ({selection})")
-    try:
-        for epoch in range(1, s["epochs"] + 1):
-            order = train_users[torch.randperm(len(train_users), generator=rng)].to(device)
-            total = 0.0
-            for batch in order.split(s["batch_users"]):
-                loss = softmax_nll(model.user[batch], model.item_t, model.bias, mask[batch])
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                total += float(loss.detach()) * len(batch)
-            check_finite(total, "MLE", epoch, "the negative log-likelihood")
-            means = record_epoch(evaluators, curve, selector, model, "MLE", epoch)
-            log.info("MLE epoch %d/%d nll %.4f %s P@5 %.4f", epoch, s["epochs"],
-                     total / len(train_users), selection, means[selection]["P@5"])
-            bar.update()
-    except TrainingDiverged as error:
-        status, divergence = "diverged", divergence_record(error)
-        log.warning("MLE run diverged: %s", error)
-    finally:
-        bar.close()
-    for t in parameters:
-        t.requires_grad_(False)
-    result = selected_result(status, divergence, selector, curve, epoch, s, started, system="mle",
-                             reported_model="MLE", selection=selection, seed=seed, dataset=dataset.name)
-    if result.selected is not None:
-        result.selected = MFParams(*(t.detach() for t in (result.selected.user, result.selected.item_t,
-                                                          result.selected.bias)))
-    return result
+    return Trainer(MLE(dataset, selection, s, seed, device), dataset, selection, seed, device,
+                   splits=s.curve_splits, resume_path=resume_path,
+                   description=f"MLE seed {seed} ({selection})").fit()
 
 
 class MLERecommender(TrainerRecommender):

@@ -29,12 +29,14 @@ import torch
 
 from irgan.checkpoints import load_mf_checkpoint
 from irgan.data import Dataset
-from irgan.dns import DEFAULTS, train_dns
+from irgan.dns import train_dns
 from irgan.evaluation import Evaluator
+from irgan.settings import DNSSettings
 from irgan.training import MFParams, Positives
 
 TEMPERATURE = 0.2
 SHOWN_SETTINGS = 10  # rows of the Markdown table: the published setting, then the best by P@5
+PUBLISHED = DNSSettings().as_dict()  # the authors' cf_dns.py settings (the defaults)
 # The targets of the fidelity issue: P@5 within 0.005, scale and perplexity within 30 %.
 TOLERANCES = {"P@5": ("absolute", 0.005), "logit_sd": ("relative", 0.30), "perplexity": ("relative", 0.30)}
 
@@ -57,7 +59,7 @@ def start_statistics(params: MFParams, positives: Positives, temperature: float 
 
 def released_statistics(dataset: Dataset, checkpoint: str | Path) -> dict:
     """The released start's test P@5 and its statistics (the targets)."""
-    params = MFParams.from_model(load_mf_checkpoint(checkpoint, dataset.n_users, dataset.n_items))
+    params = load_mf_checkpoint(checkpoint, dataset.n_users, dataset.n_items)
     positives = Positives.from_pairs(dataset.training_positives("test"), dataset.n_users, dataset.n_items)
     p5 = Evaluator(dataset, "test").means(params.score, cutoff_only=True)["P@5"]
     return {"P@5": p5, **start_statistics(params, positives)}
@@ -94,7 +96,7 @@ def sweep(dataset: Dataset, grid: dict[str, list], seeds: list[int],
     keys = list(grid)
     for values in itertools.product(*(grid[k] for k in keys)):
         setting = dict(zip(keys, values, strict=True))
-        settings = {**DEFAULTS, **(base or {}), **setting, "curve_splits": ["test"]}
+        settings = {**PUBLISHED, **(base or {}), **setting, "curve_splits": ["test"]}
         for seed in seeds:
             frame = dns_trajectory(dataset, settings, seed)
             parts.append(frame.assign(setting=json.dumps(setting, sort_keys=True), seed=seed))
@@ -174,7 +176,7 @@ def verdict_sentence(frame: pd.DataFrame) -> str:
     """One sentence for the findings, from the rows ``run_match`` wrote (targets in ``released_*``)."""
     target = {key: float(frame[f"released_{key}"].iloc[0]) for key in TOLERANCES}
     summary = summarise(frame, target)
-    is_published = [all(DEFAULTS.get(k) == v for k, v in json.loads(name).items())
+    is_published = [all(PUBLISHED.get(k) == v for k, v in json.loads(name).items())
                     for name in summary["setting"]]
     published = summary[is_published].iloc[0]
     n_match = int(summary["matches"].sum())
@@ -202,7 +204,7 @@ def run_match(dataset: Dataset, checkpoint: str | Path, grid: dict[str, list], g
     others = sweep(dataset, grid, grid_seeds)
     others = others[others["setting"] != "{}"]
     frame = pd.concat([published, others], ignore_index=True)
-    name = json.dumps({k: DEFAULTS[k] for k in grid}, sort_keys=True)
+    name = json.dumps({k: PUBLISHED[k] for k in grid}, sort_keys=True)
     frame.loc[frame["setting"] == "{}", "setting"] = name
     frame = frame.drop_duplicates(["setting", "seed", "epoch"])
     for key, value in target.items():

@@ -1,8 +1,8 @@
 """What every trainer of the study shares: parameters, positives, model selection, run files.
 
-The trainers (:mod:`irgan.mle`, :mod:`irgan.dns`, :mod:`irgan.irgan_pointwise`)
-keep a model as :class:`MFParams`: three float32 tensors in the layout the
-compiled kernels update in place (item embeddings transposed). A model is
+Every trainer and baseline keeps its model as :class:`~irgan.models.MFParams`
+(re-exported here): three float32 tensors in the layout the compiled kernels
+update in place (item embeddings transposed). A model is
 selected by P@5 on the run's selection split (``test``: the paper;
 ``validation``: honest) and written in the run contract of
 :mod:`irgan.results`, with its parameters beside it in ``model.pt``.
@@ -15,7 +15,6 @@ import hashlib
 import json
 import math
 import os
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from irgan.checkpoints import load_tensors, mf_from_arrays, save_tensors
 from irgan.data import Dataset, Pairs
 from irgan.errors import ConfigError, IrganError
 from irgan.evaluation import Evaluator, NonFiniteScoresError
-from irgan.models import MatrixFactorization
+from irgan.models import MFParams
 from irgan.protocol import CUTOFFS, SELECTION_METRIC, SELECTIONS, metric_names
 from irgan.results import CONTRACT_FILES, MODEL, divergence_entry, make_record, write_run
 
@@ -49,85 +48,6 @@ class TrainingDiverged(IrganError):
 class NonFiniteSampling(IrganError):
     """A sampling distribution holds NaN or inf: the model diverged before a draw could become an
     index. Raised inside a step (which knows no epoch); the trainer records it as a divergence."""
-
-
-@dataclass
-class MFParams:
-    """f(u, i) = <user[u], item_t[:, i]> + bias[i]; float32, contiguous, updated in place."""
-
-    user: torch.Tensor  # (n_users, dim)
-    item_t: torch.Tensor  # (dim, n_items)
-    bias: torch.Tensor  # (n_items,)
-
-    @classmethod
-    def from_model(cls, model: MatrixFactorization, device: str | torch.device = "cpu") -> MFParams:
-        def prepare(t: torch.Tensor) -> torch.Tensor:
-            return t.detach().to(device=device, dtype=torch.float32).contiguous().clone()
-
-        return cls(prepare(model.user_emb), prepare(model.item_emb.T), prepare(model.item_bias))
-
-    @classmethod
-    def random(cls, n_users: int, n_items: int, dim: int, init_scale: float,
-               generator: torch.Generator, device: str | torch.device = "cpu") -> MFParams:
-        """The authors' init: embeddings uniform(-init_scale, init_scale), biases zero."""
-        model = MatrixFactorization(n_users, n_items, dim, init_scale, generator=generator)
-        return cls.from_model(model, device)
-
-    @property
-    def device(self) -> torch.device:
-        return self.user.device
-
-    @property
-    def shape(self) -> tuple[int, int, int]:
-        return self.user.shape[0], self.item_t.shape[1], self.user.shape[1]
-
-    def score(self, users: torch.Tensor) -> torch.Tensor:
-        """f(u, .) for every item: (len(users), n_items)."""
-        return self.user[users.to(self.device)] @ self.item_t + self.bias
-
-    def clone(self) -> MFParams:
-        return MFParams(self.user.clone(), self.item_t.clone(), self.bias.clone())
-
-    def to(self, device: str | torch.device) -> MFParams:
-        if torch.device(device) == self.device:
-            return self
-        return MFParams(self.user.to(device), self.item_t.to(device), self.bias.to(device))
-
-    def copy_(self, other: MFParams) -> None:
-        self.user.copy_(other.user)
-        self.item_t.copy_(other.item_t)
-        self.bias.copy_(other.bias)
-
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """numpy views sharing memory (CPU only): what the compiled kernels update."""
-        return self.user.numpy(), self.item_t.numpy(), self.bias.numpy()
-
-    def is_finite(self) -> bool:
-        return bool(torch.isfinite(self.user).all() and torch.isfinite(self.item_t).all()
-                    and torch.isfinite(self.bias).all())
-
-    def to_model(self) -> MatrixFactorization:
-        return MatrixFactorization.from_arrays(*self.state().values())
-
-    def state(self) -> dict[str, np.ndarray]:
-        """The checkpoint layout of the authors' pickles: user (U, d), item (I, d), bias (I,)."""
-        return {
-            "user_emb": self.user.detach().cpu().numpy().copy(),
-            "item_emb": self.item_t.detach().cpu().numpy().T.copy(),
-            "item_bias": self.bias.detach().cpu().numpy().copy(),
-        }
-
-    def tensors(self) -> dict[str, torch.Tensor]:
-        """:meth:`state` as CPU tensors: what ``model.pt`` and ``resume.pt`` store (weights only)."""
-        return {name: torch.from_numpy(array) for name, array in self.state().items()}
-
-    @classmethod
-    def from_state(cls, state: dict, device: str | torch.device = "cpu") -> MFParams:
-        def prepare(a) -> torch.Tensor:
-            return torch.as_tensor(np.ascontiguousarray(a, dtype=np.float32)).to(device).contiguous()
-
-        return cls(prepare(state["user_emb"]), prepare(np.asarray(state["item_emb"]).T),
-                   prepare(state["item_bias"]))
 
 
 class TrainedRecommender:
@@ -243,18 +163,19 @@ class Evaluators:
     from one scan (:func:`irgan.kernels.top_hits`) over the Evaluator's own
     scores and masks instead of masked_fill + topk + gather; the metric
     formulas are those of :func:`irgan.evaluation.cutoff_metrics` (tests check
-    both paths give the same numbers).
+    both paths give the same numbers); ``compiled=False`` keeps the torch path (the baselines'
+    curves were made with it).
     """
 
     def __init__(self, dataset: Dataset, splits: Sequence[str], device: str | torch.device,
-                 metrics: str = "cutoff", cutoffs: Sequence[int] = CUTOFFS) -> None:
+                 metrics: str = "cutoff", cutoffs: Sequence[int] = CUTOFFS, compiled: bool = True) -> None:
         if metrics not in ("cutoff", "full"):
             raise ConfigError(f"curve metrics must be 'cutoff' or 'full', got {metrics!r}")
         self.device = torch.device(device)
         self.cutoff_only = metrics == "cutoff"
         self.cutoffs = tuple(cutoffs)
         self.by_split = {split: Evaluator(dataset, split, cutoffs, self.device) for split in splits}
-        self.compiled = self.cutoff_only and kernels.AVAILABLE and self.device.type == "cpu"
+        self.compiled = compiled and self.cutoff_only and kernels.AVAILABLE and self.device.type == "cpu"
 
     def means(self, params: MFParams, model: str = "model", epoch: int = 0) -> dict[str, dict[str, float]]:
         """Mean metrics per split; NaN/inf scores end the run as diverged."""
@@ -352,41 +273,6 @@ class TrainResult:
         return TrainedRecommender(self.selected)
 
 
-def record_epoch(evaluators: Evaluators, curve: Curve, selector: Selector, params: MFParams, name: str,
-                 epoch: int) -> dict[str, dict[str, float]]:
-    """Evaluate a model after an epoch: its points on the curve, and the selection rule's update."""
-    with torch.no_grad():
-        means = evaluators.means(params, name, epoch)
-        selector.update(epoch, means, params)
-    for split, values in means.items():
-        curve.add(epoch, name, split, values)
-    return means
-
-
-def selected_result(status: str, divergence: dict | None, selector: Selector, curve: Curve,
-                    final_epoch: int, hyperparameters: dict, started: float, *, system: str,
-                    dataset: str, selection: str, seed: int, reported_model: str,
-                    **extra) -> TrainResult:
-    """A run's outcome: the selected model, or no model and the divergence record."""
-    ok = status == "ok"
-    return TrainResult(
-        status=status,
-        selected=selector.best_params if ok else None,
-        curve=curve,
-        selected_epoch=selector.best_epoch if ok else None,
-        final_epoch=final_epoch,
-        hyperparameters=hyperparameters,
-        system=system,
-        dataset=dataset,
-        selection=selection,
-        seed=seed,
-        reported_model=reported_model,
-        divergence=divergence,
-        extra={**extra, "seconds": time.perf_counter() - started,
-               "selected_value": selector.best_value if ok else None},
-    )
-
-
 class TrainerRecommender:
     """A trainer behind the Recommender interface: ``fit`` trains and selects, ``score`` uses the
     selected model. Subclasses name their trainer (``train(dataset, selection, settings, seed,
@@ -441,8 +327,8 @@ def save_model(path: str | os.PathLike, models: dict[str, MFParams], meta: dict)
 
 
 def load_model(path: str | os.PathLike, name: str | None = None,
-               n_users: int | None = None, n_items: int | None = None) -> MatrixFactorization:
-    """The model ``name`` (default: the selected one) of a ``model.pt`` as a MatrixFactorization."""
+               n_users: int | None = None, n_items: int | None = None) -> MFParams:
+    """The model ``name`` (default: the selected one) of a ``model.pt``."""
     payload = load_tensors(path, "model checkpoint")
     models = payload.get("models") if isinstance(payload, dict) else None
     if not isinstance(models, dict):

@@ -21,11 +21,10 @@ import re
 
 from irgan.config import deep_merge
 from irgan.errors import ConfigError
+from irgan.settings import DISCRIMINATOR_INITS, GENERATOR_INITS  # noqa: F401  (re-exported)
 
 META_KEYS = ("description", "selections")
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-GENERATOR_INITS = ("authors", "dns", "mle", "random", "released")
-DISCRIMINATOR_INITS = ("random", "pretrained")
 
 
 def variant_names(irgan_config: dict) -> list[str]:

@@ -52,10 +52,10 @@ from irgan.irgan_pointwise import (
     generator_step,
     item_rewards,
     sample_for_discriminator,
-    sample_inverse_cdf,
     user_batches,
 )
 from irgan.pickles import load_numpy_pickle
+from irgan.sampling import sample_inverse_cdf
 from irgan.training import MFParams, Positives
 from irgan.variants import resolve_variant
 from tests.conftest import mirror_dir

@@ -13,11 +13,9 @@ from baselines.bpr import BPR
 from baselines.ease import EASE, ease_weights
 from baselines.itemknn import ItemKNN, cosine_similarity, keep_top_neighbours
 from baselines.lambdafm import LambdaFM
-from baselines.pairwise import pairwise_gradients, pairwise_loss, sgd_step
 from baselines.popularity import Popularity
 from irgan.errors import ConfigError
 from irgan.evaluation import Evaluator
-from irgan.models import MatrixFactorization
 from irgan.recommender import Recommender
 from tests.conftest import tiny_dataset
 
@@ -25,76 +23,6 @@ from tests.conftest import tiny_dataset
 @pytest.fixture(scope="module")
 def tiny():
     return tiny_dataset(n_users=30, n_items=40, seed=1)
-
-
-def double_model(seed: int = 0) -> MatrixFactorization:
-    model = MatrixFactorization(6, 9, dim=3, init_scale=0.5, generator=torch.Generator().manual_seed(seed))
-    with torch.no_grad():
-        model.item_bias.uniform_(-0.3, 0.3, generator=torch.Generator().manual_seed(seed + 1))
-    return model.double()
-
-
-# A batch with repeated users and items, so the per-example gradients must accumulate.
-USERS = torch.tensor([0, 1, 1, 5, 0])
-POSITIVES = torch.tensor([2, 2, 7, 8, 3])
-NEGATIVES = torch.tensor([4, 3, 2, 0, 4])
-WEIGHTS = torch.tensor([1.0, 0.5, 2.0, 1.0, 0.25], dtype=torch.float64)
-L2 = 0.1
-
-
-def dense_gradients(model, grads):
-    user = torch.zeros_like(model.user_emb).index_add_(0, USERS, grads.user)
-    item = torch.zeros_like(model.item_emb).index_add_(0, POSITIVES, grads.positive)
-    item.index_add_(0, NEGATIVES, grads.negative)
-    bias = torch.zeros_like(model.item_bias).index_add_(0, POSITIVES, grads.positive_bias)
-    bias.index_add_(0, NEGATIVES, grads.negative_bias)
-    return user, item, bias
-
-
-def test_bpr_gradient_matches_autograd():
-    model = double_model()
-    grads = pairwise_gradients(model, USERS, POSITIVES, NEGATIVES, WEIGHTS, L2)
-    loss = pairwise_loss(model, USERS, POSITIVES, NEGATIVES, WEIGHTS, L2)
-    loss.backward()
-    assert float(grads.loss) == pytest.approx(float(loss.detach()), rel=1e-12)
-    for mine, reference in zip(dense_gradients(model, grads),
-                               (model.user_emb.grad, model.item_emb.grad, model.item_bias.grad), strict=True):
-        torch.testing.assert_close(mine, reference, rtol=1e-10, atol=1e-12)
-
-
-def test_bpr_gradient_matches_finite_differences():
-    model = double_model(seed=3)
-    grads = dense_gradients(model, pairwise_gradients(model, USERS, POSITIVES, NEGATIVES, WEIGHTS, L2))
-    step = 1e-6
-    for param, grad in zip((model.user_emb, model.item_emb, model.item_bias), grads, strict=True):
-        for index in [(0, 0), (1, 2), (5, 1)] if param.dim() == 2 else [(2,), (4,), (8,)]:
-            index = tuple(min(i, s - 1) for i, s in zip(index, param.shape, strict=True))
-            with torch.no_grad():
-                original = param[index].item()
-                param[index] = original + step
-                up = float(pairwise_loss(model, USERS, POSITIVES, NEGATIVES, WEIGHTS, L2))
-                param[index] = original - step
-                down = float(pairwise_loss(model, USERS, POSITIVES, NEGATIVES, WEIGHTS, L2))
-                param[index] = original
-            assert grad[index].item() == pytest.approx((up - down) / (2 * step), rel=1e-6, abs=1e-9)
-
-
-def test_sgd_step_of_one_example_is_rendles_update():
-    model = double_model()
-    u, i, j = 1, 7, 2
-    p, qi, qj = (t.detach().clone() for t in (model.user_emb[u], model.item_emb[i], model.item_emb[j]))
-    bi, bj = model.item_bias[i].item(), model.item_bias[j].item()
-    x = float(p @ (qi - qj)) + bi - bj
-    slope = 1 / (1 + math.exp(x))  # sigmoid(-x)
-    lr = 0.05
-    grads = pairwise_gradients(model, torch.tensor([u]), torch.tensor([i]), torch.tensor([j]),
-                               torch.ones(1, dtype=torch.float64), L2)
-    sgd_step(model, torch.tensor([u]), torch.tensor([i]), torch.tensor([j]), grads, lr)
-    torch.testing.assert_close(model.user_emb[u], p + lr * (slope * (qi - qj) - L2 * p))
-    torch.testing.assert_close(model.item_emb[i], qi + lr * (slope * p - L2 * qi))
-    torch.testing.assert_close(model.item_emb[j], qj + lr * (-slope * p - L2 * qj))
-    assert model.item_bias[i].item() == pytest.approx(bi + lr * (slope - L2 * bi))
-    assert model.item_bias[j].item() == pytest.approx(bj + lr * (-slope - L2 * bj))
 
 
 def test_ease_closed_form_equals_a_direct_solve_per_column():
@@ -214,7 +142,7 @@ def test_unknown_hyper_parameter_is_named():
 
 
 def test_unknown_lambdafm_sampler_is_named(tiny):
-    with pytest.raises(ConfigError, match="sampler must be one of"):
+    with pytest.raises(ConfigError, match="lambdafm.sampler: .adaptive. is not one of static, dynamic"):
         LambdaFM(sampler="adaptive", epochs=1).fit(tiny, "validation")
 
 

@@ -23,7 +23,7 @@ from baselines.lambdafm import (
 )
 from baselines.sampling import categorical_rows, uniform_negatives
 from irgan.data import Pairs
-from irgan.models import MatrixFactorization
+from irgan.training import MFParams
 
 N_ITEMS = 40
 POSITIVES = [0, 3, 4, 17, 25, 39]  # user 0's positives; user 1 has none
@@ -35,13 +35,9 @@ def known_matrix() -> torch.Tensor:
     return known
 
 
-def fixed_scorer(scores: torch.Tensor) -> MatrixFactorization:
+def fixed_scorer(scores: torch.Tensor) -> MFParams:
     """An MF model whose score f(u, i) is ``scores[i]`` for every user."""
-    model = MatrixFactorization(2, len(scores), dim=1)
-    with torch.no_grad():
-        model.user_emb.zero_()
-        model.item_bias.copy_(scores)
-    return model
+    return MFParams(torch.zeros(2, 1), torch.randn(1, len(scores)), scores.float().clone())
 
 
 def chi_square_p(observed: np.ndarray, expected_probabilities: np.ndarray) -> float:

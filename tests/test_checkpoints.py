@@ -59,6 +59,6 @@ def test_wrong_shapes_are_refused(tmp_path):
 def test_authors_python2_checkpoints_load(mirror):
     for name in ("model_dns_ori.pkl", "gan_generator.pkl"):
         model = load_mf_checkpoint(mirror / name, 943, 1683)
-        assert tuple(model.user_emb.shape) == (943, 5)
-        assert tuple(model.item_emb.shape) == (1683, 5)
-        assert tuple(model.item_bias.shape) == (1683,)
+        assert tuple(model.user.shape) == (943, 5)
+        assert tuple(model.item_t.shape) == (5, 1683)
+        assert tuple(model.bias.shape) == (1683,)

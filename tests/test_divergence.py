@@ -20,7 +20,7 @@ import pytest
 import torch
 
 from irgan import kernels
-from irgan.irgan_pointwise import sample_inverse_cdf
+from irgan.sampling import sample_inverse_cdf
 from irgan.training import NonFiniteSampling
 from tests.conftest import REPO
 

@@ -22,11 +22,11 @@ from irgan.irgan_pointwise import (
     item_rewards,
     policy_gradient_loss,
     sample_for_discriminator,
-    sample_inverse_cdf,
     train_irgan,
     user_batches,
 )
 from irgan.results import read_run
+from irgan.sampling import sample_inverse_cdf
 from irgan.training import MFParams, Positives, load_model, uniforms, write_training_run
 from irgan.variants import resolve_variant
 from tests.conftest import tiny_dataset
