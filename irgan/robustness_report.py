@@ -192,6 +192,11 @@ def robustness_statistics(
 # --------------------------------------------------------------------------- the table
 
 
+def _seeds(seeds: Sequence[int]) -> str:
+    """``3 seeds``, ``1 seed``."""
+    return f"{len(seeds)} seed{'' if len(seeds) == 1 else 's'}"
+
+
 def _rank(value: float) -> str:
     return DASH if not math.isfinite(value) else f"{value:g}"
 
@@ -208,7 +213,7 @@ def robustness_table(
     sections = []
     notes = [
         "Mean over re-splits: the mean over the re-splits of each split's mean over seeds "
-        f"({len(seeds)} seeds: {', '.join(map(str, seeds))}). SD between splits and between seeds: "
+        f"({_seeds(seeds)}: {', '.join(map(str, seeds))}). SD between splits and between seeds: "
         "the square roots of a one-way random-effects decomposition over the re-splits (ANOVA method "
         "of moments; between-split variance floored at 0); p: its F test of no split-to-split "
         f"variance. Ranks: 1 = best, ties share the average rank; on {original} and on each "
@@ -324,7 +329,7 @@ def robustness_sentence(
         stochastic = part[part["sd_within"] > 0]
         text = (
             f"Under {the_protocol(row.selection)} on {row.metric}, over {row.n_splits} per-user re-splits "
-            f"of `{row.base}` ({len(seeds)} seeds each), the ranking of {row.n_systems} systems "
+            f"of `{row.base}` ({_seeds(seeds)} each), the ranking of {row.n_systems} systems "
             f"{verdict(row.w, row.p, alpha)}: {concordance_text(row, original)}."
         )
         ref = part[part["system"] == reference]
