@@ -125,6 +125,11 @@ def _check_references(config: dict, source: str) -> None:
     from irgan import robustness
 
     robustness.check(config, source)  # robustness: bases, generated names, systems
+    from irgan.families import check_families
+
+    check_families(config.get("statistics", {}).get("families", {}),
+                   [f"irgan-{v}" for v in config["irgan"]["variants"]] + ["irgan-authors-code"],
+                   config.get("statistics", {}).get("reference", "irgan-code"), source)
     for name, spec in datasets.items():
         low, high = spec["rating_scale"]
         if not low < high:

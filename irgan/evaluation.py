@@ -100,6 +100,9 @@ def cutoff_metrics(
 ) -> dict[str, torch.Tensor]:
     """P@k and NDCG@k only, from a top-k instead of a full sort (for learning curves).
 
+    A deliberate fast path of :func:`rank_metrics`: the same inputs, the same formulas (tests
+    check both give the same numbers), without the full sort that MAP and MRR need.
+
     Exact: rows where any two of the top ``max(cutoffs) + 1`` scores tie (so the
     tie order could matter) are recomputed with :func:`rank_metrics`.
     """

@@ -32,7 +32,7 @@ from irgan.io import atomic_path  # noqa: E402
 from irgan.paper import METRICS, TABLE3_ML100K, closest_row  # noqa: E402
 from irgan.protocol import SELECTIONS  # noqa: E402
 from irgan.stat_tests import seed_interval  # noqa: E402
-from irgan.statistics import StatisticsSettings, ablation_family_of, is_irgan  # noqa: E402
+from irgan.statistics import StatisticsSettings, ablation_family_of, comparator_of, is_irgan  # noqa: E402
 from irgan.study_outputs import FIGURE_FORMATS as FORMATS  # noqa: E402
 from irgan.study_outputs import FIGURE_NAMES  # noqa: E402, F401  (re-exported)
 from irgan.study_view import StudyView, drawn_interval  # noqa: E402
@@ -187,7 +187,8 @@ def curve_bands(curves: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
 
 
 def _curve_panels(systems: list[str], settings: StatisticsSettings) -> dict[str, list[str]]:
-    """IRGAN variants by ablation family (each panel also shows the reference), then the baselines."""
+    """IRGAN variants by ablation family (each panel also shows the reference, and the comparator a
+    family names for a member), then the baselines."""
     families = settings.families or {}
     panels: dict[str, list[str]] = {}
     for system in systems:
@@ -195,6 +196,10 @@ def _curve_panels(systems: list[str], settings: StatisticsSettings) -> dict[str,
             continue
         panel = ablation_family_of(system, families) if is_irgan(system) else "baselines"
         panels.setdefault(panel, []).append(system)
+    for members in panels.values():  # a member's own comparator (``against``) is shown beside it
+        comparators = [comparator_of(m, families, settings.reference) for m in members]
+        members += [c for c in dict.fromkeys(comparators)
+                    if c != settings.reference and c in systems and c not in members]
     if settings.reference in systems and not any(p != "baselines" for p in panels):
         panels["reference"] = []
     names = sorted(panels, key=lambda p: (p == "baselines", p == "other", p))

@@ -133,9 +133,20 @@ def user_batches(positives: Positives, batch_users: int, samples_per_positive: i
     return batches
 
 
+def new_baseline_state() -> np.ndarray:
+    """The moving-average reward baseline's state (one float64, updated in place by the steps):
+    it starts at 0, the code's constant (2 sigmoid - 1 is sigmoid minus 0.5, doubled)."""
+    return np.zeros(1, dtype=np.float64)
+
+
 def generator_step(G: MFParams, D: MFParams, batch: UserBatch, draws: torch.Tensor,
-                   s: IRGANSettings | dict, positive_mask: torch.Tensor) -> torch.Tensor:
-    """One policy-gradient SGD step of G for the users of ``batch``; returns the loss."""
+                   s: IRGANSettings | dict, positive_mask: torch.Tensor,
+                   baseline_state: np.ndarray | None = None) -> torch.Tensor:
+    """One policy-gradient SGD step of G for the users of ``batch``; returns the loss.
+
+    With ``reward_baseline: moving-average`` the rewards have ``baseline_state[0]`` subtracted,
+    which the step then moves towards its own mean reward (pooled over its users' samples).
+    """
     s = IRGANSettings.from_dict(s)
     g = s.generator
     user_rows = G.user[batch.users].clone().requires_grad_()
@@ -150,6 +161,13 @@ def generator_step(G: MFParams, D: MFParams, batch: UserBatch, draws: torch.Tens
         reward = item_rewards(s.reward, D, batch.users, sampled, positive_mask)
         if s.reward_baseline == "mean":
             reward = reward - (reward * batch.mask).sum(1, keepdim=True) / batch.mask.sum(1, keepdim=True)
+        elif s.reward_baseline == "moving-average":
+            if baseline_state is None:
+                raise ValueError("the moving-average reward baseline needs its state (new_baseline_state)")
+            step_mean = float((reward.double() * batch.mask).sum() / batch.mask.sum())
+            reward = reward - float(baseline_state[0])
+            decay = s.reward_baseline_decay
+            baseline_state[0] = decay * baseline_state[0] + (1 - decay) * step_mean
         importance_weight = p.gather(1, sampled) / pn.gather(1, sampled)  # p / pn
     loss = policy_gradient_loss(log_p.gather(1, sampled), reward, importance_weight, batch.mask)
     if g.l2:
@@ -250,25 +268,31 @@ def discriminator_epoch(D: MFParams, data: Triples, s: IRGANSettings | dict, bac
 
 def generator_epoch(G: MFParams, D: MFParams, positives: Positives, batches: list[UserBatch],
                     draws: torch.Tensor, s: IRGANSettings | dict, backend: str, positive_mask: torch.Tensor,
-                    with_loss: bool = True) -> float:
+                    with_loss: bool = True, baseline_state: np.ndarray | None = None) -> float:
     """One G-epoch (one step per user batch, users ascending); returns the summed loss.
 
     Without ``with_loss`` the compiled kernel returns a cheaper finite-unless-diverged sentinel.
+    ``baseline_state`` (:func:`new_baseline_state`) carries the moving-average reward baseline
+    across epochs; it is updated in place (a fresh one when not given).
     """
     s = IRGANSettings.from_dict(s)
     g = s.generator
+    if baseline_state is None:
+        baseline_state = new_baseline_state()
     if backend == "compiled":
         loss, bad_user = kernels.generator_epoch(
             *G.arrays(), *D.arrays(), positives.user_ids, positives.indptr, positives.items,
             positive_mask.numpy(), draws.numpy(), g.samples_per_positive, g.positive_mix,
-            g.lr, g.l2, kernels.REWARD_CODES[s.reward], s.reward_baseline == "mean", with_loss)
+            g.lr, g.l2, kernels.REWARD_CODES[s.reward], kernels.BASELINE_CODES[s.reward_baseline],
+            s.reward_baseline_decay, baseline_state, with_loss)
         if bad_user >= 0:
             raise NonFiniteSampling(f"the generator's sampling distribution is not finite (user {bad_user})")
         return float(loss)
     draws = draws.to(G.device)
     total = torch.zeros((), dtype=torch.float64, device=G.device)
     for batch in batches:
-        total += generator_step(G, D, batch, draws[batch.draw_index], s, positive_mask) * len(batch.users)
+        total += generator_step(G, D, batch, draws[batch.draw_index], s, positive_mask,
+                                baseline_state) * len(batch.users)
     return float(total)
 
 
@@ -319,6 +343,7 @@ class IRGAN(Method):
         self.triple_users = torch.as_tensor(positives.users, device=step_device)
         self.triple_positives = torch.as_tensor(positives.items, device=step_device)
         self.triples: Triples | None = None
+        self.baseline_state = new_baseline_state()  # the moving-average reward baseline's b
         self.train_d = s.uses_discriminator and s.train_discriminator
         self.counts = {"outer_epochs": 0, "d_epochs": 0, "d_steps": 0, "regenerations": 0, "g_epochs": 0,
                        "g_steps": 0}
@@ -368,7 +393,7 @@ class IRGAN(Method):
         draws = uniforms(self.rng, self.g.samples_per_positive * len(self.positives))
         try:
             loss = generator_epoch(self.G, self.D, self.positives, self.batches, draws, self.s,
-                                   self.g_backend, self.positive_mask, last)
+                                   self.g_backend, self.positive_mask, last, self.baseline_state)
         except NonFiniteSampling as exc:
             raise TrainingDiverged("G", epoch, str(exc)) from exc
         self.seconds["g_sgd"] += time.perf_counter() - tick
@@ -382,12 +407,13 @@ class IRGAN(Method):
     def state(self) -> dict:
         # only the stale-data variant carries D's data across outer epochs
         keep = self.d.reuse_first_sample and self.triples is not None
-        return {"counts": self.counts,
+        return {"counts": self.counts, "reward_baseline": float(self.baseline_state[0]),
                 "triples": (tuple(t.cpu() for t in (self.triples.users, self.triples.positives,
                                                     self.triples.negatives)) if keep else None)}
 
     def load_state(self, state: dict) -> None:
         self.counts = state["counts"]
+        self.baseline_state[0] = state.get("reward_baseline", 0.0)
         if state["triples"] is not None:
             self.triples = Triples(*(torch.as_tensor(a, device=self.step_device) for a in state["triples"]))
 

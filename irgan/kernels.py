@@ -57,6 +57,7 @@ except ImportError:  # pragma: no cover - exercised only where numba is missing
 
 # Reward codes shared with irgan.irgan_pointwise.REWARDS (a numba kernel cannot take strings cheaply).
 REWARD_CODES = {"2sigmoid-1": 0, "sigmoid": 1, "log-sigmoid": 2, "softplus": 3, "label": 4}
+BASELINE_CODES = {"none": 0, "mean": 1, "moving-average": 2}
 
 _F32 = np.float32
 
@@ -368,7 +369,8 @@ def _mixture_cdf(weights, inv_norm, one_minus_mix, extra, prob, pn, cdf):
 @_njit
 def generator_epoch(g_user, g_item_t, g_bias, d_user, d_item_t, d_bias,
                     users, pos_indptr, pos_items, positive_mask, uniforms,
-                    samples_per_positive, positive_mix, lr, l2, reward_code, mean_baseline, with_loss):
+                    samples_per_positive, positive_mix, lr, l2, reward_code, baseline_code, decay,
+                    baseline_state, with_loss):
     """One G-epoch: for each user in order, one policy-gradient SGD step (cf_gan.py).
 
     p = softmax(f_G(u, .)) over all items; pn = (1 - mix) p + mix * uniform(pos(u));
@@ -376,7 +378,9 @@ def generator_epoch(g_user, g_item_t, g_bias, d_user, d_item_t, d_bias,
     the given uniforms (numpy's ``choice``: cumulative sum in float64,
     right-side search, uniform scaled by the total); reward r_k = R(f_D(u, s_k))
     (or 1 for a training positive and 0 otherwise with the ``label`` code),
-    minus the user's mean reward with ``mean_baseline``, times the importance
+    minus a baseline (``baseline_code`` of BASELINE_CODES: none; the user's mean reward;
+    or the moving average ``baseline_state[0]``, which then moves to ``decay * b + (1 - decay) *``
+    the user's mean reward, in place), times the importance
     weight p/pn; loss = -mean_k(reward_k * log p(s_k)) + l2 * l2_loss(p_u, q_s, b_s).
 
     ``pos_indptr`` indexes ``pos_items`` per entry of ``users``; the uniforms of
@@ -439,7 +443,12 @@ def generator_epoch(g_user, g_item_t, g_bias, d_user, d_item_t, d_bias,
                 r = _reward(reward_code, f)
             rewards[k] = r
             reward_sum += r
-        baseline = reward_sum / n_samples if mean_baseline else 0.0
+        baseline = 0.0
+        if baseline_code == 1:
+            baseline = reward_sum / n_samples
+        elif baseline_code == 2:
+            baseline = baseline_state[0]
+            baseline_state[0] = decay * baseline + (1.0 - decay) * (reward_sum / n_samples)
         weighted_sum = 0.0
         loss = 0.0
         for k in range(n_samples):

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from irgan.answers import family_answer, family_members
 from irgan.errors import IrganError
 from irgan.fidelity import fidelity_sentence
 from irgan.formatting import code_list, mean_sd, number_text, p_is, signed_text, the_protocol
 from irgan.paper import METRICS, TABLE3_ML100K, closest_row, matching_metrics
 from irgan.protocol import PROTOCOL_SELECTION, SELECTIONS
 from irgan.render import markdown
-from irgan.statistics import StatisticsSettings, ablation_family_of, is_irgan, methods
+from irgan.statistics import StatisticsSettings, comparator_of, is_irgan, methods
 from irgan.study_view import StudyView, is_deterministic
 
 # Datasets the paper published results for (Wang et al. 2017): only beside these does the draft
@@ -210,30 +211,34 @@ def versus_baselines_sentence(comparisons, settings: StatisticsSettings) -> str:
 
 
 def ablation_sentences(summary, comparisons, settings: StatisticsSettings) -> str:
-    metric, reference = settings.headline_metric, settings.reference
+    """One bullet per ablation family: its question, its generated answer (irgan.answers), then
+    each member's difference to its comparator under each protocol."""
+    metric = settings.headline_metric
     families = dict(settings.families or {})
     view = _view(summary, comparisons, settings)
-    systems = [s for s in view.systems() if is_irgan(s) and s != reference]
     lines = []
     for family, spec in [*families.items(), ("other", {"question": "Other IRGAN variants."})]:
-        members = [s for s in systems if ablation_family_of(s, families) == family]
+        members = family_members(view, families, family, settings.reference)
+        question = " ".join(str(spec.get("question", "")).split())
         if not members:
             if family != "other":
-                lines.append(f"- **{family}** ({spec.get('question', '')}): not run in this study.")
+                lines.append(f"- **{family}** ({question}): not run in this study.")
             continue
         items = []
         for system in members:
-            parts = []
+            parts, against = [], comparator_of(system, families, settings.reference)
             for selection in SELECTIONS:
-                row = view.comparison(system, reference, metric, selection, kind="ablation")
+                row = view.ablation_comparison(system, metric, selection)
                 if row is not None:
                     mark = "significant" if row["significant"] else "n.s."
                     parts.append(
                         f"{signed_text(row['mean_diff'])} under {the_protocol(selection)} "
                         f"(Holm {p_is(row['p_holm'])}, {mark})"
                     )
-            items.append(f"`{system}` − `{reference}`: Δ{metric} " + (" and ".join(parts) or "n/a"))
-        lines.append(f"- **{family}** ({spec.get('question', '')}): " + "; ".join(items) + ".")
+            items.append(f"`{system}` − `{against}`: Δ{metric} " + (" and ".join(parts) or "n/a"))
+        answer = family_answer(view, members, metric, settings.confidence)
+        lines.append(f"- **{family}** ({question}) **Answer:** {answer} Per member: "
+                     + "; ".join(items) + ".")
     return "\n".join(lines) if lines else "No ablation ran in this study."
 
 

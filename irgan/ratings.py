@@ -6,6 +6,7 @@ import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -171,16 +172,7 @@ def parse_ratings(
     return parsed
 
 
-def read_ratings(
-    path: str | os.PathLike,
-    rating_scale: tuple[float, float] = (1.0, 5.0),
-    n_users: int | None = None,
-    n_items: int | None = None,
-    separator: str | None = None,
-    id_base: int = 0,
-    limits_from: dict[str, str] | None = None,
-) -> Interactions:
-    """:func:`parse_ratings` of a file."""
+def read_ratings(path: str | os.PathLike, *args: Any, **options: Any) -> Interactions:
+    """:func:`parse_ratings` of a file (the same options, after the path); errors name the file."""
     with open(path, "rb") as handle:
-        return parse_ratings(handle, str(path), rating_scale, n_users, n_items, separator, id_base,
-                             limits_from)
+        return parse_ratings(handle, str(path), *args, **options)

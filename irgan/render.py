@@ -29,6 +29,8 @@ class Table:
     data: pd.DataFrame
     sections: list[tuple[str, pd.DataFrame]]
     notes: list[str] = field(default_factory=list)
+    #: LaTeX widths of columns of running text (wrapped in a ``p{}`` column), e.g. ``0.4\\linewidth``
+    wrap: dict[str, str] = field(default_factory=dict)
 
 
 def markdown(frame: pd.DataFrame, align: Sequence[str] | None = None) -> str:
@@ -87,7 +89,8 @@ def latex(table: Table) -> str:
     """A booktabs table, scaled to the line width (packages: booktabs, graphicx); one block per section."""
     first = table.sections[0][1] if table.sections else table.data
     columns = list(first.columns)
-    spec = "".join("r" if _numeric_column(first[c]) else "l" for c in columns)
+    spec = "".join(f"p{{{table.wrap[c]}}}" if c in table.wrap else "r" if _numeric_column(first[c]) else "l"
+                   for c in columns)
     lines = [
         "% needs \\usepackage{booktabs,graphicx}",
         r"\begin{table}[t]",

@@ -196,6 +196,11 @@ DISCRIMINATOR_INITS = ("random", "pretrained")
 #: G's reward from D's logit: the code's 2 sigmoid - 1, D itself, log D, the paper's eq. (5)
 #: log(1 + e^f), or the label (1 for a sampled training positive; no D)
 REWARDS = ("2sigmoid-1", "sigmoid", "log-sigmoid", "softplus", "label")
+#: what G's reward has subtracted before the policy gradient: nothing (the code: its 2 sigmoid - 1
+#: is already sigmoid minus the constant 0.5, doubled), the user's mean reward over the step's
+#: samples, or a moving average of the steps' mean rewards (a learned baseline; it starts at 0,
+#: the code's constant, and follows ``reward_baseline_decay``)
+REWARD_BASELINES = ("none", "mean", "moving-average")
 
 
 @dataclass(frozen=True)
@@ -246,7 +251,9 @@ class IRGANSettings(Settings):
     released_checkpoint: str = setting("model_dns_ori.pkl")
     train_discriminator: bool = setting(True)
     reward: str = setting("2sigmoid-1", choices=REWARDS)
-    reward_baseline: str = setting("none", choices=("none", "mean"))
+    reward_baseline: str = setting("none", choices=REWARD_BASELINES)
+    # b <- decay * b + (1 - decay) * (the step's mean reward), after the step used b
+    reward_baseline_decay: float = setting(0.99, positive=True)
     model: ModelSettings = setting(ModelSettings())
     outer_epochs: int = setting(15, minimum=0)
     discriminator: IRGANDiscriminatorSettings = setting(IRGANDiscriminatorSettings())
@@ -254,6 +261,12 @@ class IRGANSettings(Settings):
     curve: CurveSettings = setting(CurveSettings())
     backend: str = setting("auto", choices=BACKENDS)
     selections: tuple = setting(SPLITS[::-1])
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not 0 < self.reward_baseline_decay < 1:
+            raise ConfigError(f"key {self.section}.reward_baseline_decay: {self.reward_baseline_decay!r} "
+                              "must lie strictly between 0 and 1")
 
     @property
     def uses_discriminator(self) -> bool:

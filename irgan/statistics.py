@@ -25,7 +25,6 @@ the tests themselves are pure functions in :mod:`irgan.stat_tests`.
 
 from __future__ import annotations
 
-import fnmatch
 import math
 import os
 from collections.abc import Iterable, Sequence
@@ -35,6 +34,11 @@ import numpy as np
 import pandas as pd
 
 from irgan.errors import IrganError
+from irgan.families import (  # noqa: F401  (the families' rules; re-exported)
+    ablation_family_of,
+    check_families,
+    comparator_of,
+)
 from irgan.progress import Progress
 from irgan.protocol import PROTOCOL_SELECTION, SELECTIONS
 from irgan.results import SYSTEM_KEYS as KEYS
@@ -185,14 +189,6 @@ class Comparison:
     reference: str
 
 
-def ablation_family_of(system: str, families: dict) -> str:
-    """The first family whose ``systems`` patterns (fnmatch) match, else ``other``."""
-    for name, spec in families.items():
-        if any(fnmatch.fnmatchcase(system, pattern) for pattern in spec.get("systems", [])):
-            return name
-    return "other"
-
-
 def plan_comparisons(
     systems: dict[str, list[str]], reference: str, families: dict, mixed_starts: Iterable[str] = (),
     originals: Iterable[str] = (),
@@ -200,7 +196,8 @@ def plan_comparisons(
     """Every comparison the study reports, from the systems each selection rule actually ran.
 
     - each IRGAN variant vs each baseline (per selection);
-    - each IRGAN variant other than the reference vs the reference (per selection);
+    - each IRGAN variant other than the reference vs its comparator (per selection): the
+      reference, or what its family's ``against`` names (:func:`comparator_of`);
     - each system's paper-protocol runs vs its honest runs (selection optimism), unless the two
       rules started it from different models (``mixed_starts``).
 
@@ -218,14 +215,11 @@ def plan_comparisons(
         for system in irgan:
             for baseline in baselines if system not in originals else []:
                 plan.append(Comparison("irgan-vs-baseline", "", selection, system, baseline))
-        if reference in present:
-            for system in irgan:
-                if system != reference:
-                    plan.append(
-                        Comparison(
-                            "ablation", ablation_family_of(system, families), selection, system, reference
-                        )
-                    )
+        for system in irgan:
+            comparator = comparator_of(system, families, reference)
+            if system != reference and comparator in present:
+                family = ablation_family_of(system, families)
+                plan.append(Comparison("ablation", family, selection, system, comparator))
     both = sorted(set(systems.get("test", [])) & set(systems.get("validation", [])) - set(mixed_starts))
     for system in both:
         plan.append(Comparison("protocol", "", PROTOCOL_SELECTION, system, system))

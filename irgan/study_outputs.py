@@ -21,6 +21,7 @@ TABLE_NAMES = (
     "systems_test",
     "systems_validation",
     "ablations",
+    "ablation_answers",
     "model_selection",
     "comparisons",
     "divergence",

@@ -209,6 +209,12 @@ class StudyView:
         rows = self.comparisons_of(kind, selection, metric, system, against)
         return rows.iloc[0] if len(rows) else None
 
+    def ablation_comparison(self, system: str, metric: str, selection: str) -> pd.Series | None:
+        """An ablation's paired comparison with its comparator (the reference, or what its family's
+        ``against`` names: the ``reference`` column), or None when it was not made."""
+        rows = self.comparisons_of("ablation", selection, metric, system)
+        return rows.iloc[0] if len(rows) else None
+
     def versus_reference(
         self, selection: str, reference: str | None = None
     ) -> dict[tuple[str, str], pd.Series]:

@@ -22,6 +22,7 @@ import os
 import numpy as np
 import pandas as pd
 
+from irgan.answers import answers
 from irgan.formatting import (  # noqa: F401  (the formatters and markers tables used to define; re-exported)
     DAGGER,
     DOWN,
@@ -48,7 +49,7 @@ from irgan.render import (  # noqa: F401  (the renderers; re-exported)
     table_paths,
     write_table,
 )
-from irgan.statistics import StatisticsSettings, ablation_family_of, is_irgan
+from irgan.statistics import StatisticsSettings, ablation_family_of, comparator_of, is_irgan
 from irgan.study_outputs import TABLE_NAMES  # noqa: F401  (re-exported)
 from irgan.study_view import StudyView, checked_interval, is_deterministic
 
@@ -335,7 +336,8 @@ def systems_table(
 def ablation_table(
     summary: pd.DataFrame, comparisons: pd.DataFrame, settings: StatisticsSettings, dataset: str
 ) -> Table:
-    """Each ablation family against the reference IRGAN, under both selection rules."""
+    """Each ablation family against its comparators (the reference IRGAN unless the family's
+    ``against`` names another system), under both selection rules."""
     view = StudyView(summary, comparisons, reference=settings.reference, dataset=dataset)
     metrics = view.metrics()
     families = dict(settings.families or {})
@@ -360,18 +362,26 @@ def ablation_table(
                 continue
             shown.add(family)
             context = [s for s in spec.get("context", []) if s in present]
+            comparators = [comparator_of(s, families, settings.reference) for s in members]
+            others = [c for c in dict.fromkeys(comparators) if c != settings.reference and c in present
+                      and c not in members]
             roles = [("reference", settings.reference)] if settings.reference in present else []
+            roles += [("comparator", s) for s in others]
             roles += [("variant", s) for s in members] + [("context", s) for s in context]
             rows = []
             for role, system in roles:
                 first = view.row(system, metrics[0], selection)
                 line = {"system": system, "role": role, "seeds": _seeds(first)}
+                against = comparator_of(system, families, settings.reference) if role == "variant" else ""
+                if others:
+                    line["against"] = against
                 for metric in metrics:
                     row = view.row(system, metric, selection)
-                    comparison = versus.get((system, metric))
+                    comparison = (view.ablation_comparison(system, metric, selection) if role == "variant"
+                                  else versus.get((system, metric)) if role == "context" else None)
                     cell = _plain_cell(row)
                     diff, significant, p_holm = math.nan, False, math.nan
-                    if comparison is not None and role != "reference":
+                    if comparison is not None:
                         diff, p_holm = comparison["mean_diff"], comparison["p_holm"]
                         significant = bool(comparison["significant"])
                         cell += f" ({signed(diff)}{direction(diff, significant)})"
@@ -389,7 +399,9 @@ def ablation_table(
                             "ci_high": row["ci_high"],
                             "n_seeds": row["n_seeds"],
                             "n_diverged": row["n_diverged"],
-                            "diff_vs_reference": diff,
+                            "comparator": against if role == "variant" else
+                            (settings.reference if role == "context" else ""),
+                            "diff_vs_comparator": diff,
                             "p_holm": p_holm,
                             "significant": significant,
                         }
@@ -398,9 +410,10 @@ def ablation_table(
             sections.append((f"{family} — {protocol_title(selection)}", pd.DataFrame(rows)))
     notes = [
         f"Dataset {dataset}. Cells: mean ± standard deviation over converged seeds (no ± for a "
-        "deterministic system or a single seed); in brackets the mean per-user difference to "
-        f"{settings.reference} under the same protocol, {UP}/{DOWN} when it survives Holm's correction "
-        f"(alpha {settings.alpha}).",
+        "deterministic system or a single seed); in brackets the mean per-user difference to the "
+        f"variant's comparator under the same protocol - {settings.reference} unless the block's "
+        f"`against` column names another - {UP}/{DOWN} when it survives Holm's correction "
+        f"(alpha {settings.alpha}). Each family's answer: the ablation_answers table.",
         "Context rows (baselines) are shown for scale; their tests against the reference are in the "
         "comparisons table.",
     ]
@@ -413,6 +426,26 @@ def ablation_table(
     if not sections:
         sections = [("", pd.DataFrame({"system": ["no IRGAN variant besides the reference was run"]}))]
     return Table("ablations", "Ablations: where the gain comes from", pd.DataFrame(records), sections, notes)
+
+
+def ablation_answers_table(
+    summary: pd.DataFrame, comparisons: pd.DataFrame, settings: StatisticsSettings, dataset: str
+) -> Table:
+    """Each ablation family's question and its one-sentence answer, generated from the tests."""
+    view = StudyView(summary, comparisons, reference=settings.reference, dataset=dataset)
+    data = answers(view, settings)
+    display = data[["family", "question", "answer"]] if len(data) else pd.DataFrame(
+        {"family": ["no ablation family configured"]})
+    notes = [
+        f"Dataset {dataset}. Each answer is generated from the paired tests over users of the "
+        f"{settings.headline_metric} differences of a family's members to their comparators (the "
+        f"ablations table), Holm-corrected (alpha {settings.alpha}) over every test of the dataset and "
+        f"protocol; the interval is the {settings.confidence:.0%} bootstrap interval of the mean "
+        "per-user difference.",
+    ]
+    return Table("ablation_answers", "Ablations: each question and its answer",
+                 data.assign(dataset=dataset), [("", display)], notes,
+                 wrap={"question": r"0.38\linewidth", "answer": r"0.45\linewidth"})
 
 
 # --------------------------------------------------------------------------- model selection
@@ -663,6 +696,7 @@ def build_tables(
         "systems_test": systems_table(summary, comparisons, settings, dataset, "test"),
         "systems_validation": systems_table(summary, comparisons, settings, dataset, "validation"),
         "ablations": ablation_table(summary, comparisons, settings, dataset),
+        "ablation_answers": ablation_answers_table(summary, comparisons, settings, dataset),
         "model_selection": model_selection_table(
             summary, statistics["optimism_summary"], comparisons, settings, dataset
         ),

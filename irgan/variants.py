@@ -24,7 +24,8 @@ from irgan.errors import ConfigError
 from irgan.settings import DISCRIMINATOR_INITS, GENERATOR_INITS  # noqa: F401  (re-exported)
 
 META_KEYS = ("description", "selections")
-NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+#: lower-case words and numbers joined by dashes; a dot only inside a number (temperature-0.5)
+NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]|(?<=[0-9])\.(?=[0-9]))*$")
 
 
 def variant_names(irgan_config: dict) -> list[str]:

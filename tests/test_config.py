@@ -38,6 +38,14 @@ def config():
         ),
         (("datasets", "synthetic", "positive_threshold"), 9, "datasets.synthetic.positive_threshold"),
         (("study", "datasets"), ["ml-1b"], "study.datasets"),
+        (("irgan", "variants", "reward-moving-baseline", "reward_baseline_decay"), 1.0,
+         "irgan.variants.reward-moving-baseline.reward_baseline_decay"),
+        (("irgan", "defaults", "reward_baseline_decay"), 0, "irgan.defaults.reward_baseline_decay"),
+        (("irgan", "variants", "reward-moving-baseline", "reward_baseline"), "ema",
+         "irgan.variants.reward-moving-baseline.reward_baseline: 'ema' is not one of"),
+        (("statistics", "families", "d-data-schedule", "against"), {"irgan-schedule-redraw-d-sample": "nope"},
+         "statistics.families.d-data-schedule.against.irgan-schedule-redraw-d-sample: the comparator"),
+        (("irgan", "variants", "temperature-.5"), {}, "irgan.variants"),
     ],
 )
 def test_bad_value_names_its_key(config, path, value, key):

@@ -156,3 +156,15 @@ def test_best_baselines_follow_the_headline_metric(statistics):
     for selection, system in best.items():
         candidates = p5[(p5["selection"] == selection) & p5["system"].isin(["mle", "bpr", "lambdafm"])]
         assert system == candidates.loc[candidates["mean"].idxmax(), "system"]
+
+
+def test_a_learning_curve_panel_shows_a_members_own_comparator():
+    from irgan.figures import _curve_panels
+    from irgan.statistics import StatisticsSettings
+
+    settings = StatisticsSettings.from_config({"families": {
+        "schedule": {"systems": ["irgan-redraw*"], "against": {"irgan-redraw-own": "irgan-own"}},
+        "start": {"systems": ["irgan-own"]}}})
+    panels = _curve_panels(["irgan-code", "irgan-own", "irgan-redraw", "irgan-redraw-own", "dns"], settings)
+    assert panels == {"schedule": ["irgan-redraw", "irgan-redraw-own", "irgan-own"],
+                      "start": ["irgan-own"], "baselines": ["dns"]}

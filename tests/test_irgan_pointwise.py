@@ -20,6 +20,7 @@ from irgan.irgan_pointwise import (
     generator_epoch,
     generator_step,
     item_rewards,
+    new_baseline_state,
     policy_gradient_loss,
     sample_for_discriminator,
     train_irgan,
@@ -170,12 +171,13 @@ def tiny_problem(seed=0):
 @needs_numba
 @pytest.mark.parametrize(("reward", "baseline", "l2"), [
     ("2sigmoid-1", "none", 0.0), ("sigmoid", "mean", 0.0), ("log-sigmoid", "none", 0.01),
-    ("softplus", "none", 0.0), ("label", "mean", 0.0),
+    ("softplus", "none", 0.0), ("label", "mean", 0.0), ("2sigmoid-1", "moving-average", 0.0),
+    ("softplus", "moving-average", 0.01),
 ])
 def test_generator_epoch_compiled_equals_torch(reward, baseline, l2):
     _, positives = tiny_problem()
     s = settings()
-    s.update(reward=reward, reward_baseline=baseline)
+    s.update(reward=reward, reward_baseline=baseline, reward_baseline_decay=0.8)
     s["generator"].update(lr=0.05, l2=l2)
     mask = positives.mask()
     draws = uniforms(torch.Generator().manual_seed(1), 2 * len(positives))
@@ -183,13 +185,79 @@ def test_generator_epoch_compiled_equals_torch(reward, baseline, l2):
     for backend in ("compiled", "torch"):
         G, D = random_params(12, 25, seed=1), random_params(12, 25, seed=2)
         batches = user_batches(positives, 1, 2, torch.device("cpu"))
+        state = new_baseline_state()  # carried across the epochs, as a run does
         for _ in range(3):
-            loss = generator_epoch(G, D, positives, batches, draws, s, backend, mask)
-        results[backend] = (G, loss)
-    (g1, l1), (g2, l2_) = results["compiled"], results["torch"]
+            loss = generator_epoch(G, D, positives, batches, draws, s, backend, mask,
+                                   baseline_state=state)
+        results[backend] = (G, loss, state[0])
+    (g1, l1, b1), (g2, l2_, b2) = results["compiled"], results["torch"]
     for a, b in zip((g1.user, g1.item_t, g1.bias), (g2.user, g2.item_t, g2.bias), strict=True):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
     assert l1 == pytest.approx(l2_, rel=1e-4, abs=1e-6)
+    assert b1 == pytest.approx(b2, rel=1e-6, abs=1e-9)
+    assert (b1 != 0.0) == (baseline == "moving-average")
+
+
+def per_user_reward_critic(n_users: int, n_items: int, logits: np.ndarray) -> MFParams:
+    """A D whose logit depends on the user only: f_D(u, i) = logits[u] for every item."""
+    user = torch.zeros(n_users, 3)
+    user[:, 0] = torch.tensor(logits, dtype=torch.float32)
+    item_t = torch.zeros(3, n_items)
+    item_t[0] = 1.0
+    return MFParams(user, item_t, torch.zeros(n_items))
+
+
+@pytest.mark.parametrize("backend", ["torch", pytest.param("compiled", marks=needs_numba)])
+def test_moving_average_baseline_equals_a_hand_computation(backend):
+    """With a reward that is constant per user (r_u = log sigmoid(c_u)), the baseline after
+    each user's step is b <- decay b + (1 - decay) r_u, from 0, users ascending, epoch after epoch;
+    and the step uses the b before it: the gradient is that of the reward r_u - b."""
+    _, positives = tiny_problem()
+    logits = np.linspace(-3.0, 1.0, 12)
+    D = per_user_reward_critic(12, 25, logits)
+    s = settings()
+    decay = 0.7
+    s.update(reward="log-sigmoid", reward_baseline="moving-average", reward_baseline_decay=decay)
+    s["generator"].update(lr=0.05)
+    mask = positives.mask()
+    draws = uniforms(torch.Generator().manual_seed(4), 2 * len(positives))
+    batches = user_batches(positives, 1, 2, torch.device("cpu"))
+    G = random_params(12, 25, seed=1)
+    state = new_baseline_state()
+    expected = 0.0
+    rewards = -np.log1p(np.exp(-logits.astype(np.float32).astype(np.float64)))
+    for _ in range(2):
+        G_before = G.clone()
+        b_before = float(state[0])
+        generator_epoch(G, D, positives, batches, draws, s, backend, mask, baseline_state=state)
+        for u in positives.user_ids:
+            expected = decay * expected + (1 - decay) * rewards[u]
+        assert state[0] == pytest.approx(expected, rel=1e-6)
+    # the last epoch's first user, by hand: its step is the plain step with reward r_u - b
+    first = int(positives.user_ids[0])
+    shifted = per_user_reward_critic(12, 25, logits)
+    target = rewards[first] - b_before  # < 0: log sigmoid(c) = r - b at c = t - log(1 - e^t)
+    assert target < 0
+    shifted.user[first, 0] = float(target - np.log(-np.expm1(target)))
+    plain = settings()
+    plain["reward"] = "log-sigmoid"
+    plain["generator"].update(lr=0.05)
+    one = G_before.clone()
+    generator_step(one, shifted, batches[0], draws[batches[0].draw_index], plain, mask)
+    reference = G_before.clone()
+    generator_step(reference, D, batches[0], draws[batches[0].draw_index], s, mask,
+                   np.array([b_before]))
+    torch.testing.assert_close(one.user[first], reference.user[first], rtol=1e-5, atol=1e-7)
+    torch.testing.assert_close(one.item_t, reference.item_t, rtol=1e-5, atol=1e-7)
+
+
+def test_moving_average_baseline_needs_a_decay_in_the_open_unit_interval():
+    from irgan.errors import ConfigError
+    from irgan.settings import IRGANSettings
+    for bad in (0.0, 1.0, 1.5, -0.1):
+        with pytest.raises(ConfigError, match="irgan.reward_baseline_decay"):
+            IRGANSettings.from_dict({"reward_baseline_decay": bad})
+    assert IRGANSettings.from_dict({"reward_baseline": "moving-average"}).reward_baseline_decay == 0.99
 
 
 @needs_numba

@@ -46,7 +46,7 @@ def test_the_plan_counts_the_jobs_and_estimates_their_time(capsys):
     out = capsys.readouterr().out
     assert "results in results/demo/" in out
     counts = {m[2]: int(m[1]) for m in re.finditer(r"^\s*(\d+)\s+(\w+)\s", out, flags=re.M)}
-    assert counts["train_irgan"] == 2 * 2 + 15 * 2 and counts["pretrain"] == 8 and counts["baseline"] == 10
+    assert counts["train_irgan"] == 2 * 2 + 22 * 2 and counts["pretrain"] == 8 and counts["baseline"] == 10
     minutes = float(re.search(r"about ([\d.]+) min on 2 idle cores", out)[1])
     assert 0.5 < minutes < 5  # the demo: a few minutes
 

@@ -299,3 +299,66 @@ def test_the_authors_code_is_compared_with_the_reference_only():
     assert not {p for p in pairs if "dns-authors-code" in p}  # never a baseline of the variants
     assert not {p for p in pairs if p[1] == "irgan-authors-code" and p[2] != "irgan-code"}
     assert ("test", "irgan-frozen-d", "dns") in pairs  # the study's own comparisons stay
+
+
+FAMILIES_WITH_A_COMPARATOR = {
+    "d-data-schedule": {"systems": ["irgan-schedule-redraw-d-sample*"],
+                        "against": {"irgan-schedule-redraw-d-sample-own-dns": "irgan-pretrain-own-dns"}},
+    "pre-training": {"systems": ["irgan-pretrain-*"]},
+}
+
+
+def test_a_family_member_is_compared_with_the_comparator_its_family_names():
+    from irgan.statistics import comparator_of, plan_comparisons
+
+    families = FAMILIES_WITH_A_COMPARATOR
+    own, authors = "irgan-schedule-redraw-d-sample-own-dns", "irgan-schedule-redraw-d-sample"
+    assert comparator_of(own, families, "irgan-code") == "irgan-pretrain-own-dns"
+    assert comparator_of(authors, families, "irgan-code") == "irgan-code"
+    systems = {"test": ["irgan-code", authors, own, "irgan-pretrain-own-dns"],
+               "validation": ["irgan-code", own]}  # the comparator did not run under this rule
+    plan = plan_comparisons(systems, "irgan-code", families)
+    ablations = {(c.selection, c.system, c.reference, c.ablation_family)
+                 for c in plan if c.kind == "ablation"}
+    assert ("test", own, "irgan-pretrain-own-dns", "d-data-schedule") in ablations
+    assert ("test", authors, "irgan-code", "d-data-schedule") in ablations
+    assert not {a for a in ablations if a[1] == own and a[2] == "irgan-code"}  # never the reference
+    assert not {a for a in ablations if a[0] == "validation" and a[1] == own}  # no comparator, no test
+
+
+@pytest.mark.parametrize(("against", "message"), [
+    ({"irgan-fast": "irgan-code"}, "is not a member of the family"),
+    ({"irgan-pretrain-none": "irgan-code"}, "is not a member of the family"),  # an earlier family's
+    ({"irgan-schedule-redraw-d-sample": "irgan-nonesuch"}, "the comparator 'irgan-nonesuch' is not"),
+    ({"irgan-schedule-redraw-d-sample": "irgan-schedule-redraw-d-sample"}, "its own comparator"),
+])
+def test_a_bad_comparator_is_one_error_naming_its_key(against, message):
+    from irgan.errors import ConfigError
+    from irgan.statistics import check_families
+
+    families = {"pre-training": {"systems": ["irgan-pretrain-*"]},
+                "d-data-schedule": {"systems": ["irgan-schedule-*", "irgan-pretrain-none"],
+                                    "against": against}}
+    systems = ["irgan-fast", "irgan-pretrain-none", "irgan-schedule-redraw-d-sample"]
+    with pytest.raises(ConfigError, match=r"key statistics\.families\.d-data-schedule\.against\.") as info:
+        check_families(families, systems, "irgan-code")
+    assert message in str(info.value)
+
+
+def test_the_study_config_names_valid_comparators_and_groups_every_variant():
+    from irgan.config import load_config
+    from irgan.statistics import ablation_family_of, check_families
+
+    config = load_config()
+    families = config["statistics"]["families"]
+    variants = [f"irgan-{v}" for v in config["irgan"]["variants"]]
+    check_families(families, variants, config["statistics"]["reference"])
+    grouped = {v: ablation_family_of(v, families) for v in variants if v != "irgan-code"}
+    assert "other" not in grouped.values(), grouped
+    assert grouped["irgan-temperature-0.5"] == "temperature"
+    assert grouped["irgan-is-mix-0.5"] == "importance-sampling-mix" == grouped["irgan-is-mix-0"]
+    assert grouped["irgan-reward-moving-baseline"] == "reward"
+    assert grouped["irgan-batch-32"] == "g-batch"
+    assert grouped["irgan-schedule-redraw-d-sample-own-dns"] == "d-data-schedule"
+    for name in ("temperature", "importance-sampling-mix", "reward", "g-batch"):
+        assert "geek-ai/irgan#" in families[name]["question"]

@@ -162,7 +162,8 @@ def test_ablation_table_groups_variants_by_family(written):
     assert set(reward["system"]) == {"irgan-reward-sigmoid"}
     assert set(data.query("role == 'reference'")["system"]) == {"irgan-code"}
     assert set(data.query("role == 'context'")["system"]) == {"mle"}
-    assert data.query("role == 'reference'")["diff_vs_reference"].isna().all()
+    assert data.query("role == 'reference'")["diff_vs_comparator"].isna().all()
+    assert set(data.query("role == 'variant'")["comparator"]) == {"irgan-code"}
     notes = " ".join(tables["ablations"].notes)
     assert "Families with no run in this study: schedule." in notes
     assert len(tables["ablations"].sections) == 6  # three families, two selection rules
@@ -241,3 +242,15 @@ def test_formatting_helpers():
     assert latex_escape("irgan_code 5% ± ↑") == r"irgan\_code 5\% $\pm$ $\uparrow$"
     table = markdown(pd.DataFrame({"system": ["a|b"], "P@5": ["0.1000"]}))
     assert table.splitlines() == ["| system | P@5 |", "|---|---:|", "| a\\|b | 0.1000 |"]
+
+
+def test_the_ablation_answers_hold_one_generated_sentence_per_family(written):
+    directory, tables, _ = written
+    data = pd.read_csv(directory / "ablation_answers.csv")
+    assert list(data["family"]) == list(SETTINGS.families)
+    answered = data.set_index("family")["answer"]
+    assert answered["schedule"] == "Not run in this study."
+    assert answered["reward"].startswith("On P@5, under the paper protocol, ")
+    assert "under the honest protocol" in answered["reward"]
+    assert r"p{0.45\linewidth}" in (directory / "ablation_answers.tex").read_text()
+    assert "| reward |" in (directory / "ablation_answers.md").read_text()

@@ -90,6 +90,12 @@ rule tables:
             category=Q_ABLATIONS,
             subcategory="{dataset}",
         ),
+        ablation_answers=report(
+            f"{TABLES_DIR}/ablation_answers.html",
+            caption="../report/ablation_answers.rst",
+            category=Q_ABLATIONS,
+            subcategory="{dataset}",
+        ),
         model_selection=report(
             f"{TABLES_DIR}/model_selection.html",
             caption="../report/model_selection.rst",

@@ -47,7 +47,7 @@ rule train_irgan:
     output:
         **run_outputs(run_dir_pattern(RESULTS, system="irgan-{variant}"), model=True),
     wildcard_constraints:
-        variant="|".join(variant_names(config["irgan"])),
+        variant="|".join(map(re.escape, variant_names(config["irgan"]))),
     params:
         settings=irgan_settings,
         device=config["device"],
