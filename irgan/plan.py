@@ -150,11 +150,15 @@ def robustness_jobs(config: dict) -> list[Job]:
         if (dataset, selection, system, seed) in study:
             continue
         scale = training_positives(dataset, robustness.source_spec(registry[dataset])) / BENCHMARK_POSITIVES
-        if is_tuned(system):  # its search (tuning.trials runs) is counted by the tuning part's plan
+        if is_tuned(system):  # a search on each split's own validation carve, then its runs
             base = system.removesuffix("-tuned")
             settings = resolve_variant(config["irgan"], "code") if base == "irgan" else None
             seconds = irgan_seconds(settings, scale, bench) if settings else JOB_SECONDS
             jobs.append(Job("robustness", dataset, system, seconds))
+            if (dataset, "search", base) not in seen:  # tuning.trials runs of the reference's cost
+                seen.add((dataset, "search", base))
+                trials = int((config.get("tuning") or {}).get("trials", 0))
+                jobs.append(Job("robustness", dataset, f"search {base}", trials * seconds))
             starts = ["dns"] if base == "irgan" else []
         elif system.startswith("irgan-"):
             settings = resolve_variant(config["irgan"], system.removeprefix("irgan-"))

@@ -381,3 +381,16 @@ def test_the_draft_shows_the_robustness_once_it_has_run():
         and "(../robustness/x/figures/robustness.png)" in section
     )
     assert "[PDF](../robustness/x/figures/robustness.pdf)" in section
+
+
+def test_the_plan_counts_a_tuned_systems_search_on_each_split(config):
+    from irgan.plan import robustness_jobs
+
+    changed = _with(config, systems=["irgan-code", "irgan-tuned", "pop"])
+    changed["tuning"] = {"systems": ["irgan"], "trials": 20}
+    jobs = robustness_jobs(changed)
+    searches = [job for job in jobs if job.name == "search irgan"]
+    tuned = [job for job in jobs if job.name == "irgan-tuned"]
+    assert {job.dataset for job in searches} == set(datasets_of(changed)) and len(searches) == 6
+    assert len(tuned) == 6 * 3  # honest rule only, 3 seeds, the base and 5 re-splits
+    assert searches[0].seconds == pytest.approx(20 * tuned[0].seconds)
