@@ -128,6 +128,9 @@ def _check_references(config: dict, source: str) -> None:
         check_tuning(config)
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
+    from irgan import robustness
+
+    robustness.check(config, source)  # robustness: bases, generated names, systems
     from irgan.families import check_families
 
     check_families(config.get("statistics", {}).get("families", {}),

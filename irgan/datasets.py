@@ -87,9 +87,39 @@ def prepare_dataset(
     ``ratings-split`` (train and test files), ``archive-split`` (train and
     test members of a zip archive, e.g. GroupLens folds), ``archive-ratings``
     (one ratings member of a zip archive, split per user with a seed),
-    ``netflix`` (user-supplied Netflix Prize files, subsampled with a seed)
-    and ``synthetic``.
+    ``netflix`` (user-supplied Netflix Prize files, subsampled with a seed),
+    ``synthetic`` and ``resplit`` (the union of another entry's train and test
+    ratings, ``base_spec``, split again per user with ``split_seed``:
+    :func:`resplit`).
     """
+    train, test, n_users, n_items, extra = read_train_test(name, spec, files)
+    threshold = float(spec["positive_threshold"])
+    if not np.any(test.ratings >= threshold):
+        raise RatingsFormatError(f"dataset {name}: the test split has no positive (rating >= {threshold:g})")
+    dataset = build_dataset(name, train, test, n_users, n_items, threshold, validation)
+    dataset.meta.update(extra)
+    return dataset
+
+
+def union(train: Interactions, test: Interactions) -> Interactions:
+    """Every rating of a split, train then test (the split's parts are disjoint: checked on reading)."""
+    return Interactions(np.concatenate([train.users, test.users]), np.concatenate([train.items, test.items]),
+                        np.concatenate([train.ratings, test.ratings]))
+
+
+def resplit(
+    train: Interactions, test: Interactions, test_fraction: float, seed: int
+) -> tuple[Interactions, Interactions]:
+    """The union of a split's ratings split again per user: ``round(test_fraction * n_u)`` of each
+    user's ratings to test, drawn with ``seed`` (:func:`split_per_user`). Ratings, not positives,
+    are split, as GroupLens split u.data; positives follow from the threshold afterwards."""
+    return split_per_user(union(train, test), test_fraction, seed)
+
+
+def read_train_test(
+    name: str, spec: Mapping, files: Mapping[str, str | os.PathLike] | None = None
+) -> tuple[Interactions, Interactions, int, int, dict]:
+    """(train, test, n_users, n_items, extra summary fields) of registry entry ``name``."""
     kind = spec["kind"]
     scale = tuple(spec["rating_scale"])
     id_base = int(spec.get("id_base", 0))
@@ -149,13 +179,13 @@ def prepare_dataset(
             rank=int(spec["rank"]),
             test_fraction=float(spec["test_fraction"]),
         )
+    elif kind == "resplit":
+        base = spec["base"]
+        base_train, base_test, n_users, n_items, _ = read_train_test(base, spec["base_spec"], files)
+        train, test = resplit(base_train, base_test, float(spec["test_fraction"]), int(spec["split_seed"]))
+        extra = {"resplit_of": base, "split_seed": int(spec["split_seed"])}
     else:
         raise ConfigError(f"key datasets.{name}.kind: unknown kind {kind!r}")
     n_users = int(n_users) if n_users is not None else _id_bound(train, test, "users")
     n_items = int(n_items) if n_items is not None else _id_bound(train, test, "items")
-    threshold = float(spec["positive_threshold"])
-    if not np.any(test.ratings >= threshold):
-        raise RatingsFormatError(f"dataset {name}: the test split has no positive (rating >= {threshold:g})")
-    dataset = build_dataset(name, train, test, n_users, n_items, threshold, validation)
-    dataset.meta.update(extra)
-    return dataset
+    return train, test, n_users, n_items, extra

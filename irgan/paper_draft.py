@@ -553,8 +553,11 @@ def paper_values(
     start_match_table: str = "",
     authors_dns: str = "",
     authors_dns_table: str = "",
+    robustness: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """Every placeholder of the template, as text."""
+    """Every placeholder of the template, as text. ``robustness``: the robustness sentence, table
+    (Markdown) and figure paths (``sentence``, ``table``, ``figure``, ``figure_pdf``), or None where
+    the robustness over splits has not run."""
     summary, comparisons = statistics["summary"], statistics["comparisons"]
     optimism_summary, divergence = statistics["optimism_summary"], statistics["divergence"]
     runs = statistics["runs"]
@@ -622,9 +625,28 @@ def paper_values(
         or "The authors' own code did not run in this study (`authors_code.seeds` is empty, or the "
         "dataset does not publish the released start it begins from).",
     }
+    values |= robustness_values(robustness)
     values |= {name: text for name, text in tables.items()}
     values |= {f"figure_{name}": path for name, path in figures.items()}
     return values
+
+
+NO_ROBUSTNESS = ("The robustness over splits has not run in this study: `snakemake robustness` runs it "
+                 "(the `robustness:` section of the config; a separate target, see the README), and the "
+                 "draft includes it once its outputs exist.")
+
+
+def robustness_values(robustness: dict[str, str] | None) -> dict[str, str]:
+    """``robustness_sentence`` and ``robustness_section`` (sentence, table and figure) of the draft."""
+    if not robustness:
+        return {"robustness_sentence": NO_ROBUSTNESS, "robustness_section": NO_ROBUSTNESS}
+    section = "\n\n".join([
+        robustness["sentence"],
+        _demote_headings(robustness["table"]).strip(),
+        f"![Each system per split: the authors' split and the re-splits, mean and range over seeds.]"
+        f"({robustness['figure']}) ([PDF]({robustness['figure_pdf']}))",
+    ])
+    return {"robustness_sentence": robustness["sentence"], "robustness_section": section}
 
 
 def dataset_sentence(dataset: str, summary: dict, description: str = "") -> str:

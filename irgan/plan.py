@@ -26,10 +26,18 @@ from pathlib import Path
 
 import yaml
 
+from irgan import robustness
 from irgan.config import DEFAULT_CONFIG, deep_merge, read_yaml, validate_config
 from irgan.errors import ConfigError
 from irgan.protocol import SELECTIONS
-from irgan.variants import publishes_start, resolve_variant, selected_baselines, selected_variants, study_runs
+from irgan.variants import (
+    is_tuned,
+    publishes_start,
+    resolve_variant,
+    selected_baselines,
+    selected_variants,
+    study_runs,
+)
 
 # Measured on the 2-core CI-type machine, idle, one faithful run on ml-100k-irgan (README, "Speed"):
 # seconds per D-epoch (2,759 steps of 16 triples) and per G-epoch with its evaluation.
@@ -63,8 +71,9 @@ POSITIVE_SHARE = 0.55  # ratings >= 4 on MovieLens-like scales (irgan.synthetic'
 
 @dataclass
 class Job:
-    kind: str  # pretrain, pretrain_discriminator, train_irgan, baseline, tune, train_tuned, start_match,
-    # authors_code
+    # pretrain, pretrain_discriminator, train_irgan, baseline, tune, train_tuned, start_match,
+    # authors_code, robustness
+    kind: str
     dataset: str
     name: str
     seconds: float
@@ -114,8 +123,70 @@ def irgan_seconds(settings: dict, scale: float, bench: dict[str, float]) -> floa
     return JOB_SECONDS + CONTENTION * scale * (d_epochs * bench["d_epoch"] + g_epochs * g_epoch)
 
 
+def baseline_seconds(config: dict, system: str, scale: float) -> float:
+    """One baseline job: tuning (every grid point) and one fit per selection rule."""
+    spec = config["baselines"].get(system) or {}
+    grid = 1
+    for values in (spec.get("grid") or {}).values():
+        grid *= len(values)
+    epochs = (spec.get("fixed") or {}).get("epochs", 0)
+    # tuning (every grid point) and one fit per selection rule, an epoch about a D-epoch's
+    fits = grid + len(config["baselines"].get("selections", list(SELECTIONS)))
+    return JOB_SECONDS + scale * fits * epochs * PRETRAIN_EPOCH["dns"]
+
+
+def robustness_jobs(config: dict) -> list[Job]:
+    """The training jobs of the robustness runs (irgan/robustness.py) that the study does not
+    already run: every job on a re-split, and on a base dataset the systems or seeds it adds.
+    Kind ``robustness``; the name says what trains (pretrain dns, irgan-code, baseline pop, ...)."""
+    registry = robustness.registry(config)
+    bench = benchmark(config["results"])
+    study = {(d, sel, f"irgan-{name}", seed) for d, sel, name, seed in study_runs(config)}
+    study |= {(d, sel, system, seed) for d in config["study"]["datasets"] for sel in SELECTIONS
+              for system in selected_baselines(config) for seed in config["study"]["seeds"]}
+    baselines = config.get("baselines", {}).get("systems", [])
+    jobs: list[Job] = []
+    seen: set[tuple] = set()
+    for dataset, selection, system, seed in robustness.runs(config):
+        if (dataset, selection, system, seed) in study:
+            continue
+        scale = training_positives(dataset, robustness.source_spec(registry[dataset])) / BENCHMARK_POSITIVES
+        if is_tuned(system):  # a search on each split's own validation carve, then its runs
+            base = system.removesuffix("-tuned")
+            settings = resolve_variant(config["irgan"], "code") if base == "irgan" else None
+            seconds = irgan_seconds(settings, scale, bench) if settings else JOB_SECONDS
+            jobs.append(Job("robustness", dataset, system, seconds))
+            if (dataset, "search", base) not in seen:  # tuning.trials runs of the reference's cost
+                seen.add((dataset, "search", base))
+                trials = int((config.get("tuning") or {}).get("trials", 0))
+                jobs.append(Job("robustness", dataset, f"search {base}", trials * seconds))
+            starts = ["dns"] if base == "irgan" else []
+        elif system.startswith("irgan-"):
+            settings = resolve_variant(config["irgan"], system.removeprefix("irgan-"))
+            start = {"authors": "dns"}.get(settings["generator_init"], settings["generator_init"])
+            jobs.append(Job("robustness", dataset, system, irgan_seconds(settings, scale, bench)))
+            starts = [start] if start in ("dns", "mle") else []
+        elif system in baselines:  # one job fits every selection rule
+            if (dataset, system, seed) not in seen:
+                seen.add((dataset, system, seed))
+                seconds = baseline_seconds(config, system, scale)
+                jobs.append(Job("robustness", dataset, f"baseline {system}", seconds))
+            starts = []
+        else:
+            starts = [system]
+        for method in starts:  # the pre-training runs (dns, mle), once each
+            key = (dataset, selection, method, seed)
+            if key not in seen and key not in study:
+                seen.add(key)
+                epochs = config["pretraining"][method]["epochs"]
+                seconds = JOB_SECONDS + scale * epochs * PRETRAIN_EPOCH[method]
+                jobs.append(Job("robustness", dataset, f"pretrain {method}", seconds))
+    return jobs
+
+
 def plan(config: dict) -> list[Job]:
-    """Every training job of the study with its estimated seconds."""
+    """Every training job of the study with its estimated seconds (and the robustness runs',
+    kind ``robustness``, whether or not the default target runs them)."""
     results = config["results"]
     bench = benchmark(results)
     jobs: list[Job] = []
@@ -147,14 +218,7 @@ def plan(config: dict) -> list[Job]:
         for system in config.get("baselines", {}).get("systems", []):
             if system not in baselines:
                 continue
-            spec = config["baselines"].get(system) or {}
-            grid = 1
-            for values in (spec.get("grid") or {}).values():
-                grid *= len(values)
-            epochs = (spec.get("fixed") or {}).get("epochs", 0)
-            # tuning (every grid point) and one fit per selection rule, an epoch about a D-epoch's
-            fits = grid + len(config["baselines"].get("selections", list(SELECTIONS)))
-            seconds = JOB_SECONDS + scale * fits * epochs * per_epoch["dns"]
+            seconds = baseline_seconds(config, system, scale)
             jobs += [Job("baseline", dataset, system, seconds) for _ in seeds]
         jobs += tuning_jobs(config, dataset, scale, bench)
         if publishes_start(config["irgan"]["defaults"], config["datasets"][dataset]):
@@ -169,7 +233,7 @@ def plan(config: dict) -> list[Job]:
             seconds = AUTHORS_BENCHMARK["process"] + pre["dns"]["epochs"] * AUTHORS_DNS_EPOCH
             jobs += [Job("authors_code", dataset, "dns-authors-code", seconds)
                      for _ in config.get("authors_code", {}).get("dns_seeds", [])]
-    return jobs
+    return jobs + robustness_jobs(config)
 
 
 def tuning_jobs(config: dict, dataset: str, scale: float, bench: dict[str, float]) -> list[Job]:
@@ -197,10 +261,12 @@ def tuning_jobs(config: dict, dataset: str, scale: float, bench: dict[str, float
     return jobs
 
 
-def summary(jobs: list[Job], cores: int) -> str:
+def summary(jobs: list[Job], cores: int, robustness_in_study: bool = True) -> str:
+    """One line per kind of job, then the total of the default target; the robustness runs in a
+    line of their own when they are a separate target (``robustness.in_study: false``)."""
     lines = [f"{'jobs':>5}  {'kind':<23}  {'systems':<40}  {'est. CPU s':>10}"]
     kinds = ("pretrain", "pretrain_discriminator", "train_irgan", "baseline", "tune", "train_tuned",
-             "start_match", "authors_code")
+             "start_match", "authors_code", "robustness")
     for kind in kinds:
         group = [job for job in jobs if job.kind == kind]
         if not group:
@@ -209,14 +275,22 @@ def summary(jobs: list[Job], cores: int) -> str:
         listed = ", ".join(names)
         listed = listed if len(listed) <= 40 else listed[:37] + "..."
         lines.append(f"{len(group):>5}  {kind:<23}  {listed:<40}  {sum(j.seconds for j in group):>10.0f}")
+    default = [job for job in jobs if robustness_in_study or job.kind != "robustness"]
+    lines.append(_total(default, cores, "training jobs"))
+    separate = [job for job in jobs if job.kind == "robustness" and not robustness_in_study]
+    if separate:
+        lines.append(_total(separate, cores, "more in the separate target `snakemake robustness`"))
+    return "\n".join(lines)
+
+
+def _total(jobs: list[Job], cores: int, what: str) -> str:
     total = sum(job.seconds for job in jobs)
     # data preparation, statistics, tables, figures, paper: a few jobs per dataset
     extra = 5 * len({job.dataset for job in jobs}) * JOB_SECONDS
     wall = (total + extra) / max(cores, 1)
-    lines.append(f"{len(jobs):>5}  training jobs; with data, statistics, tables, figures and paper about "
-                 f"{(total + extra) / 60:.1f} CPU min, about {wall / 60:.1f} min on {cores} idle cores "
-                 "(a rough estimate from the benchmark figures)")
-    return "\n".join(lines)
+    return (f"{len(jobs):>5}  {what}; with data, statistics, tables, figures and paper about "
+            f"{(total + extra) / 60:.1f} CPU min, about {wall / 60:.1f} min on {cores} idle cores "
+            "(a rough estimate from the benchmark figures)")
 
 
 def parse_overrides(items: list[str]) -> dict:
@@ -255,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"datasets {', '.join(config['study']['datasets'])}; seeds "
           f"{', '.join(map(str, config['study']['seeds']))}; results in {config['results']}/")
-    print(summary(plan(config), args.cores))
+    print(summary(plan(config), args.cores, bool(robustness.section(config).get("in_study"))))
     return 0
 
 

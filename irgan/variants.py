@@ -111,6 +111,24 @@ def selected_baselines(config: dict) -> list[str]:
     return _chosen(known, config["study"].get("baselines"), "study.baselines", "baseline(s)")
 
 
+#: the suffix of a system trained with the configuration its equal-budget search found
+TUNED_SUFFIX = "-tuned"
+
+
+def known_systems(config: dict) -> list[str]:
+    """Every system the config defines: ``irgan-<variant>`` for each IRGAN variant, each entry of
+    ``baselines.systems``, the pre-training rows ``dns`` and ``mle``, and ``<system>-tuned`` for
+    each system of ``tuning.systems`` (``irgan`` -> ``irgan-tuned``)."""
+    return ([f"irgan-{name}" for name in variant_names(config["irgan"])]
+            + [*config.get("baselines", {}).get("systems", []), "dns", "mle"]
+            + [f"{name}{TUNED_SUFFIX}" for name in (config.get("tuning") or {}).get("systems", [])])
+
+
+def is_tuned(system: str) -> bool:
+    """A ``<system>-tuned`` run: trained under the honest rule only (its search used validation)."""
+    return system.endswith(TUNED_SUFFIX)
+
+
 def study_runs(config: dict) -> list[tuple[str, str, str, int]]:
     """Every (dataset, selection, variant, seed) IRGAN run of the study (``study.variants``)."""
     runs = []

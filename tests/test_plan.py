@@ -65,8 +65,10 @@ def test_the_plan_follows_the_subset_and_the_full_study_takes_longer(capsys):
 
 def test_snakemake_plans_only_the_chosen_variants_and_baselines(checkout):  # noqa: F811
     chosen = "study={variants: [code, frozen-d], baselines: [pop]}"
-    no_tuning = "tuning={systems: []}"  # the tuned systems are chosen by tuning.systems
-    dry = snakemake(checkout, "-n", "--configfile", "config/demo.yaml", "--config", chosen, no_tuning)
+    # the tuned systems are chosen by tuning.systems and the demo's robustness runs have systems of
+    # their own (robustness.systems): both switched off here
+    dry = snakemake(checkout, "-n", "--configfile", "config/demo.yaml", "--config", chosen,
+                    "robustness={in_study: false}", "tuning={systems: []}")
     assert dry.returncode == 0, dry.stderr
     counts = job_counts(dry.stdout)
     assert counts["train_irgan"] == 2 * 2 + 2 and counts["baseline"] == 2

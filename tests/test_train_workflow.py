@@ -22,10 +22,13 @@ def test_demo_plans_every_variant_and_its_pre_training(checkout):  # noqa: F811
     # every variant, 2 seeds: the reference `code` under both rules, the ablations under the
     # honest rule only (config/demo.yaml); no released start exists for the synthetic data
     n_variants = len(load_config("config/demo.yaml")["irgan"]["variants"])
-    assert counts["train_irgan"] == 2 * 2 + (n_variants - 1) * 2
+    # and the robustness runs (robustness: in_study): irgan-code on 2 re-splits, honest, 2 seeds
+    assert counts["train_irgan"] == 2 * 2 + (n_variants - 1) * 2 + 2 * 2
     assert "released_start" not in counts
-    # dns and mle, 2 rules, 2 seeds (also baseline rows), and the DNS of the tuning seed (honest rule)
-    assert counts["pretrain"] == 2 * 2 * 2 + 1
+    # dns and mle, 2 rules, 2 seeds (also baseline rows); dns on the 2 re-splits, honest, 2 seeds;
+    # and the DNS of the tuning seed (honest rule)
+    assert counts["pretrain"] == 2 * 2 * 2 + 2 * 2 + 1
+    assert counts["prepare_dataset"] == 3 and counts["robustness_statistics"] == 1
     assert counts["pretrain_discriminator"] == 2  # the D-pre-trained ablations run honest only
 
 

@@ -15,7 +15,7 @@ rule baseline:
         per_user=baseline_run_files("per_user.csv"),
         curves=baseline_run_files("curve.csv"),
     wildcard_constraints:
-        system="|".join(BASELINE_SYSTEMS) or "(?!)",
+        system="|".join(baseline_rule_systems()) or "(?!)",
     params:
         config=baseline_config,
         selections=BASELINE_SELECTIONS,

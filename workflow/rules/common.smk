@@ -13,7 +13,11 @@ from irgan.protocol import PAPER_SELECTION, SELECTION_PATTERN, SELECTIONS
 planning_check(config, workflow)
 
 RESULTS = config["results"]
-DATASETS = config["datasets"]
+# The registry and the re-splits the robustness section generates (<dataset>-resplit-<seed>,
+# irgan/robustness.py): rules look every dataset up here.
+from irgan import robustness
+
+DATASETS = robustness.registry(config)
 
 # The checkout the rule environments install in editable mode (`-e ${IRGAN_REPO}` in the pip
 # section of workflow/envs/*.yaml; pip expands the variable when conda creates an environment),
@@ -62,10 +66,12 @@ def downloaded(dataset, filename):
 
 
 def dataset_files(wildcards):
-    """Downloaded inputs of a dataset, by file name (none for synthetic data)."""
+    """Downloaded inputs of a dataset, by file name (none for synthetic data); a re-split reads
+    its base dataset's downloads (no second download)."""
     spec = dataset_spec(wildcards.dataset)
-    names = [spec.get(key) for key in ("train_file", "test_file", "archive")]
-    return {name: downloaded(wildcards.dataset, name) for name in names if name}
+    source, files = robustness.source_dataset(wildcards.dataset, spec), robustness.source_spec(spec)
+    names = [files.get(key) for key in ("train_file", "test_file", "archive")]
+    return {name: downloaded(source, name) for name in names if name}
 
 
 def audit_targets():
@@ -154,10 +160,19 @@ def authors_code_runs():
     ]
 
 
+def robustness_runs():
+    """Every run the robustness table reads (irgan/robustness.py): its systems on the base
+    datasets and each re-split, for robustness.seeds and robustness.selections."""
+    return [RunKey(*run) for run in robustness.runs(config)]
+
+
 def study_run_files(dataset):
-    """The run-contract files of every run of one dataset."""
+    """The run-contract files of every run of one dataset (for a re-split: its robustness runs;
+    the base datasets' statistics keep the study's own runs)."""
     runs = (pretraining_runs() + irgan_runs() + released_start_runs() + baseline_runs() + authors_code_runs()
             + tuned_runs(dataset))
+    if dataset not in config["datasets"]:
+        runs = robustness_runs()
     return sorted(run_targets(run for run in runs if run.dataset == dataset))
 
 
@@ -239,6 +254,13 @@ def chosen_baseline_systems():
     return [system for system in config.get("baselines", {}).get("systems", []) if system in chosen]
 
 
+def baseline_rule_systems():
+    """The baselines a baseline job may fit (its wildcard constraint): the study's and robustness.systems'."""
+    robust = robustness.section(config).get("systems", [])
+    return [system for system in config.get("baselines", {}).get("systems", [])
+            if system in chosen_baseline_systems() or system in robust]
+
+
 def baseline_config(wildcards):
     """What a baseline run reads of the config (baselines.study.run_seed): the baselines section,
     the device, the validation carve and the spec of its own dataset."""
@@ -285,11 +307,62 @@ def start_match_targets():
     ]
 
 
+# Robustness over splits (workflow/rules/robustness.smk): per base dataset, under
+# results/robustness/<dataset>/.
+ROBUSTNESS_DIR = f"{RESULTS}/robustness/{{dataset}}"
+
+
+def robustness_files(dataset):
+    """The robustness outputs of one base dataset, by name."""
+    directory = ROBUSTNESS_DIR.format(dataset=dataset)
+    return {"robustness_sentence": f"{directory}/robustness.json",
+            "robustness_table": f"{directory}/tables/robustness.md",
+            "robustness_figure": f"{directory}/figures/robustness.png",
+            "robustness_figure_pdf": f"{directory}/figures/robustness.pdf"}
+
+
+def robustness_targets():
+    """The robustness table of every base dataset, and the statistics of every re-split."""
+    bases = robustness.section(config).get("datasets", [])
+    resplits = [name for name in robustness.datasets_of(config) if name not in bases]
+    return ([path for base in bases for path in robustness_files(base).values()]
+            + [f"{STATISTICS_DIR.format(dataset=name)}/statistics.json" for name in resplits])
+
+
+def robustness_split_datasets(wildcards):
+    """One base dataset and its re-splits."""
+    return [wildcards.dataset] + [name for name in robustness.datasets_of(config)
+                                  if DATASETS.get(name, {}).get("base") == wildcards.dataset]
+
+
+def robustness_run_files(wildcards):
+    """The contract files of the robustness runs of one base dataset and its re-splits."""
+    datasets = robustness_split_datasets(wildcards)
+    return run_targets(run for run in robustness_runs() if run.dataset in datasets)
+
+
+def robustness_summaries(wildcards):
+    """The data summaries of one base dataset and its re-splits (their evaluated users)."""
+    return [f"{RESULTS}/{name}/data/summary.json" for name in robustness_split_datasets(wildcards)]
+
+
+def paper_robustness_inputs(dataset):
+    """The robustness outputs the paper draft shows: where the study runs them (robustness.in_study)
+    or where they exist already (after `snakemake robustness`); else none (the draft says so)."""
+    if dataset not in robustness.section(config).get("datasets", []):
+        return {}
+    files = robustness_files(dataset)
+    if robustness.section(config).get("in_study") or all(os.path.exists(p) for p in files.values()):
+        return files
+    return {}
+
+
 def study_targets():
     targets = [f"{RESULTS}/{name}/data/summary.json" for name in config["study"]["datasets"]]
+    in_study = robustness_targets() if robustness.section(config).get("in_study") else []
     return (targets + audit_targets() + start_match_targets() + irgan_run_targets()
             + authors_code_run_targets() + baseline_targets() + tuned_targets()
-            + report_targets())
+            + report_targets() + in_study)
 
 
 # Training rules (workflow/rules/train.smk): run paths, variant settings, initial checkpoints.
@@ -454,8 +527,12 @@ def train_tuned_inputs(wildcards):
 
 
 def tuning_best_files(dataset):
-    """Each tuned system's best.json on ``dataset`` (the statistics' record of every budget)."""
-    return [tuning_files(dataset, system, ("best",))[0] for system in tuned_systems()]
+    """The best.json of each tuned system with runs on ``dataset`` (the statistics' record of every
+    budget): on a study dataset every system of `tuning.systems`, on a re-split those of
+    `robustness.systems`."""
+    systems = {parse_run_path(path)[0].system for path in study_run_files(dataset)}
+    return [tuning_files(dataset, system, ("best",))[0] for system in tuned_systems()
+            if tuned_name(system) in systems]
 
 
 def tuned_targets():

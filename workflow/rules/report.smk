@@ -197,6 +197,7 @@ rule paper:
         unpack(lambda w: statistics_files(PAPER_DATASET)),
         unpack(lambda w: audit_files(PAPER_DATASET)),
         unpack(lambda w: start_match_files(PAPER_DATASET)),
+        unpack(lambda w: paper_robustness_inputs(PAPER_DATASET)),
         template=str(REPO / "paper" / "manuscript.md"),
         findings_template=str(REPO / "paper" / "findings.md"),
         dataset_summary=f"{RESULTS}/{PAPER_DATASET}/data/summary.json",

@@ -13,6 +13,18 @@ from irgan.steps import snakemake_step
 from irgan.tables import read_statistics
 
 
+def robustness_inputs(output: str) -> dict[str, str] | None:
+    """The robustness sentence, table and figure links, where the rule was given them."""
+    if "robustness_sentence" not in snakemake.input.keys():
+        return None
+    return {
+        "sentence": json.loads(Path(snakemake.input.robustness_sentence).read_text())["sentence"],
+        "table": Path(snakemake.input.robustness_table).read_text(),
+        "figure": relative_path(snakemake.input.robustness_figure, output),
+        "figure_pdf": relative_path(snakemake.input.robustness_figure_pdf, output),
+    }
+
+
 def main() -> None:
     settings = StatisticsSettings.from_config(dict(snakemake.params.statistics))
     statistics = read_statistics({name: snakemake.input[name] for name in STATISTICS_FILES})
@@ -46,6 +58,7 @@ def main() -> None:
         start_match_table,
         authors_dns,
         authors_dns_table,
+        robustness_inputs(output),
     )
     for template, path in ((snakemake.input.template, output),
                            (snakemake.input.findings_template, snakemake.output.findings)):

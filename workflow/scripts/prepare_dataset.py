@@ -13,7 +13,8 @@ def main() -> None:
         snakemake.wildcards.dataset, spec, snakemake.params.validation, dict(snakemake.input.items())
     )
     record = run_record(
-        {"dataset": spec, "validation": dict(snakemake.params.validation)}, seed=spec.get("seed")
+        {"dataset": spec, "validation": dict(snakemake.params.validation)},
+        seed=spec.get("seed", spec.get("split_seed")),  # a re-split: its split seed
     )
     save_with_summary(dataset, snakemake.output.artifact, snakemake.output.summary, {"provenance": record})
 
