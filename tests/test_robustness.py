@@ -345,6 +345,7 @@ def test_a_tuned_system_is_known_through_tuning_and_runs_under_the_honest_rule_o
     from irgan.variants import known_systems
 
     changed = _with(config, systems=["irgan-code", "irgan-tuned", "pop"])
+    changed["tuning"] = {**(changed.get("tuning") or {}), "systems": []}  # no search defines it
     with pytest.raises(ConfigError, match=r"unknown system\(s\) irgan-tuned"):
         check(changed, "my.yaml")  # no search defines it
     changed["tuning"] = {"systems": ["irgan", "ease"]}

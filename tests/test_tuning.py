@@ -283,6 +283,7 @@ irgan:
   variants: {code: {selections: [validation]}}
 baselines: {systems: [ease], selections: [validation]}
 authors_code: {seeds: [], dns_seeds: []}
+robustness: {in_study: false, datasets: [synthetic], systems: [irgan-code, ease], selections: [validation]}
 tuning:
   seed: 99
   trials: 2
