@@ -143,15 +143,9 @@ def fit_outcome(model: Any) -> tuple[str, int | None, Any]:
             getattr(source, "divergence", None))
 
 
-def tune_recommender(
-    factory: Callable[..., Any],
-    dataset: Dataset,
-    grid: Mapping[str, Sequence[Any]],
-    fixed: Mapping[str, Any] | None = None,
-    metric: str = "P@5",
-    device: str | torch.device = "cpu",
-    cutoffs: Sequence[int] = CUTOFFS,
-) -> TuningResult:
-    """:func:`grid_search` for a recommender: ``factory(**params).fit(dataset, "validation")``."""
+def tune_recommender(factory: Callable[..., Any], dataset: Dataset, grid: Mapping[str, Sequence[Any]],
+                     *options: Any, **keywords: Any) -> TuningResult:
+    """:func:`grid_search` for a recommender: ``factory(**params).fit(dataset, "validation")``;
+    the options after the grid (fixed, metric, device, cutoffs) are grid_search's."""
     return grid_search(lambda params: factory(**params).fit(dataset, "validation"),
-                       dataset, grid, fixed, metric, device, cutoffs)
+                       dataset, grid, *options, **keywords)
