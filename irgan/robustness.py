@@ -116,8 +116,11 @@ def check(config: Mapping, source: str) -> None:
         known = known_systems(config)
         unknown = [system for system in robust.get("systems", []) if system not in known]
         if unknown:
+            tuned = [system for system in unknown if system.endswith("-tuned")]
+            hint = (f" ({', '.join(tuned)}: a tuned system exists only while tuning.systems names it; "
+                    "add it there or drop it from robustness.systems)" if tuned else "")
             raise ConfigError(
-                f"key robustness.systems: unknown system(s) {', '.join(unknown)}; this config "
+                f"key robustness.systems: unknown system(s) {', '.join(unknown)}{hint}; this config "
                 f"defines: {', '.join(known)}"
             )
         for system in robust.get("systems", []):

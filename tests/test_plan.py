@@ -68,7 +68,8 @@ def test_snakemake_plans_only_the_chosen_variants_and_baselines(checkout):  # no
     # the tuned systems are chosen by tuning.systems and the demo's robustness runs have systems of
     # their own (robustness.systems): both switched off here
     dry = snakemake(checkout, "-n", "--configfile", "config/demo.yaml", "--config", chosen,
-                    "robustness={in_study: false}", "tuning={systems: []}")
+                    "robustness={in_study: false, systems: [irgan-code, dns, pop, ease]}",
+                    "tuning={systems: []}")
     assert dry.returncode == 0, dry.stderr
     counts = job_counts(dry.stdout)
     assert counts["train_irgan"] == 2 * 2 + 2 and counts["baseline"] == 2
@@ -88,3 +89,10 @@ def test_the_plan_counts_the_original_code_per_seed_with_the_references_schedule
     off = plan(load([], ["authors_code={seeds: [], dns_seeds: []}"]))
     assert not [job for job in off if job.kind == "authors_code"]
     assert not [job for job in plan(load([DEMO], [])) if job.kind == "authors_code"]  # synthetic data
+
+
+def test_a_tuned_system_without_its_tuning_is_one_error_saying_what_to_do(checkout):  # noqa: F811
+    dry = snakemake(checkout, "-n", "--configfile", "config/demo.yaml", "--config", "tuning={systems: []}")
+    assert dry.returncode != 0
+    assert "key robustness.systems: unknown system(s) irgan-tuned" in dry.stderr
+    assert "tuning.systems names it" in dry.stderr
