@@ -144,9 +144,14 @@ def robustness_jobs(config: dict) -> list[Job]:
     study = {(d, sel, f"irgan-{name}", seed) for d, sel, name, seed in study_runs(config)}
     study |= {(d, sel, system, seed) for d in config["study"]["datasets"] for sel in SELECTIONS
               for system in selected_baselines(config) for seed in config["study"]["seeds"]}
+    tuned = [f"{system}-tuned" for system in (config.get("tuning") or {}).get("systems", [])]
+    study |= {(d, "validation", system, seed) for d in config["study"]["datasets"] for system in tuned
+              for seed in config["study"]["seeds"]}
     baselines = config.get("baselines", {}).get("systems", [])
     jobs: list[Job] = []
-    seen: set[tuple] = set()
+    # the study's own searches (and the tuning seed's DNS they start from) are not robustness jobs
+    seen: set[tuple] = {(d, "search", system.removesuffix("-tuned")) for d in config["study"]["datasets"]
+                        for system in tuned}
     for dataset, selection, system, seed in robustness.runs(config):
         if (dataset, selection, system, seed) in study:
             continue
@@ -160,6 +165,10 @@ def robustness_jobs(config: dict) -> list[Job]:
                 seen.add((dataset, "search", base))
                 trials = int((config.get("tuning") or {}).get("trials", 0))
                 jobs.append(Job("robustness", dataset, f"search {base}", trials * seconds))
+                if base == "irgan":  # the search starts from the DNS of the tuning seed on this split
+                    epochs = config["pretraining"]["dns"]["epochs"]
+                    jobs.append(Job("robustness", dataset, "pretrain dns (tuning seed)",
+                                    JOB_SECONDS + scale * epochs * PRETRAIN_EPOCH["dns"]))
             starts = ["dns"] if base == "irgan" else []
         elif system.startswith("irgan-"):
             settings = resolve_variant(config["irgan"], system.removeprefix("irgan-"))

@@ -19,16 +19,21 @@ def test_the_full_study_plans_robustness_as_a_separate_target(checkout):  # noqa
     dry = snakemake(checkout, "-n", "robustness")
     assert dry.returncode == 0, dry.stderr
     counts = job_counts(dry.stdout)
-    # the authors' split and 5 re-splits; 8 systems, 3 seeds, both rules (irgan-code, dns, mle
-    # per rule; each baseline job fits both rules); no second download of the ratings
+    # the authors' split and 5 re-splits; 9 systems, 3 seeds, both rules (irgan-code, dns, mle
+    # per rule; each baseline job fits both rules; irgan-tuned under the honest rule only, after a
+    # search of its own on each split, which starts from the DNS of the tuning seed there); no
+    # second download of the ratings
     assert counts["prepare_dataset"] == 6 and counts["statistics"] == 5
-    assert counts["train_irgan"] == 6 * 2 * 3 and counts["pretrain"] == 6 * 2 * 2 * 3
+    assert counts["train_irgan"] == 6 * 2 * 3 and counts["pretrain"] == 6 * 2 * 2 * 3 + 6
+    assert counts["tune"] == 6 and counts["train_tuned"] == 6 * 3
     assert counts["baseline"] == 6 * 5 * 3 and counts["robustness_statistics"] == 1
     assert "results/downloads/ml-100k-irgan-resplit" not in dry.stdout
     assert "results/ml-100k-irgan-resplit-1/runs/test/irgan-code/seed-1" in dry.stdout
     # the plan counts the same runs as jobs of kind robustness (none of them in the study yet)
     jobs = [job for job in plan(load([], [])) if job.kind == "robustness"]
-    assert len(jobs) == 5 * (6 + 6 + 6 + 5 * 3)  # re-splits: irgan-code, dns, mle, 5 baselines x 3 seeds
+    # re-splits: irgan-code, dns, mle, 5 baselines x 3 seeds; irgan-tuned x 3 seeds after its search
+    # and the tuning seed's DNS (the authors' split's searches and tuned runs are the study's)
+    assert len(jobs) == 5 * (6 + 6 + 6 + 5 * 3) + 5 * (3 + 1 + 1)
 
 
 def test_the_robustness_target_writes_its_table_figure_and_sentence(checkout):  # noqa: F811

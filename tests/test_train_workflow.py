@@ -26,8 +26,10 @@ def test_demo_plans_every_variant_and_its_pre_training(checkout):  # noqa: F811
     assert counts["train_irgan"] == 2 * 2 + (n_variants - 1) * 2 + 2 * 2
     assert "released_start" not in counts
     # dns and mle, 2 rules, 2 seeds (also baseline rows); dns on the 2 re-splits, honest, 2 seeds;
-    # and the DNS of the tuning seed (honest rule)
-    assert counts["pretrain"] == 2 * 2 * 2 + 2 * 2 + 1
+    # and the DNS of the tuning seed (honest rule) on the data and on each re-split (irgan-tuned
+    # runs there after a search of its own)
+    assert counts["pretrain"] == 2 * 2 * 2 + 2 * 2 + 1 + 2
+    assert counts["tune"] == 6 + 2 and counts["train_tuned"] == 6 * 2 + 2 * 2
     assert counts["prepare_dataset"] == 3 and counts["robustness_statistics"] == 1
     assert counts["pretrain_discriminator"] == 2  # the D-pre-trained ablations run honest only
 
