@@ -1,4 +1,4 @@
-"""The study's baselines, each a :class:`irgan.recommender.Recommender`.
+"""The study's baselines, each a :class:`irgan.models.recommender.Recommender`.
 
 Systems (the names runs and tables use):
 
@@ -10,7 +10,7 @@ Systems (the names runs and tables use):
   default (:mod:`baselines.lambdafm`)
 
 The MLE and DNS rows of the comparison come from IRGAN's own pre-training code
-(:mod:`irgan.mle`, :mod:`irgan.dns`, rule ``pretrain``), not from a second
+(:mod:`irgan.train.mle`, :mod:`irgan.train.dns`, rule ``pretrain``), not from a second
 implementation here. Their recommenders can be tuned with the same grid search,
 e.g. ``tune_recommender(lambda **p: DNSRecommender(settings=p, seed=s), dataset,
 grid, fixed)``: :func:`baselines.tuning.grid_search` only needs a fit function that
@@ -26,7 +26,7 @@ How a baseline run is made (:mod:`baselines.study`, rule ``baseline`` in
    too. The test set is never read. Written to
    ``results/{dataset}/tuning/{system}/seed-{seed}.json``.
 2. per selection rule, the chosen setting is fitted again and written in the run
-   contract (:mod:`irgan.results`) to ``results/{dataset}/runs/{selection}/{system}/seed-{seed}/``:
+   contract (:mod:`irgan.contract.runs`) to ``results/{dataset}/runs/{selection}/{system}/seed-{seed}/``:
    ``validation`` (fit without the carve, epoch by validation P@5, the test curve
    recorded beside it) and ``test`` (the paper's protocol: fit on every training
    positive, epoch by test P@5).

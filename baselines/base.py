@@ -1,6 +1,6 @@
 """What every baseline shares: hyper-parameters with defaults, the selection rule, the curve.
 
-A baseline is a :class:`irgan.recommender.Recommender`: ``fit(dataset, selection)``
+A baseline is a :class:`irgan.models.recommender.Recommender`: ``fit(dataset, selection)``
 trains on ``dataset.training_positives(selection)`` and ``score(users)`` returns a
 ``(len(users), n_items)`` tensor on the baseline's device.
 
@@ -19,15 +19,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pandas as pd
 import torch
 
+from irgan.contract.runs import divergence_entry
 from irgan.errors import ConfigError
-from irgan.evaluation import Evaluator, NonFiniteScoresError
+from irgan.models.evaluation import Evaluator, NonFiniteScoresError
 from irgan.protocol import CUTOFFS, SELECTION_METRIC, metric_names
-from irgan.results import divergence_entry
-from irgan.runtime import resolve_device
-from irgan.training import Curve
+from irgan.train.components import Curve
+from irgan.train.runtime import resolve_device
 
 if TYPE_CHECKING:
-    from irgan.data import Dataset, Pairs
+    from irgan.data.dataset import Dataset, Pairs
 
 
 class Baseline:

@@ -3,7 +3,7 @@
 Each fitted positive (u, i) is paired with one negative j drawn uniformly from the
 items u has no fitted positive for, and the scorer is trained on the pairwise
 logistic loss -log sigmoid(f(u, i) - f(u, j)) with L2 regularisation: the step of
-:mod:`irgan.pairwise` that IRGAN's DNS pre-training takes, here on shuffled mini-batches
+:mod:`irgan.train.pairwise` that IRGAN's DNS pre-training takes, here on shuffled mini-batches
 (:mod:`baselines.pairwise`). The scorer is the paper's biased MF f(u, i) = <p_u, q_i> + b_i,
 so BPR differs from DNS in how the negative is chosen (uniform here, the best of several
 candidates there) and in the stated settings (batch size and order, lr, l2, epochs).
@@ -15,7 +15,7 @@ import torch
 
 from baselines.pairwise import PairwiseMF
 from baselines.sampling import uniform_negatives
-from irgan.settings import PairwiseSettings
+from irgan.train.settings import PairwiseSettings
 
 
 class BPR(PairwiseMF):

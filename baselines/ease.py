@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 from baselines.base import Baseline, interaction_matrix
-from irgan.data import Dataset, Pairs
+from irgan.data.dataset import Dataset, Pairs
 
 
 def ease_weights(interactions: torch.Tensor, l2: float) -> torch.Tensor:

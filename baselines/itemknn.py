@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 
 from baselines.base import Baseline, interaction_matrix
-from irgan.data import Dataset, Pairs
+from irgan.data.dataset import Dataset, Pairs
 
 
 def cosine_similarity(interactions: torch.Tensor, shrink: float = 0.0) -> torch.Tensor:

@@ -4,7 +4,7 @@ Factorization Machines Using Lambda Surrogates", CIKM 2016) for implicit feedbac
 With only a user field and an item field, the factorisation machine is the biased
 matrix factorisation f(u, i) = <p_u, q_i> + b_i (the paper's scorer; a global bias
 and a user bias cancel in every pairwise difference), trained on the pairwise
-logistic loss of :mod:`irgan.pairwise` (:mod:`baselines.pairwise`). LambdaFM's contribution is how the
+logistic loss of :mod:`irgan.train.pairwise` (:mod:`baselines.pairwise`). LambdaFM's contribution is how the
 negative j of a pair (u, i) is chosen, to push the top of the ranking (its
 "lambda surrogates"):
 
@@ -37,9 +37,9 @@ import torch
 
 from baselines.pairwise import PairwiseMF
 from baselines.sampling import categorical_rows, uniform_negatives
-from irgan.data import Dataset, Pairs
-from irgan.settings import LambdaFMSettings
-from irgan.training import MFParams
+from irgan.data.dataset import Dataset, Pairs
+from irgan.train.components import MFParams
+from irgan.train.settings import LambdaFMSettings
 
 
 def rank_probabilities(n_ranks: int, rho: float, device: torch.device | str = "cpu") -> torch.Tensor:

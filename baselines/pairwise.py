@@ -1,11 +1,11 @@
 """Pairwise training of the biased matrix-factorisation scorer, shared by BPR and LambdaFM.
 
-The scorer is IRGAN's own (:class:`irgan.training.MFParams`, f(u, i) = <p_u, q_i> + b_i, init
+The scorer is IRGAN's own (:class:`irgan.train.components.MFParams`, f(u, i) = <p_u, q_i> + b_i, init
 uniform(-init_scale, init_scale), bias 0) and the step is DNS pre-training's: the pairwise
-logistic loss with per-example L2 of :mod:`irgan.pairwise`, plain SGD on mini-batches of
+logistic loss with per-example L2 of :mod:`irgan.train.pairwise`, plain SGD on mini-batches of
 ``batch_size`` triples (1: exactly BPR's and the authors' one-example SGD). An epoch is one pass
 over the fitted positives in a seeded random order, run by the study's training loop
-(:class:`irgan.trainer.Trainer`: no epoch-0 evaluation, optional ``patience``). Subclasses only
+(:class:`irgan.train.trainer.Trainer`: no epoch-0 evaluation, optional ``patience``). Subclasses only
 say how negatives (and weights) are drawn: :meth:`PairwiseMF.negatives`.
 """
 
@@ -18,11 +18,11 @@ import torch
 
 from baselines.base import Baseline
 from baselines.sampling import device_generator
-from irgan.data import Dataset, Pairs
-from irgan.pairwise import pairwise_step
-from irgan.settings import PairwiseSettings
-from irgan.trainer import Method, Trainer
-from irgan.training import MFParams, TrainingDiverged
+from irgan.data.dataset import Dataset, Pairs
+from irgan.train.components import MFParams, TrainingDiverged
+from irgan.train.pairwise import pairwise_step
+from irgan.train.settings import PairwiseSettings
+from irgan.train.trainer import Method, Trainer
 
 
 class PairwiseEpochs(Method):

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from baselines.base import Baseline
-from irgan.data import Dataset, Pairs
+from irgan.data.dataset import Dataset, Pairs
 
 
 class Popularity(Baseline):

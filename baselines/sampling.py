@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from irgan.errors import IrganError
-from irgan.sampling import sample_inverse_cdf
+from irgan.train.sampling import sample_inverse_cdf
 
 MAX_ROUNDS = 1000
 
@@ -37,7 +37,7 @@ def uniform_negatives(
 
 def categorical_rows(weights: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """One column index per row, drawn with probability proportional to the row's weights
-    (the study's inverse-CDF sampler, irgan.sampling; several times faster than
+    (the study's inverse-CDF sampler, irgan.train.sampling; several times faster than
     ``torch.multinomial`` on wide rows, and never picks a zero-weight column). Every row needs
     a positive total."""
     draws = torch.rand(len(weights), 1, generator=generator, device=weights.device, dtype=torch.float64)

@@ -11,7 +11,7 @@ test set. Then, per selection rule, the chosen setting is fitted again:
 - ``test`` (the paper's protocol): on every training positive, the epoch picked
   on test P@5.
 
-Each run is written in the run contract (:mod:`irgan.results`).
+Each run is written in the run contract (:mod:`irgan.contract.runs`).
 """
 
 from __future__ import annotations
@@ -27,15 +27,15 @@ import torch
 
 from baselines import baseline_class
 from baselines.tuning import TuningResult, tune_recommender
-from irgan.data import Dataset
+from irgan.contract.io import write_json, write_text
+from irgan.contract.provenance import run_record
+from irgan.contract.runs import divergence_entry, make_record, read_run, run_dir, write_frame, write_run
+from irgan.data.dataset import Dataset
 from irgan.errors import ConfigError
-from irgan.evaluation import Evaluator
-from irgan.io import write_json, write_text
-from irgan.paper import TABLE3_ML100K
+from irgan.models.evaluation import Evaluator
 from irgan.protocol import CUTOFFS, SELECTIONS
-from irgan.provenance import run_record
-from irgan.results import divergence_entry, make_record, read_run, run_dir, write_frame, write_run
-from irgan.runtime import resolve_device, seed_everything
+from irgan.published import TABLE3_ML100K
+from irgan.train.runtime import resolve_device, seed_everything
 
 log = logging.getLogger("irgan.baselines")
 

@@ -1,7 +1,7 @@
 """Hyper-parameters by a small grid on the validation split, never on the test set.
 
 Generic over any fit function: ``fit(params) -> model`` where the model has
-``score(users)`` (a :class:`irgan.recommender.Recommender`) and was trained on
+``score(users)`` (a :class:`irgan.models.recommender.Recommender`) and was trained on
 ``dataset.training_positives("validation")`` (training minus the validation
 carve). Every grid point is scored here on the validation split, with an
 evaluator that only ever sees the fitted and the validation positives; the
@@ -24,9 +24,9 @@ from typing import Any
 
 import torch
 
-from irgan.data import Dataset
+from irgan.data.dataset import Dataset
 from irgan.errors import ConfigError, IrganError
-from irgan.evaluation import CUTOFFS, Evaluator, metric_names
+from irgan.models.evaluation import CUTOFFS, Evaluator, metric_names
 
 CUTOFF_METRICS_PREFIXES = ("P@", "NDCG@")
 
@@ -134,7 +134,7 @@ def fit_outcome(model: Any) -> tuple[str, int | None, Any]:
 
     Reads the attributes of :class:`baselines.base.Baseline` (``status``,
     ``selected_epoch``, ``divergence``) or, for the pre-training recommenders of
-    :mod:`irgan.dns` / :mod:`irgan.mle`, those of their ``result``.
+    :mod:`irgan.train.dns` / :mod:`irgan.train.mle`, those of their ``result``.
     """
     source = model if hasattr(model, "status") else getattr(model, "result", None)
     if source is None:

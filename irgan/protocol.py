@@ -1,8 +1,8 @@
 """The evaluation protocol's names: cut-offs, metric columns, selection metric and rules.
 
 Torch-free on purpose: whatever writes or reads results (the run contract in
-:mod:`irgan.results`, the statistics, tables, figures and paper, the Snakefile) names metrics
-and selection rules from here, and only the code that scores models (:mod:`irgan.evaluation`)
+:mod:`irgan.contract.runs`, the statistics, tables, figures and paper, the Snakefile) names metrics
+and selection rules from here, and only the code that scores models (:mod:`irgan.models.evaluation`)
 needs torch.
 """
 

@@ -1,11 +1,11 @@
 """Run single steps of the authors' patched TensorFlow code on given parameters (differential tests).
 
 Not a test module: tests/test_authors_differential.py runs it in the TensorFlow interpreter
-(``irgan.authors_code.authors_python()``), one process for a list of jobs::
+(``irgan.original.authors_code.authors_python()``), one process for a list of jobs::
 
     python tests/authors_harness.py PATCHED_DIR MODE IN.npz OUT.npz [MODE IN.npz OUT.npz ...]
 
-``PATCHED_DIR`` holds the six files as ``irgan.authors_code.write_patched`` writes them; the
+``PATCHED_DIR`` holds the six files as ``irgan.original.authors_code.write_patched`` writes them; the
 environment names the run settings (``IRGAN_AUTHORS_RUN``: the work directory with a small
 ``movielens-100k-train.txt`` / ``-test.txt``), which importing ``cf_gan`` / ``cf_dns`` reads.
 Each job reads its inputs (parameters in the authors' layout ``[user_emb, item_emb, item_bias]``,

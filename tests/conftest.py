@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import torch
 
-from irgan.data import Dataset, build_dataset
-from irgan.datasets import prepare_dataset
-from irgan.download import DEFAULT_MIRROR
-from irgan.download import mirror_dir as download_mirror_dir
-from irgan.ratings import Interactions, read_ratings
+from irgan.data.dataset import Dataset, build_dataset
+from irgan.data.download import DEFAULT_MIRROR
+from irgan.data.download import mirror_dir as download_mirror_dir
+from irgan.data.ratings import Interactions, read_ratings
+from irgan.data.registry import prepare_dataset
 
 REPO = Path(__file__).resolve().parents[1]
-# The default mirror (irgan.download.DEFAULT_MIRROR, beside the clone) is the workflow's too.
+# The default mirror (irgan.data.download.DEFAULT_MIRROR, beside the clone) is the workflow's too.
 assert DEFAULT_MIRROR == REPO.parent / "shared" / "data" / "irgan-ml100k"
 VALIDATION = {"fraction": 0.1, "min_user_positives": 5, "seed": 2017}
 

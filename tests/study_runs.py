@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from irgan.contract.runs import divergence_entry, make_record, run_dir, write_run
 from irgan.protocol import metric_names
-from irgan.results import divergence_entry, make_record, run_dir, write_run
 
 DATASET = "synthetic"
 SEEDS = (1, 2, 3)

@@ -8,9 +8,9 @@ import math
 import pandas as pd
 import pytest
 
-from irgan.answers import NOT_RUN, answers, family_answer
-from irgan.statistics import StatisticsSettings
-from irgan.study_view import StudyView
+from irgan.analysis.statistics import StatisticsSettings
+from irgan.analysis.study_view import StudyView
+from irgan.report.answers import NOT_RUN, answers, family_answer
 
 REF = "irgan-code"
 

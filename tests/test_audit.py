@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from irgan.audit import audit_checkpoints, audit_markdown, write_audit
-from irgan.paper import METRICS, TABLE3_ML100K
+from irgan.original.audit import audit_checkpoints, audit_markdown, write_audit
+from irgan.published import METRICS, TABLE3_ML100K
 
 
 @pytest.fixture(scope="module")

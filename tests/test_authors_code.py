@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from irgan.authors_code import (
+from irgan.contract.runs import read_run
+from irgan.data.download import DownloadError, fetch, sha256_of
+from irgan.original.authors_code import (
     CODE_FILES,
     DATA_FILES,
     PATCH,
@@ -29,9 +31,7 @@ from irgan.authors_code import (
     selected_epoch,
     write_patched,
 )
-from irgan.authors_results import curve_from_log, write_authors_run
-from irgan.download import DownloadError, fetch, sha256_of
-from irgan.results import read_run
+from irgan.original.runs import curve_from_log, write_authors_run
 from tests.conftest import REPO
 
 CONFIG = yaml.safe_load((REPO / "config/config.yaml").read_text())
@@ -88,12 +88,13 @@ def test_behaviour_stays_linecache_numpy_float32_and_the_constants(upstream, tmp
 
 
 def test_the_readme_lists_every_patched_line():
-    from irgan.authors_code import patch_markdown
+    from irgan.original.authors_code import patch_markdown
 
     text = (REPO / "README.md").read_text()
     block = text.split("<!-- authors-code-patch:start -->\n", 1)[1]
     block = block.split("<!-- authors-code-patch:end -->", 1)[0]
-    assert block == patch_markdown(), "README's patch table is stale: paste `python -m irgan.authors_code`"
+    assert block == patch_markdown(), \
+        "README's patch table is stale: paste `python -m irgan.original.authors_code`"
 
 
 def test_a_changed_upstream_line_names_file_and_line(upstream):

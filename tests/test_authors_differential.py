@@ -1,11 +1,11 @@
 """Differential test: every training step of the authors' TensorFlow code against this project's.
 
-The authors' six files (patched by irgan/authors_code.py to run on Python 3 + tf.compat.v1) run
+The authors' six files (patched by irgan/original/authors_code.py to run on Python 3 + tf.compat.v1) run
 in the TensorFlow interpreter (``IRGAN_AUTHORS_PYTHON``) through tests/authors_harness.py, which
 builds their GEN / DIS graphs from the parameters given here and runs their own ops, functions
 and loops. The same parameters and the same random draws go into this project's steps: the
-compiled numba kernels of irgan/kernels.py (what produced the study's numbers) and the readable
-torch reference of irgan/irgan_pointwise.py and irgan/dns.py. The parameters after each step,
+compiled numba kernels of irgan/train/kernels.py (what produced the study's numbers) and the readable
+torch reference of irgan/train/irgan_pointwise.py and irgan/train/dns.py. The parameters after each step,
 the rewards and the sampled items must agree to float32 rounding (tolerances below).
 
 Identical draws: numpy's legacy ``np.random.choice(a, size, p=p)`` takes ``size`` uniforms from
@@ -31,8 +31,9 @@ import numpy as np
 import pytest
 import torch
 
-from irgan import kernels
-from irgan.authors_code import (
+from irgan.data.dataset import Pairs
+from irgan.models.pickles import load_numpy_pickle
+from irgan.original.authors_code import (
     CODE_FILES,
     PYTHON_ENV,
     RUN_ENV,
@@ -41,10 +42,12 @@ from irgan.authors_code import (
     tensorflow_env,
     write_patched,
 )
-from irgan.config import load_config
-from irgan.data import Pairs
-from irgan.dns import bpr_epoch, bpr_step, dns_negatives
-from irgan.irgan_pointwise import (
+from irgan.study.config import load_config
+from irgan.study.variants import resolve_variant
+from irgan.train import kernels
+from irgan.train.components import MFParams, Positives
+from irgan.train.dns import bpr_epoch, bpr_step, dns_negatives
+from irgan.train.irgan_pointwise import (
     Triples,
     discriminator_epoch,
     discriminator_step,
@@ -54,10 +57,7 @@ from irgan.irgan_pointwise import (
     sample_for_discriminator,
     user_batches,
 )
-from irgan.pickles import load_numpy_pickle
-from irgan.sampling import sample_inverse_cdf
-from irgan.training import MFParams, Positives
-from irgan.variants import resolve_variant
+from irgan.train.sampling import sample_inverse_cdf
 from tests.conftest import mirror_dir
 
 REQUIRE_ENV = "IRGAN_REQUIRE_AUTHORS_CODE"

@@ -22,16 +22,16 @@ import numpy as np
 import pytest
 import torch
 
-from irgan.checkpoints import load_mf_checkpoint
-from irgan.config import load_config
-from irgan.data import Dataset
-from irgan.datasets import prepare_dataset
-from irgan.download import MIRROR_ENV, fetch
+from irgan.contract.io import write_json
+from irgan.data.dataset import Dataset
+from irgan.data.download import MIRROR_ENV, fetch
+from irgan.data.registry import prepare_dataset
 from irgan.errors import IrganError
-from irgan.io import write_json
-from irgan.irgan_pointwise import initial_model, train_irgan
-from irgan.lock import acquire
-from irgan.training import MFParams, load_model, save_model, write_training_run
+from irgan.models.checkpoints import load_mf_checkpoint
+from irgan.study.config import load_config
+from irgan.study.lock import acquire
+from irgan.train.components import MFParams, load_model, save_model, write_training_run
+from irgan.train.irgan_pointwise import initial_model, train_irgan
 from tests.conftest import VALIDATION, tiny_dataset
 
 MARKER = "ran-code.marker"

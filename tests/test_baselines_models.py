@@ -15,8 +15,8 @@ from baselines.itemknn import ItemKNN, cosine_similarity, keep_top_neighbours
 from baselines.lambdafm import LambdaFM
 from baselines.popularity import Popularity
 from irgan.errors import ConfigError
-from irgan.evaluation import Evaluator
-from irgan.recommender import Recommender
+from irgan.models.evaluation import Evaluator
+from irgan.models.recommender import Recommender
 from tests.conftest import tiny_dataset
 
 

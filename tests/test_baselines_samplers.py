@@ -22,8 +22,8 @@ from baselines.lambdafm import (
     weighted_negatives,
 )
 from baselines.sampling import categorical_rows, uniform_negatives
-from irgan.data import Pairs
-from irgan.training import MFParams
+from irgan.data.dataset import Pairs
+from irgan.train.components import MFParams
 
 N_ITEMS = 40
 POSITIVES = [0, 3, 4, 17, 25, 39]  # user 0's positives; user 1 has none

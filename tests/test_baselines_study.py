@@ -10,10 +10,10 @@ import pytest
 
 from baselines import SYSTEMS
 from baselines.study import baseline_settings, run_seed, summarise, summary_markdown, write_summary
-from irgan.config import load_config, validate_config
+from irgan.contract.runs import SELECTIONS, read_run, run_dir
 from irgan.errors import ConfigError
-from irgan.evaluation import metric_names
-from irgan.results import SELECTIONS, read_run, run_dir
+from irgan.models.evaluation import metric_names
+from irgan.study.config import load_config, validate_config
 from tests.conftest import REPO, tiny_dataset
 
 METRICS = metric_names()

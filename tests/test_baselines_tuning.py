@@ -11,9 +11,9 @@ import torch
 import baselines.tuning as tuning
 from baselines.ease import EASE
 from baselines.tuning import TuningResult, grid_points, grid_search, tune_recommender
+from irgan.data.ratings import Interactions
 from irgan.errors import ConfigError
-from irgan.evaluation import Evaluator
-from irgan.ratings import Interactions
+from irgan.models.evaluation import Evaluator
 from tests.conftest import tiny_dataset
 
 

@@ -8,8 +8,8 @@ import pickle
 import numpy as np
 import pytest
 
-from irgan.checkpoints import load_mf_checkpoint, load_numpy_pickle
 from irgan.errors import UnsafePickleError
+from irgan.models.checkpoints import load_mf_checkpoint, load_numpy_pickle
 
 
 class RunsCode:

@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from irgan.config import load_config, validate_config
 from irgan.errors import ConfigError
+from irgan.study.config import load_config, validate_config
 from tests.conftest import REPO
 
 
@@ -88,7 +88,7 @@ def test_the_error_names_the_file_that_sets_the_key(tmp_path):
 
 
 def test_cuda_without_cuda_fails_with_one_line(monkeypatch):
-    from irgan.config import check_device
+    from irgan.study.config import check_device
 
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     with pytest.raises(ConfigError, match=r"^my.yaml: key device: 'cuda:1' requested but CUDA is not"):
@@ -99,7 +99,7 @@ def test_cuda_without_cuda_fails_with_one_line(monkeypatch):
 def test_nested_command_line_values_get_the_types_a_config_file_gives():
     """snakemake --config 'study={seeds: [1, 2, 3]}' hands every nested scalar over as a string
     (YAML's BaseLoader); the study must see integers, as from a file, and plain strings stay."""
-    from irgan.config import retype_command_line
+    from irgan.study.config import retype_command_line
 
     config = {"study": {"datasets": ["ml-100k-irgan"], "seeds": ["1", "2", "3"]},
               "irgan": {"defaults": {"generator": {"lr": "0.002"}, "train_discriminator": "false",

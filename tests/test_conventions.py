@@ -20,9 +20,9 @@ def test_the_default_workflow_profile_lies_where_snakemake_looks_for_it():
 
 
 def test_the_config_has_one_schema_validated_in_one_place():
-    """workflow/schemas/config.schema.yaml is the schema (irgan.config reads it), and the workflow
-    validates once: irgan.config.planning_check in common.smk, not Snakemake's validate() too."""
-    from irgan.config import SCHEMA_PATH
+    """workflow/schemas/config.schema.yaml is the schema (irgan.study.config reads it), and the workflow
+    validates once: irgan.study.config.planning_check in common.smk, not Snakemake's validate() too."""
+    from irgan.study.config import SCHEMA_PATH
 
     assert SCHEMA_PATH == REPO / "workflow" / "schemas" / "config.schema.yaml" and SCHEMA_PATH.is_file()
     assert [p.name for p in REPO.rglob("*.schema.yaml") if ".venv" not in p.parts] == ["config.schema.yaml"]
@@ -52,7 +52,7 @@ def test_config_readme_documents_every_top_level_key_and_the_subset_spelling():
         assert f"`{key}" in text, key
     for spelling in ("--config 'study={variants: [code, frozen-d]}'",
                      "--config 'study={baselines: [pop, ease, dns]}'",
-                     "--report results/demo/report.html", "python -m irgan.plan"):
+                     "--report results/demo/report.html", "python -m irgan.study.plan"):
         assert spelling in text, spelling
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from irgan import synthetic
-from irgan.config import load_config
-from irgan.data import Dataset, carve_validation
-from irgan.datasets import prepare_dataset
+from irgan.data import synthetic
+from irgan.data.dataset import Dataset, carve_validation
+from irgan.data.registry import prepare_dataset
 from irgan.errors import ConfigError
+from irgan.study.config import load_config
 from tests.conftest import VALIDATION, tiny_dataset
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from irgan.config import load_config, read_yaml
+from irgan.study.config import load_config, read_yaml
 from tests.conftest import REPO
 
 FULL = load_config(REPO / "config" / "config.yaml")

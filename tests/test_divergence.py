@@ -19,9 +19,9 @@ import textwrap
 import pytest
 import torch
 
-from irgan import kernels
-from irgan.sampling import sample_inverse_cdf
-from irgan.training import NonFiniteSampling
+from irgan.train import kernels
+from irgan.train.components import NonFiniteSampling
+from irgan.train.sampling import sample_inverse_cdf
 from tests.conftest import REPO
 
 REPEATS = 5
@@ -37,13 +37,13 @@ SCRIPT = textwrap.dedent("""
     import json, sys, tempfile
     from pathlib import Path
     import torch
-    from irgan.config import load_config
-    from irgan.datasets import prepare_dataset
-    from irgan.dns import train_dns
-    from irgan.irgan_pointwise import train_irgan
-    from irgan.results import read_run
-    from irgan.training import write_training_run
-    from irgan.variants import resolve_variant
+    from irgan.study.config import load_config
+    from irgan.data.registry import prepare_dataset
+    from irgan.train.dns import train_dns
+    from irgan.train.irgan_pointwise import train_irgan
+    from irgan.contract.runs import read_run
+    from irgan.train.components import write_training_run
+    from irgan.study.variants import resolve_variant
 
     torch.set_num_threads(1)
     variant, g_lr, d_lr, backend, from_dns, repeats = json.loads(sys.argv[1])

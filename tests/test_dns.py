@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from irgan import kernels
-from irgan.config import load_config
-from irgan.dns import DNSRecommender, bpr_epoch, dns_negatives, train_dns
-from irgan.recommender import Recommender
-from irgan.results import read_run
-from irgan.training import MFParams, Positives, load_model, uniforms, write_training_run
+from irgan.contract.runs import read_run
+from irgan.models.recommender import Recommender
+from irgan.study.config import load_config
+from irgan.train import kernels
+from irgan.train.components import MFParams, Positives, load_model, uniforms, write_training_run
+from irgan.train.dns import DNSRecommender, bpr_epoch, dns_negatives, train_dns
 from tests.conftest import tiny_dataset
 
 CONFIG = load_config()
@@ -40,7 +40,7 @@ def test_uniform_draws_cover_the_non_positives_evenly():
     dataset = tiny_dataset(n_users=3, n_items=12, seed=5)
     pos = Positives.from_pairs(dataset.train_positives, 3, 12)
     table, counts = pos.non_positive_table()
-    from irgan.training import draw_uniform_negatives
+    from irgan.train.components import draw_uniform_negatives
 
     row = torch.zeros(60000, dtype=torch.long)
     drawn = draw_uniform_negatives(table, counts, row, uniforms(torch.Generator().manual_seed(0), 60000))

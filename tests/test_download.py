@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
+import stat
 import urllib.error
 
 import pytest
 
-from irgan import download
-from irgan.download import MIRROR_ENV, fetch
+from irgan.data import download
+from irgan.data.download import MIRROR_ENV, fetch
 from irgan.errors import DownloadError
 from tests.conftest import REPO
 
@@ -35,6 +37,18 @@ def test_mirror_copy_is_used_and_verified(mirror, tmp_path):
     (mirror / "ratings.txt").write_bytes(PAYLOAD)
     out = fetch(URL, tmp_path / "out" / "ratings.txt", SHA)
     assert out.read_bytes() == PAYLOAD
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_a_downloaded_file_follows_the_umask(mirror, tmp_path, umask, mode):
+    """Like every other result file: not the temporary file's private 0600 whatever the umask."""
+    (mirror / "ratings.txt").write_bytes(PAYLOAD)
+    previous = os.umask(umask)
+    try:
+        out = fetch(URL, tmp_path / "out" / "ratings.txt", SHA)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(out.stat().st_mode) == mode
 
 
 def test_checksum_mismatch_names_file_and_both_hashes_and_leaves_nothing(mirror, tmp_path):
@@ -140,7 +154,7 @@ def test_no_network_fails_at_once_saying_what_to_set(network, tmp_path):
 
 
 def test_the_default_mirror_beside_the_clone_is_used_when_the_variable_is_unset(tmp_path, monkeypatch):
-    """The workflow and the tests share one default (tests/conftest.py reads irgan.download's)."""
+    """The workflow and the tests share one default (tests/conftest.py reads irgan.data.download's)."""
     from tests import conftest
 
     monkeypatch.delenv(MIRROR_ENV, raising=False)

@@ -305,7 +305,7 @@ def imported_modules(path: Path) -> frozenset[str]:
             else:
                 module = node.module
             names.add(module)
-            # `from irgan import data` imports the module irgan.data
+            # `from irgan import data` imports the module irgan.data.dataset
             names.update(f"{module}.{alias.name}" for alias in node.names)
     return frozenset(names)
 
@@ -334,7 +334,7 @@ def third_party_imports(script: Path) -> set[str]:
 
 def test_import_scan_follows_the_checkouts_modules():
     needs = third_party_imports(REPO / "workflow" / "scripts" / "prepare_dataset.py")
-    assert {"numpy", "torch"} <= needs  # through irgan.datasets and irgan.data
+    assert {"numpy", "torch"} <= needs  # through irgan.data.registry and irgan.data.dataset
     assert not needs & {"irgan", "os", "json"}
 
 

@@ -9,8 +9,9 @@ import pytest
 import pytrec_eval
 import torch
 
-from irgan.data import Dataset, build_dataset
-from irgan.evaluation import (
+from irgan.data.dataset import Dataset, build_dataset
+from irgan.data.ratings import Interactions
+from irgan.models.evaluation import (
     Evaluator,
     NonFiniteScoresError,
     cutoff_metrics,
@@ -19,7 +20,6 @@ from irgan.evaluation import (
     rank_by_score,
     rank_metrics,
 )
-from irgan.ratings import Interactions
 from tests.conftest import VALIDATION, tiny_dataset
 
 METRICS = metric_names()

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from irgan.fidelity import FidelitySettings, fidelity, fidelity_curves, fidelity_sentence
+from irgan.analysis.fidelity import FidelitySettings, fidelity, fidelity_curves, fidelity_sentence
+from irgan.analysis.statistics import load_runs
+from irgan.contract.runs import run_dir, write_run
 from irgan.protocol import metric_names
-from irgan.results import run_dir, write_run
-from irgan.statistics import load_runs
 from tests.study_runs import run_record
 
 N_USERS = 80

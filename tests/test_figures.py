@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from irgan.figures import (
+from irgan.analysis.statistics import (
+    STATISTICS_FILES,
+    StatisticsSettings,
+    load_runs,
+    run_statistics,
+    write_statistics,
+)
+from irgan.report.figures import (
     FIGURE_NAMES,
     FORMATS,
     best_baselines,
@@ -23,8 +30,7 @@ from irgan.figures import (
     system_order,
     system_palette,
 )
-from irgan.statistics import STATISTICS_FILES, StatisticsSettings, load_runs, run_statistics, write_statistics
-from irgan.tables import read_statistics
+from irgan.report.tables import read_statistics
 from tests.study_runs import DATASET, QUALITY, STATISTICS, audit_table, make_study
 
 SETTINGS = StatisticsSettings.from_config(STATISTICS)
@@ -159,8 +165,8 @@ def test_best_baselines_follow_the_headline_metric(statistics):
 
 
 def test_a_learning_curve_panel_shows_a_members_own_comparator():
-    from irgan.figures import _curve_panels
-    from irgan.statistics import StatisticsSettings
+    from irgan.analysis.statistics import StatisticsSettings
+    from irgan.report.figures import _curve_panels
 
     settings = StatisticsSettings.from_config({"families": {
         "schedule": {"systems": ["irgan-redraw*"], "against": {"irgan-redraw-own": "irgan-own"}},

@@ -24,7 +24,7 @@ from irgan.formatting import (
     signed_text,
     the_protocol,
 )
-from irgan.render import markdown
+from irgan.report.render import markdown
 
 
 def test_selection_rules_are_named_one_way_in_three_lengths():

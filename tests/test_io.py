@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from irgan.io import write_json, write_text
+from irgan.contract.io import write_json, write_text
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])

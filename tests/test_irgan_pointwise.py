@@ -9,10 +9,13 @@ import numpy as np
 import pytest
 import torch
 
-from irgan import kernels
-from irgan.config import load_config
-from irgan.data import Pairs
-from irgan.irgan_pointwise import (
+from irgan.contract.runs import read_run
+from irgan.data.dataset import Pairs
+from irgan.study.config import load_config
+from irgan.study.variants import resolve_variant
+from irgan.train import kernels
+from irgan.train.components import MFParams, Positives, load_model, uniforms, write_training_run
+from irgan.train.irgan_pointwise import (
     REWARDS,
     Triples,
     UserBatch,
@@ -26,10 +29,7 @@ from irgan.irgan_pointwise import (
     train_irgan,
     user_batches,
 )
-from irgan.results import read_run
-from irgan.sampling import sample_inverse_cdf
-from irgan.training import MFParams, Positives, load_model, uniforms, write_training_run
-from irgan.variants import resolve_variant
+from irgan.train.sampling import sample_inverse_cdf
 from tests.conftest import tiny_dataset
 
 needs_numba = pytest.mark.skipif(not kernels.AVAILABLE, reason="numba not installed")
@@ -253,7 +253,7 @@ def test_moving_average_baseline_equals_a_hand_computation(backend):
 
 def test_moving_average_baseline_needs_a_decay_in_the_open_unit_interval():
     from irgan.errors import ConfigError
-    from irgan.settings import IRGANSettings
+    from irgan.train.settings import IRGANSettings
     for bad in (0.0, 1.0, 1.5, -0.1):
         with pytest.raises(ConfigError, match="irgan.reward_baseline_decay"):
             IRGANSettings.from_dict({"reward_baseline_decay": bad})
@@ -371,7 +371,7 @@ def test_schedule_counts(small):
 
 def d_samples_seen(monkeypatch, small, reuse_first_sample: bool) -> list[torch.Tensor]:
     """The negatives D trains on in each D-epoch of a short run (3 x 6 D-epochs, redraw every 2)."""
-    from irgan import irgan_pointwise
+    from irgan.train import irgan_pointwise
 
     seen = []
     real_epoch = irgan_pointwise.discriminator_epoch

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from irgan.lock import LOCK_NAME, ResultsLocked, acquire, release
+from irgan.study.lock import LOCK_NAME, ResultsLocked, acquire, release
 from tests.test_workflow import SNAKEMAKE, checkout  # noqa: F401  (fixture)
 
 

@@ -7,12 +7,12 @@ import math
 import pytest
 import torch
 
-from irgan.config import load_config
+from irgan.contract.runs import read_run
 from irgan.errors import ConfigError
-from irgan.mle import MLERecommender, softmax_nll, train_mle
-from irgan.recommender import Recommender
-from irgan.results import read_run
-from irgan.training import load_model, write_training_run
+from irgan.models.recommender import Recommender
+from irgan.study.config import load_config
+from irgan.train.components import load_model, write_training_run
+from irgan.train.mle import MLERecommender, softmax_nll, train_mle
 
 CONFIG = load_config()
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

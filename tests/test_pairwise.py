@@ -8,9 +8,9 @@ import math
 import pytest
 import torch
 
-from irgan import kernels
-from irgan.pairwise import ordered_epoch, pairwise_gradients, pairwise_loss, pairwise_step, sgd_step
-from irgan.training import MFParams
+from irgan.train import kernels
+from irgan.train.components import MFParams
+from irgan.train.pairwise import ordered_epoch, pairwise_gradients, pairwise_loss, pairwise_step, sgd_step
 
 # A batch with repeated users and items, so the per-example gradients must accumulate.
 USERS = torch.tensor([0, 1, 1, 5, 0])

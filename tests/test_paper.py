@@ -14,8 +14,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from irgan.paper import METRICS, TABLE3_ML100K
-from irgan.paper_draft import (
+from irgan.analysis.statistics import (
+    STATISTICS_FILES,
+    StatisticsSettings,
+    load_runs,
+    run_statistics,
+    write_statistics,
+)
+from irgan.contract.outputs import FIGURE_NAMES
+from irgan.published import METRICS, TABLE3_ML100K
+from irgan.report.paper import (
     TemplateError,
     audit_sentences,
     paper_values,
@@ -24,9 +32,7 @@ from irgan.paper_draft import (
     render,
     starting_point_sentence,
 )
-from irgan.statistics import STATISTICS_FILES, StatisticsSettings, load_runs, run_statistics, write_statistics
-from irgan.study_outputs import FIGURE_NAMES
-from irgan.tables import build_tables, markdown_document, read_statistics
+from irgan.report.tables import build_tables, markdown_document, read_statistics
 from tests.study_runs import DATASET, DIVERGED, STATISTICS, audit_table, make_study
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "paper" / "manuscript.md"
@@ -288,7 +294,7 @@ def test_the_readme_findings_are_filled_from_the_results(values):
 
 
 def test_two_seeds_print_their_range_not_an_interval():
-    from irgan.paper_draft import _with_ci
+    from irgan.report.paper import _with_ci
 
     row = pd.Series({"mean": 0.0155, "ci_low": float("nan"), "ci_high": float("nan"), "n_seeds": 2,
                      "seed_values": "0.001000 0.030000", "seed_min": 0.001, "seed_max": 0.03})

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from irgan.config import load_config
 from irgan.errors import ConfigError
-from irgan.plan import load, main, plan
-from irgan.variants import selected_baselines, selected_variants, study_runs
+from irgan.study.config import load_config
+from irgan.study.plan import load, main, plan
+from irgan.study.variants import selected_baselines, selected_variants, study_runs
 from tests.conftest import REPO
 from tests.test_train_workflow import job_counts
 from tests.test_workflow import checkout, snakemake  # noqa: F401  (fixture and runner)

@@ -7,9 +7,9 @@ import io
 import pytest
 
 from irgan import progress
-from irgan.dns import train_dns
-from irgan.irgan_pointwise import pretrain_discriminator, train_irgan
-from irgan.mle import train_mle
+from irgan.train.dns import train_dns
+from irgan.train.irgan_pointwise import pretrain_discriminator, train_irgan
+from irgan.train.mle import train_mle
 from tests.conftest import tiny_dataset
 from tests.test_irgan_pointwise import settings
 

@@ -2,7 +2,7 @@
 
 import subprocess
 
-from irgan import provenance
+from irgan.contract import provenance
 
 
 def test_code_version_is_git_describe_of_the_checkout():

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from irgan.data.ratings import read_ratings
 from irgan.errors import RatingsFormatError
-from irgan.ratings import read_ratings
 
 
 def write(tmp_path, text, name="ratings.txt"):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from irgan.readme_findings import BEGIN, END, FindingsBlockError, main, replace_block
+from irgan.report.readme import BEGIN, END, FindingsBlockError, main, replace_block
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 FINDINGS = Path(__file__).resolve().parents[1] / "paper" / "findings.md"

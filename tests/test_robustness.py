@@ -14,13 +14,13 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import stats
 
-from irgan.config import load_config, validate_config
-from irgan.datasets import prepare_dataset, read_train_test
+from irgan.analysis.stat_tests import kendall_w, order_agreement, variance_components
+from irgan.data.registry import prepare_dataset, read_train_test
 from irgan.errors import ConfigError
-from irgan.robustness import datasets_of, registry, resplit_name, resplit_specs, runs
-from irgan.robustness_report import robustness_sentence, robustness_statistics, robustness_table, verdict
-from irgan.stat_tests import kendall_w, order_agreement, variance_components
-from irgan.variants import settings_for_run, start_of
+from irgan.report.robustness import robustness_sentence, robustness_statistics, robustness_table, verdict
+from irgan.study.config import load_config, validate_config
+from irgan.study.robustness import datasets_of, registry, resplit_name, resplit_specs, runs
+from irgan.study.variants import settings_for_run, start_of
 from tests.conftest import VALIDATION
 
 
@@ -342,8 +342,8 @@ def test_the_sentence_says_when_nothing_ran():
 
 
 def test_a_tuned_system_is_known_through_tuning_and_runs_under_the_honest_rule_only(config):
-    from irgan.robustness import check
-    from irgan.variants import known_systems
+    from irgan.study.robustness import check
+    from irgan.study.variants import known_systems
 
     changed = _with(config, systems=["irgan-code", "irgan-tuned", "pop"])
     changed["tuning"] = {**(changed.get("tuning") or {}), "systems": []}  # no search defines it
@@ -362,7 +362,7 @@ def test_a_tuned_system_is_known_through_tuning_and_runs_under_the_honest_rule_o
 
 
 def test_the_draft_shows_the_robustness_once_it_has_run():
-    from irgan.paper_draft import NO_ROBUSTNESS, robustness_values
+    from irgan.report.paper import NO_ROBUSTNESS, robustness_values
 
     assert robustness_values(None) == {
         "robustness_sentence": NO_ROBUSTNESS,
@@ -386,7 +386,7 @@ def test_the_draft_shows_the_robustness_once_it_has_run():
 
 
 def test_the_plan_counts_a_tuned_systems_search_on_each_split(config):
-    from irgan.plan import robustness_jobs
+    from irgan.study.plan import robustness_jobs
 
     changed = _with(config, systems=["irgan-code", "irgan-tuned", "pop"])
     changed["tuning"] = {"systems": ["irgan"], "trials": 20}

@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from irgan.plan import load, plan
+from irgan.study.plan import load, plan
 from tests.test_train_workflow import job_counts
 from tests.test_workflow import checkout, snakemake  # noqa: F401  (fixture and runner)
 

@@ -1,4 +1,4 @@
-"""The run contract (irgan/results.py): its path template, its one record schema, and no torch."""
+"""The run contract (irgan/contract/runs.py): its path template, its one record schema, and no torch."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from irgan.protocol import SELECTION_PATTERN, SELECTIONS, metric_names
-from irgan.results import (
+from irgan.contract.runs import (
     CONTRACT_FILES,
     RECORD_FIELDS,
     RunContractError,
@@ -28,6 +27,7 @@ from irgan.results import (
     run_outputs,
     write_run,
 )
+from irgan.protocol import SELECTION_PATTERN, SELECTIONS, metric_names
 from tests.conftest import REPO
 from tests.study_runs import per_user_table, run_record
 
@@ -129,9 +129,12 @@ def test_the_contract_and_everything_the_statistics_env_runs_import_without_torc
         "        if name.split('.')[0] in ('torch', 'numba'):\n"
         "            raise ImportError(f'{name} is not in the statistics env')\n"
         "sys.meta_path.insert(0, Refuse())\n"
-        "import irgan.protocol, irgan.results, irgan.steps, irgan.statistics, irgan.fidelity\n"
-        "import irgan.tables, irgan.figures, irgan.paper_draft, irgan.provenance, irgan.io\n"
-        "import irgan.stat_tests, irgan.study_view, irgan.formatting, irgan.render\n"
+        "import irgan.protocol, irgan.contract.runs, irgan.jobs.script\n"
+        "import irgan.analysis.statistics, irgan.analysis.fidelity\n"
+        "import irgan.report.tables, irgan.report.figures, irgan.report.paper\n"
+        "import irgan.contract.provenance, irgan.contract.io\n"
+        "import irgan.analysis.stat_tests, irgan.analysis.study_view, irgan.formatting, irgan.report.render\n"
+        "import irgan.report.answers, irgan.report.robustness, irgan.study.config, irgan.study.families\n"
     )
     env = dict(os.environ, MPLBACKEND="Agg")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True)

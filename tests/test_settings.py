@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from irgan.config import load_config
 from irgan.errors import ConfigError
-from irgan.settings import (
+from irgan.study.config import load_config
+from irgan.train.settings import (
     DiscriminatorPretrainingSettings,
     DNSSettings,
     LambdaFMSettings,
@@ -55,10 +55,10 @@ def test_optional_settings_accept_none():
 
 
 def test_the_irgan_defaults_are_the_configs_and_every_reward_has_an_implementation():
-    from irgan import kernels
-    from irgan.irgan_pointwise import REWARD_CHOICES, REWARDS
-    from irgan.settings import REWARDS as NAMES
-    from irgan.settings import IRGANSettings
+    from irgan.train import kernels
+    from irgan.train.irgan_pointwise import REWARD_CHOICES, REWARDS
+    from irgan.train.settings import REWARDS as NAMES
+    from irgan.train.settings import IRGANSettings
 
     assert load_config()["irgan"]["defaults"] == IRGANSettings().as_dict()
     assert set(NAMES) == set(REWARD_CHOICES) == {*REWARDS, "label"} == set(kernels.REWARD_CODES)
@@ -71,7 +71,7 @@ def test_the_irgan_defaults_are_the_configs_and_every_reward_has_an_implementati
     ({"generator": {"steps": 3}}, r"key irgan\.generator\.steps: unknown setting"),
 ])
 def test_bad_irgan_settings_are_named(values, message):
-    from irgan.settings import IRGANSettings
+    from irgan.train.settings import IRGANSettings
 
     with pytest.raises(ConfigError, match=message):
         IRGANSettings.from_dict(values)

@@ -20,7 +20,7 @@ from tests.test_envs import load_rules
 REPO = Path(__file__).resolve().parents[1]
 PROFILE_DIR = REPO / "workflow" / "profiles" / "slurm"
 DEFAULT_PROFILE = REPO / "workflow" / "profiles" / "default" / "config.yaml"  # found by Snakemake itself
-# Outputs of training: the run contract's directories (irgan/results.py) and pre-training.
+# Outputs of training: the run contract's directories (irgan/contract/runs.py) and pre-training.
 TRAINING_OUTPUT = re.compile(r"/runs/|/pretraining/")
 # Rules that must not be submitted: compute nodes often have no network.
 NETWORK_RULES = {"download", "fetch_authors_code"}

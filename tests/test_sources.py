@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from irgan.config import load_config
-from irgan.datasets import prepare_dataset, read_archive_member
+from irgan.data.netflix import core_filter, read_netflix_file, study_subset
+from irgan.data.registry import prepare_dataset, read_archive_member
 from irgan.errors import ConfigError, RatingsFormatError
-from irgan.netflix import core_filter, read_netflix_file, study_subset
+from irgan.study.config import load_config
 from tests.conftest import VALIDATION
 
 

@@ -9,16 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from irgan.audit import RELEASED_START_SYSTEM, write_released_start_run
-from irgan.results import read_run
-from irgan.start_match import (
+from irgan.contract.runs import read_run
+from irgan.original.audit import RELEASED_START_SYSTEM, write_released_start_run
+from irgan.original.start_match import (
     released_statistics,
     run_match,
     start_statistics,
     verdict_sentence,
     within,
 )
-from irgan.training import MFParams, Positives
+from irgan.train.components import MFParams, Positives
 from tests.conftest import tiny_dataset
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -96,7 +96,7 @@ def test_the_released_start_as_a_run(ml100k, mirror, tmp_path):
 def test_the_authors_own_dns_against_the_released_start(ml100k, mirror, tmp_path):
     """The released file itself matches; the same file with its logits doubled (twice the scale,
     the same ranking and P@5) does not: the audit looks at scale, not only at P@5."""
-    from irgan.start_match import authors_dns_match
+    from irgan.original.start_match import authors_dns_match
 
     user, item, bias = pickle.load(open(mirror / "model_dns_ori.pkl", "rb"), encoding="latin1")
     doubled = tmp_path / "model_dns.pkl"

@@ -10,8 +10,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from irgan.errors import IrganError
-from irgan.stat_tests import (
+from irgan.analysis.stat_tests import (
     bootstrap_mean_ci,
     holm_adjust,
     interval_bounds,
@@ -24,6 +23,7 @@ from irgan.stat_tests import (
     welch_over_seeds,
     wilcoxon,
 )
+from irgan.errors import IrganError
 
 # --------------------------------------------------------------------------- seed level
 

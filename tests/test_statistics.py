@@ -12,9 +12,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from irgan.errors import IrganError
-from irgan.results import divergence_entry, run_dir, write_run
-from irgan.statistics import (
+from irgan.analysis.statistics import (
     COMPARISON_COLUMNS,
     RunContractError,
     StatisticsSettings,
@@ -29,6 +27,8 @@ from irgan.statistics import (
     selection_optimism,
     summarise_systems,
 )
+from irgan.contract.runs import divergence_entry, run_dir, write_run
+from irgan.errors import IrganError
 from tests.study_runs import (
     DATASET,
     DIVERGED,
@@ -289,7 +289,7 @@ def test_run_statistics_rejects_runs_of_another_dataset_and_unknown_metrics(stud
 
 
 def test_the_authors_code_is_compared_with_the_reference_only():
-    from irgan.statistics import plan_comparisons
+    from irgan.analysis.statistics import plan_comparisons
 
     systems = {"test": ["irgan-code", "irgan-frozen-d", "irgan-authors-code", "dns", "dns-authors-code"],
                "validation": ["irgan-code", "dns"]}
@@ -309,7 +309,7 @@ FAMILIES_WITH_A_COMPARATOR = {
 
 
 def test_a_family_member_is_compared_with_the_comparator_its_family_names():
-    from irgan.statistics import comparator_of, plan_comparisons
+    from irgan.analysis.statistics import comparator_of, plan_comparisons
 
     families = FAMILIES_WITH_A_COMPARATOR
     own, authors = "irgan-schedule-redraw-d-sample-own-dns", "irgan-schedule-redraw-d-sample"
@@ -333,8 +333,8 @@ def test_a_family_member_is_compared_with_the_comparator_its_family_names():
     ({"irgan-schedule-redraw-d-sample": "irgan-schedule-redraw-d-sample"}, "its own comparator"),
 ])
 def test_a_bad_comparator_is_one_error_naming_its_key(against, message):
+    from irgan.analysis.statistics import check_families
     from irgan.errors import ConfigError
-    from irgan.statistics import check_families
 
     families = {"pre-training": {"systems": ["irgan-pretrain-*"]},
                 "d-data-schedule": {"systems": ["irgan-schedule-*", "irgan-pretrain-none"],
@@ -346,8 +346,8 @@ def test_a_bad_comparator_is_one_error_naming_its_key(against, message):
 
 
 def test_the_study_config_names_valid_comparators_and_groups_every_variant():
-    from irgan.config import load_config
-    from irgan.statistics import ablation_family_of, check_families
+    from irgan.analysis.statistics import ablation_family_of, check_families
+    from irgan.study.config import load_config
 
     config = load_config()
     families = config["statistics"]["families"]

@@ -8,10 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from irgan.analysis.statistics import (
+    STATISTICS_FILES,
+    StatisticsSettings,
+    load_runs,
+    run_statistics,
+    write_statistics,
+)
+from irgan.analysis.study_view import StudyView, checked_interval, drawn_interval, is_deterministic
 from irgan.protocol import PROTOCOL_SELECTION
-from irgan.statistics import STATISTICS_FILES, StatisticsSettings, load_runs, run_statistics, write_statistics
-from irgan.study_view import StudyView, checked_interval, drawn_interval, is_deterministic
-from irgan.tables import read_statistics
+from irgan.report.tables import read_statistics
 from tests.study_runs import DATASET, STATISTICS, make_study
 
 SETTINGS = StatisticsSettings.from_config(STATISTICS)

@@ -8,9 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from irgan.paper import METRICS, TABLE3_ML100K
-from irgan.statistics import STATISTICS_FILES, StatisticsSettings, load_runs, run_statistics, write_statistics
-from irgan.tables import (
+from irgan.analysis.statistics import (
+    STATISTICS_FILES,
+    StatisticsSettings,
+    load_runs,
+    run_statistics,
+    write_statistics,
+)
+from irgan.published import METRICS, TABLE3_ML100K
+from irgan.report.tables import (
     FORMATS,
     TABLE_NAMES,
     build_tables,

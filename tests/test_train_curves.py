@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from irgan import kernels
-from irgan.evaluation import Evaluator
-from irgan.training import Evaluators, MFParams, TrainingDiverged
+from irgan.models.evaluation import Evaluator
+from irgan.train import kernels
+from irgan.train.components import Evaluators, MFParams, TrainingDiverged
 from tests.conftest import tiny_dataset
 
 pytestmark = [pytest.mark.skipif(not kernels.AVAILABLE, reason="numba not installed"),

@@ -6,9 +6,9 @@ import copy
 
 import pytest
 
-from irgan.config import load_config, validate_config
 from irgan.errors import ConfigError
-from irgan.variants import resolve_variant, settings_for_run, study_runs, variant_names
+from irgan.study.config import load_config, validate_config
+from irgan.study.variants import resolve_variant, settings_for_run, study_runs, variant_names
 
 FULL = load_config()
 DEMO = load_config("config/demo.yaml")

@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 
-from irgan.config import load_config
+from irgan.study.config import load_config
 from tests.test_workflow import checkout, snakemake  # noqa: F401  (fixture and runner)
 
 
@@ -53,7 +53,7 @@ def test_one_irgan_run_end_to_end(checkout):  # noqa: F811
     dns = json.loads((checkout / "results/demo/synthetic/runs/validation/dns/seed-1/record.json").read_text())
     assert dns["status"] == "ok" and dns["reported_model"] == "DNS"
     assert record["provenance"]["config"]["initial_models"]["generator"].endswith("dns/seed-1/model.pt")
-    # the provenance of a training rule (irgan.run_steps.train_step): its settings, then the run
+    # the provenance of a training rule (irgan.jobs.training_run.train_step): its settings, then the run
     assert set(record["provenance"]["config"]) == {"irgan", "variant", "device", "dataset", "selection",
                                                    "initial_models"}
     assert set(dns["provenance"]["config"]) == {"pretraining", "device", "dataset", "selection"}

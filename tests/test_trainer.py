@@ -7,10 +7,10 @@ import math
 import pytest
 import torch
 
-from irgan.dns import train_dns
-from irgan.mle import train_mle
-from irgan.trainer import Method, Trainer
-from irgan.training import MFParams, TrainingDiverged
+from irgan.train.components import MFParams, TrainingDiverged
+from irgan.train.dns import train_dns
+from irgan.train.mle import train_mle
+from irgan.train.trainer import Method, Trainer
 from tests.conftest import tiny_dataset
 
 
@@ -105,7 +105,7 @@ def test_dns_and_mle_resume_to_the_same_numbers(tiny, tmp_path, train):
         pass
 
     path = tmp_path / "resume.pt"
-    from irgan import trainer
+    from irgan.train import trainer
 
     original = trainer.Trainer.end_round
 

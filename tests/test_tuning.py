@@ -1,4 +1,4 @@
-"""Equal-budget tuning (irgan/tuning.py): the seeded search, its config checks, divergence, the
+"""Equal-budget tuning (irgan/jobs/tune.py): the seeded search, its config checks, divergence, the
 choice against brute force, the statistics family, and the workflow's files."""
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ import pandas as pd
 import pytest
 import torch
 
-from irgan.config import DEFAULT_CONFIG, read_yaml, validate_config
+from irgan.analysis.statistics import EqualBudget, holm_family_key, plan_comparisons
 from irgan.errors import ConfigError
-from irgan.statistics import EqualBudget, holm_family_key, plan_comparisons
-from irgan.tuning import (
+from irgan.jobs.tune import (
     Outcome,
     TuningSettings,
     best_settings,
@@ -26,6 +25,7 @@ from irgan.tuning import (
     tune_system,
     tuned_name,
 )
+from irgan.study.config import DEFAULT_CONFIG, read_yaml, validate_config
 from tests.conftest import tiny_dataset
 from tests.test_workflow import checkout, snakemake  # noqa: F401  (the fixture)
 
@@ -84,7 +84,7 @@ def test_every_trial_diverged_makes_a_diverged_tuned_run(tmp_path):
     result = search(lambda p: Outcome("diverged", None, None, "nan"), {"l2": SPACE["x"]}, 3, seed=1)
     assert result.best is None
     settings = TuningSettings(seed=9, trials=3, systems=("ease",), spaces={"ease": {"l2": SPACE["x"]}})
-    from irgan.tuning import tuning_record
+    from irgan.jobs.tune import tuning_record
 
     record = tuning_record(result, "ease", dataset.name, {}, settings, 0.0, 0.0)
     assert record["best"] is None and record["budget"]["diverged"] == 3 and best_settings(record) is None
@@ -183,7 +183,7 @@ def test_a_small_search_chooses_what_brute_force_says_is_best_on_validation():
 
 
 def test_irgans_trials_score_their_selected_epoch_on_validation_and_never_read_test(synthetic_small):
-    from irgan.dns import train_dns
+    from irgan.train.dns import train_dns
 
     dataset = synthetic_small
     start = train_dns(dataset, "validation", {"epochs": 5, "lr": 0.05, "l2": 0.1, "candidates": 5,
@@ -197,7 +197,7 @@ def test_irgans_trials_score_their_selected_epoch_on_validation_and_never_read_t
     settings = TuningSettings(seed=9, trials=2, systems=("irgan",), spaces={"irgan": space})
     seen = []
 
-    import irgan.irgan_pointwise as pointwise
+    import irgan.train.irgan_pointwise as pointwise
 
     original = pointwise.train_irgan
 
@@ -333,15 +333,15 @@ def budget_record(system: str, trials: int, cpu: float, score: float, params: di
 
 
 def test_the_equal_budget_table_and_sentence_come_from_the_statistics(tmp_path):
-    from irgan.paper_draft import equal_budget_sentence
-    from irgan.statistics import (
+    from irgan.analysis.statistics import (
         STATISTICS_FILES,
         StatisticsSettings,
         load_runs,
         run_statistics,
         write_statistics,
     )
-    from irgan.tables import equal_budget_table, read_statistics
+    from irgan.report.paper import equal_budget_sentence
+    from irgan.report.tables import equal_budget_table, read_statistics
     from tests.study_runs import DATASET, STATISTICS, make_study
 
     systems = {"irgan-code": 0.40, "irgan-tuned": 0.44, "bpr-tuned": 0.30, "lambdafm-tuned": 0.52,

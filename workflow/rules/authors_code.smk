@@ -1,4 +1,4 @@
-# The authors' original code as the system irgan-authors-code (irgan/authors_code.py): fetch the
+# The authors' original code as the system irgan-authors-code (irgan/original/authors_code.py): fetch the
 # pinned files, patch them, run cf_gan.py in a TensorFlow environment, write the run contract.
 # Paths and targets: workflow/rules/common.smk (authors' code section).
 

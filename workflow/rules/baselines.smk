@@ -1,6 +1,6 @@
 # Baselines (baselines/): each system is tuned on the validation split once per seed, then fitted
 # under every selection rule; one job writes the tuning record and one run per selection rule in
-# the contract of irgan/results.py. The `mle` and `dns` rows come from the pre-training rules.
+# the contract of irgan/contract/runs.py. The `mle` and `dns` rows come from the pre-training rules.
 BASELINE_SYSTEMS = chosen_baseline_systems()  # narrowed by study.baselines
 BASELINE_SELECTIONS = baseline_selections()
 

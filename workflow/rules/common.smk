@@ -5,17 +5,17 @@ import copy
 import os
 import re
 
-from irgan.config import planning_check
+from irgan.study.config import planning_check
 from irgan.protocol import PAPER_SELECTION, SELECTION_PATTERN, SELECTIONS
 
-# The one validation (irgan.config, workflow/schemas/config.schema.yaml): a bad config stops
+# The one validation (irgan.study.config, workflow/schemas/config.schema.yaml): a bad config stops
 # planning with one line naming its file and the full key path.
 planning_check(config, workflow)
 
 RESULTS = config["results"]
 # The registry and the re-splits the robustness section generates (<dataset>-resplit-<seed>,
-# irgan/robustness.py): rules look every dataset up here.
-from irgan import robustness
+# irgan/study/robustness.py): rules look every dataset up here.
+from irgan.study import robustness
 
 DATASETS = robustness.registry(config)
 
@@ -84,14 +84,14 @@ def audit_targets():
 
 
 # The study's runs, each a RunKey (dataset, selection, system, seed) in the run contract of
-# irgan/results.py: one list per kind of rule that writes them, and their files from the
+# irgan/contract/runs.py: one list per kind of rule that writes them, and their files from the
 # contract's path template. Statistics, tables, figures and the paper draft
 # (workflow/rules/report.smk) read every run of their dataset.
-from irgan.authors_code import DNS_SYSTEM as AUTHORS_DNS_SYSTEM, SYSTEM as AUTHORS_CODE_SYSTEM
-from irgan.results import (CONTRACT_FILES, MODEL, RECORD, RunKey, parse_run_path, run_dir_pattern,
+from irgan.original.authors_code import DNS_SYSTEM as AUTHORS_DNS_SYSTEM, SYSTEM as AUTHORS_CODE_SYSTEM
+from irgan.contract.runs import (CONTRACT_FILES, MODEL, RECORD, RunKey, parse_run_path, run_dir_pattern,
                            run_outputs)
-from irgan.study_outputs import FIGURE_NAMES, STATISTICS_FILES, TABLE_NAMES
-from irgan.variants import RELEASED_START_SYSTEM
+from irgan.contract.outputs import FIGURE_NAMES, STATISTICS_FILES, TABLE_NAMES
+from irgan.study.variants import RELEASED_START_SYSTEM
 
 
 def run_targets(runs, names=CONTRACT_FILES):
@@ -101,7 +101,7 @@ def run_targets(runs, names=CONTRACT_FILES):
 
 def pretraining_runs():
     """The `dns` and `mle` rows (rule pretrain), under every selection rule."""
-    from irgan.variants import selected_baselines
+    from irgan.study.variants import selected_baselines
 
     return [
         RunKey(dataset, selection, method, seed)
@@ -115,14 +115,14 @@ def pretraining_runs():
 
 def irgan_runs():
     """Every IRGAN variant, seed and rule of the study (rule train_irgan)."""
-    from irgan.variants import study_runs
+    from irgan.study.variants import study_runs
 
     return [RunKey(d, sel, f"irgan-{variant}", seed) for d, sel, variant, seed in study_runs(config)]
 
 
 def released_start_runs():
     """The authors' released start, where the reference starts from it (rule released_start)."""
-    from irgan.variants import publishes_start
+    from irgan.study.variants import publishes_start
 
     return [
         RunKey(dataset, PAPER_SELECTION, RELEASED_START_SYSTEM, seed)
@@ -161,7 +161,7 @@ def authors_code_runs():
 
 
 def robustness_runs():
-    """Every run the robustness table reads (irgan/robustness.py): its systems on the base
+    """Every run the robustness table reads (irgan/study/robustness.py): its systems on the base
     datasets and each re-split, for robustness.seeds and robustness.selections."""
     return [RunKey(*run) for run in robustness.runs(config)]
 
@@ -198,7 +198,7 @@ def audit_files(dataset):
 
 def start_match_files(dataset):
     """Our DNS against the released start, for datasets that publish it (workflow/rules/audit.smk)."""
-    from irgan.variants import publishes_start
+    from irgan.study.variants import publishes_start
 
     if publishes_start(config["irgan"]["defaults"], dataset_spec(dataset)):
         files = {"start_match": f"{RESULTS}/{dataset}/audit/start_match.json",
@@ -248,7 +248,7 @@ def irgan_run_targets():
 
 def chosen_baseline_systems():
     """`baselines.systems`, narrowed by `study.baselines` when it is set."""
-    from irgan.variants import selected_baselines
+    from irgan.study.variants import selected_baselines
 
     chosen = selected_baselines(config)
     return [system for system in config.get("baselines", {}).get("systems", []) if system in chosen]
@@ -298,7 +298,7 @@ def baseline_targets():
 
 def start_match_targets():
     """The DNS-against-released-start comparison, on datasets that publish the authors' start."""
-    from irgan.variants import publishes_start
+    from irgan.study.variants import publishes_start
 
     return [
         f"{RESULTS}/{name}/audit/start_match.md"
@@ -366,7 +366,7 @@ def study_targets():
 
 
 # Training rules (workflow/rules/train.smk): run paths, variant settings, initial checkpoints.
-from irgan.variants import resolve_variant, settings_for_run, variant_names
+from irgan.study.variants import resolve_variant, settings_for_run, variant_names
 
 # D's pre-training writes the run files too, outside the study's runs (no system of its own).
 D_PRETRAINING_DIR = f"{RESULTS}/{{dataset}}/pretraining/{{selection}}/discriminator/seed-{{seed}}"
@@ -403,14 +403,14 @@ def irgan_init_inputs(wildcards):
 
 
 # The authors' original code (workflow/rules/authors_code.smk).
-from irgan.authors_code import BENCHMARK_SCHEDULE  # the speed benchmark's, for both trainers
-from irgan.authors_code import CODE_FILES as AUTHORS_CODE_FILES, DATA_FILES as AUTHORS_CODE_DATA
-from irgan.authors_code import DNS_DATA_FILES as AUTHORS_DNS_DATA
+from irgan.original.authors_code import BENCHMARK_SCHEDULE  # the speed benchmark's, for both trainers
+from irgan.original.authors_code import CODE_FILES as AUTHORS_CODE_FILES, DATA_FILES as AUTHORS_CODE_DATA
+from irgan.original.authors_code import DNS_DATA_FILES as AUTHORS_DNS_DATA
 
 
 def authors_code_datasets():
     """Study datasets the original can run on: those that publish the released start."""
-    from irgan.variants import publishes_start
+    from irgan.study.variants import publishes_start
 
     return [name for name in config["study"]["datasets"]
             if publishes_start(config["irgan"]["defaults"], DATASETS[name])]
@@ -438,11 +438,11 @@ def authors_code_run_targets():
     return run_targets(authors_code_runs())
 
 
-# Equal-budget tuning (workflow/rules/tuning.smk, irgan/tuning.py): one search per dataset and
+# Equal-budget tuning (workflow/rules/tuning.smk, irgan/jobs/tune.py): one search per dataset and
 # system of `tuning.systems`, then <system>-tuned trained on every study seed under the honest rule.
-from irgan.tuning_spec import IRGAN as TUNED_IRGAN, PRETRAINING as TUNABLE_PRETRAINING, TUNING_SELECTION
-from irgan.tuning_spec import tuned_name
-from irgan.variants import start_of
+from irgan.study.tuned import IRGAN as TUNED_IRGAN, PRETRAINING as TUNABLE_PRETRAINING, TUNING_SELECTION
+from irgan.study.tuned import tuned_name
+from irgan.study.variants import start_of
 
 TUNING_DIR = f"{RESULTS}/{{dataset}}/tuning/{{system}}"
 TUNING_FILES = {"trials_csv": "trials.csv", "trials_json": "trials.json", "best": "best.json"}

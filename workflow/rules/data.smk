@@ -9,7 +9,7 @@ rule download:
         sha256=lambda w: dataset_spec(w.dataset)["files"][w.filename],
     log:
         f"{RESULTS}/logs/download/{{dataset}}/{{filename}}.log",
-    # no `retries:` here: irgan.download retries network errors itself, never a checksum mismatch
+    # no `retries:` here: irgan.data.download retries network errors itself, never a checksum mismatch
     conda:
         "../envs/core.yaml"
     script:

@@ -1,4 +1,4 @@
-# Robustness over splits (irgan/robustness.py): the re-split datasets <dataset>-resplit-<seed> run
+# Robustness over splits (irgan/study/robustness.py): the re-split datasets <dataset>-resplit-<seed> run
 # through the ordinary rules (prepare_dataset, pretrain, train_irgan, baseline, statistics) as
 # extra datasets; this rule sets every split side by side. Its input functions: common.smk.
 Q_ROBUSTNESS = "9. Do the rankings hold across splits?"

@@ -1,5 +1,5 @@
 # Training: pre-training (DNS, MLE, D) and IRGAN pointwise variants over seeds, each a run of the
-# contract in irgan/results.py with its checkpoint (model.pt) beside it; plus the speed benchmark.
+# contract in irgan/contract/runs.py with its checkpoint (model.pt) beside it; plus the speed benchmark.
 # Paths (the contract's templates) and input functions: workflow/rules/common.smk.
 
 rule pretrain:

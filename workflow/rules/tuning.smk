@@ -1,8 +1,8 @@
-# Equal-budget tuning (irgan/tuning.py): every system of `tuning.systems`, IRGAN included, gets the
+# Equal-budget tuning (irgan/jobs/tune.py): every system of `tuning.systems`, IRGAN included, gets the
 # same number of configurations (`tuning.trials`) from a TPE sampler seeded with `tuning.seed`, each
 # fitted on training minus the validation carve and scored by validation P@5 (rule tune); the best
 # is trained on every study seed under the honest rule as <system>-tuned (rule train_tuned), in the
-# run contract of irgan/results.py. Input functions and paths: workflow/rules/common.smk.
+# run contract of irgan/contract/runs.py. Input functions and paths: workflow/rules/common.smk.
 TUNED_SYSTEMS = tuned_systems()
 
 

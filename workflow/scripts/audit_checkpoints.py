@@ -1,11 +1,11 @@
 """Rule audit_checkpoints: evaluate the authors' released checkpoints under the paper protocol."""
 
 
-from irgan.audit import audit_checkpoints, write_audit
-from irgan.data import Dataset
-from irgan.io import write_json
-from irgan.provenance import run_record
-from irgan.steps import snakemake_step
+from irgan.contract.io import write_json
+from irgan.contract.provenance import run_record
+from irgan.data.dataset import Dataset
+from irgan.jobs.script import snakemake_step
+from irgan.original.audit import audit_checkpoints, write_audit
 
 
 def main() -> None:

@@ -3,8 +3,8 @@
 import torch
 
 from baselines.study import check_run_dirs, run_seed
-from irgan.data import Dataset
-from irgan.steps import snakemake_step
+from irgan.data.dataset import Dataset
+from irgan.jobs.script import snakemake_step
 
 
 def main() -> None:

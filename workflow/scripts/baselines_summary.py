@@ -1,7 +1,7 @@
 """Rule baselines_summary: mean and spread over seeds of every baseline's test metrics."""
 
 from baselines.study import write_summary
-from irgan.steps import snakemake_step
+from irgan.jobs.script import snakemake_step
 
 params = snakemake.params
 snakemake_step(snakemake, lambda: write_summary(

@@ -3,8 +3,8 @@
 import json
 from pathlib import Path
 
-from irgan.benchmark_train import benchmark
-from irgan.steps import snakemake_step
+from irgan.bench.train import benchmark
+from irgan.jobs.script import snakemake_step
 
 
 def main() -> None:

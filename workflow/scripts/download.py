@@ -1,8 +1,8 @@
 """Rule download: fetch one pinned file (or its IRGAN_MIRROR copy) and verify its sha256."""
 
 
-from irgan.download import fetch
-from irgan.steps import snakemake_step
+from irgan.data.download import fetch
+from irgan.jobs.script import snakemake_step
 
 snakemake_step(
     snakemake,

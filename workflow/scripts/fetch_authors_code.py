@@ -1,9 +1,9 @@
 """Rule fetch_authors_code: one pinned file of the authors' code (or its IRGAN_CODE_MIRROR copy)."""
 
 
-from irgan.authors_code import code_mirror_dir
-from irgan.download import fetch
-from irgan.steps import snakemake_step
+from irgan.data.download import fetch
+from irgan.jobs.script import snakemake_step
+from irgan.original.authors_code import code_mirror_dir
 
 snakemake_step(
     snakemake,

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from irgan.figures import build_figures, figure_paths, save_figure
-from irgan.statistics import STATISTICS_FILES, StatisticsSettings
-from irgan.steps import snakemake_step
-from irgan.tables import read_statistics
+from irgan.analysis.statistics import STATISTICS_FILES, StatisticsSettings
+from irgan.jobs.script import snakemake_step
+from irgan.report.figures import build_figures, figure_paths, save_figure
+from irgan.report.tables import read_statistics
 
 
 def main() -> None:

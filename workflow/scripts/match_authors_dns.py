@@ -1,11 +1,11 @@
 """Rule match_authors_dns: the authors' own cf_dns.py (dns-authors-code) against their released start."""
 
 
-from irgan.data import Dataset
-from irgan.io import write_json, write_text
-from irgan.results import write_frame
-from irgan.start_match import authors_dns_match
-from irgan.steps import snakemake_step
+from irgan.contract.io import write_json, write_text
+from irgan.contract.runs import write_frame
+from irgan.data.dataset import Dataset
+from irgan.jobs.script import snakemake_step
+from irgan.original.start_match import authors_dns_match
 
 
 def main() -> None:

@@ -2,12 +2,12 @@
 
 import json
 
-from irgan.data import Dataset
-from irgan.io import write_json, write_text
-from irgan.results import write_frame
-from irgan.start_match import run_match, verdict_sentence
-from irgan.steps import snakemake_step
-from irgan.training import set_threads
+from irgan.contract.io import write_json, write_text
+from irgan.contract.runs import write_frame
+from irgan.data.dataset import Dataset
+from irgan.jobs.script import snakemake_step
+from irgan.original.start_match import run_match, verdict_sentence
+from irgan.train.components import set_threads
 
 
 def main() -> None:

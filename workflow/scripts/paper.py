@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from irgan.io import write_text
-from irgan.paper_draft import paper_values, relative_path, render
-from irgan.provenance import code_version
-from irgan.statistics import STATISTICS_FILES, StatisticsSettings
-from irgan.steps import snakemake_step
-from irgan.tables import read_statistics
+from irgan.analysis.statistics import STATISTICS_FILES, StatisticsSettings
+from irgan.contract.io import write_text
+from irgan.contract.provenance import code_version
+from irgan.jobs.script import snakemake_step
+from irgan.report.paper import paper_values, relative_path, render
+from irgan.report.tables import read_statistics
 
 
 def robustness_inputs(output: str) -> dict[str, str] | None:

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from irgan.authors_code import CODE_FILES, write_patched
-from irgan.steps import snakemake_step
+from irgan.jobs.script import snakemake_step
+from irgan.original.authors_code import CODE_FILES, write_patched
 
 
 def main() -> None:

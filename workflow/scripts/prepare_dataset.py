@@ -1,10 +1,10 @@
 """Rule prepare_dataset: parse or generate a dataset, carve validation, write artifact + summary."""
 
 
-from irgan.data import save_with_summary
-from irgan.datasets import prepare_dataset
-from irgan.provenance import run_record
-from irgan.steps import snakemake_step
+from irgan.contract.provenance import run_record
+from irgan.data.dataset import save_with_summary
+from irgan.data.registry import prepare_dataset
+from irgan.jobs.script import snakemake_step
 
 
 def main() -> None:

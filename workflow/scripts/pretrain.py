@@ -1,10 +1,10 @@
 """Rule pretrain: DNS (the authors' cf_dns.py) or MLE pre-training, the study's `dns` and `mle`
 rows, written as a run."""
 
-from irgan.dns import train_dns
-from irgan.mle import train_mle
-from irgan.run_steps import train_step
-from irgan.steps import snakemake_step
+from irgan.jobs.script import snakemake_step
+from irgan.jobs.training_run import train_step
+from irgan.train.dns import train_dns
+from irgan.train.mle import train_mle
 
 TRAINERS = {"dns": train_dns, "mle": train_mle}
 

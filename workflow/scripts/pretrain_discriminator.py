@@ -1,8 +1,8 @@
 """Rule pretrain_discriminator: D pre-trained on its own loss (Algorithm 1's D), written as a run."""
 
-from irgan.irgan_pointwise import pretrain_discriminator
-from irgan.run_steps import train_step
-from irgan.steps import snakemake_step
+from irgan.jobs.script import snakemake_step
+from irgan.jobs.training_run import train_step
+from irgan.train.irgan_pointwise import pretrain_discriminator
 
 
 def main() -> None:

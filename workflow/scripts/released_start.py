@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from irgan.audit import write_released_start_run
-from irgan.data import Dataset
-from irgan.provenance import run_record
-from irgan.steps import snakemake_step
+from irgan.contract.provenance import run_record
+from irgan.data.dataset import Dataset
+from irgan.jobs.script import snakemake_step
+from irgan.original.audit import write_released_start_run
 
 
 def main() -> None:

@@ -3,19 +3,19 @@
 import json
 from pathlib import Path
 
-from irgan.io import write_json
-from irgan.provenance import run_record
-from irgan.render import write_table
-from irgan.results import write_frame
-from irgan.robustness_report import (
+from irgan.analysis.statistics import load_runs, seed_metrics
+from irgan.contract.io import write_json
+from irgan.contract.provenance import run_record
+from irgan.contract.runs import write_frame
+from irgan.jobs.script import snakemake_step
+from irgan.report.render import write_table
+from irgan.report.robustness import (
     original_name,
     robustness_figure,
     robustness_sentence,
     robustness_statistics,
     robustness_table,
 )
-from irgan.statistics import load_runs, seed_metrics
-from irgan.steps import snakemake_step
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from irgan.authors_code import Schedule, run_cf_gan
+from irgan.original.authors_code import Schedule, run_cf_gan
 
 
 def main() -> None:

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from irgan.authors_code import run_cf_dns
 from irgan.errors import IrganError
+from irgan.original.authors_code import run_cf_dns
 
 try:
     with open(snakemake.log[0], "w") as log:
@@ -11,6 +11,6 @@ try:
         run_cf_dns(Path(snakemake.input.code[0]).parent, data, int(snakemake.params.epochs),
                    int(snakemake.wildcards.seed), Path(snakemake.output.record).parent,
                    threads=snakemake.threads, log=log)
-except IrganError as error:  # one line for the user (this env has no torch for irgan.runtime)
+except IrganError as error:  # one line for the user (this env has no torch for irgan.train.runtime)
     print(f"error: {error}", file=open(snakemake.log[0], "a"))
     raise SystemExit(f"error: {error}") from None

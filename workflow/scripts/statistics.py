@@ -1,9 +1,7 @@
 """Rule statistics: seed means, paired per-user tests with Holm, seed view, selection optimism."""
 
 
-from irgan.io import write_json
-from irgan.provenance import run_record
-from irgan.statistics import (
+from irgan.analysis.statistics import (
     StatisticsSettings,
     headline_comparison,
     load_runs,
@@ -11,8 +9,10 @@ from irgan.statistics import (
     run_statistics,
     write_statistics,
 )
-from irgan.steps import snakemake_step
-from irgan.tuning_spec import read_budgets
+from irgan.contract.io import write_json
+from irgan.contract.provenance import run_record
+from irgan.jobs.script import snakemake_step
+from irgan.study.tuned import read_budgets
 
 
 def main() -> None:

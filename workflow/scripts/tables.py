@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from irgan.statistics import STATISTICS_FILES, StatisticsSettings
-from irgan.steps import snakemake_step
-from irgan.tables import build_tables, read_statistics, table_paths, write_table
+from irgan.analysis.statistics import STATISTICS_FILES, StatisticsSettings
+from irgan.jobs.script import snakemake_step
+from irgan.report.tables import build_tables, read_statistics, table_paths, write_table
 
 
 def main() -> None:

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from irgan.irgan_pointwise import initial_model, train_irgan
-from irgan.run_steps import train_step
-from irgan.steps import snakemake_step
+from irgan.jobs.script import snakemake_step
+from irgan.jobs.training_run import train_step
+from irgan.train.irgan_pointwise import initial_model, train_irgan
 
 
 def main() -> None:

@@ -3,12 +3,12 @@
 import json
 from pathlib import Path
 
-from irgan.data import Dataset
-from irgan.provenance import run_record
-from irgan.runtime import resolve_device
-from irgan.steps import snakemake_step
-from irgan.training import set_threads
-from irgan.tuning import best_settings, train_tuned
+from irgan.contract.provenance import run_record
+from irgan.data.dataset import Dataset
+from irgan.jobs.script import snakemake_step
+from irgan.jobs.tune import best_settings, train_tuned
+from irgan.train.components import set_threads
+from irgan.train.runtime import resolve_device
 
 
 def main() -> None:

@@ -1,11 +1,11 @@
-"""Rule tune: one system's equal-budget search on one dataset (irgan/tuning.py)."""
+"""Rule tune: one system's equal-budget search on one dataset (irgan/jobs/tune.py)."""
 
-from irgan.data import Dataset
-from irgan.provenance import run_record
-from irgan.runtime import resolve_device
-from irgan.steps import snakemake_step
-from irgan.training import set_threads
-from irgan.tuning import TuningSettings, run_tuning
+from irgan.contract.provenance import run_record
+from irgan.data.dataset import Dataset
+from irgan.jobs.script import snakemake_step
+from irgan.jobs.tune import TuningSettings, run_tuning
+from irgan.train.components import set_threads
+from irgan.train.runtime import resolve_device
 
 
 def main() -> None:
