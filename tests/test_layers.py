@@ -115,7 +115,8 @@ def layer_of(module: str) -> int:
             if covers and len(prefix) > best_length:
                 best, best_length = number, len(prefix)
     if best is None:
-        raise LookupError(f"{module} is in no layer: place it in tests/test_layers.py and docs/architecture.md")
+        raise LookupError(f"{module} is in no layer: place it in tests/test_layers.py "
+                          "and docs/architecture.md")
     return best
 
 
