@@ -19,3 +19,20 @@ class UnsafePickleError(IrganError):
 
 class ConfigError(IrganError):
     """A configuration value is missing or out of range; the message names the key."""
+
+
+class FileSystemError(IrganError):
+    """A result could not be written because of the file system, not the input; nothing was left
+    at its path, and the same write succeeds once the user has fixed the folder."""
+
+
+class NoSpaceError(FileSystemError):
+    """A full disk or quota."""
+
+
+class NotWritableError(FileSystemError):
+    """A read-only results folder, or one without write permission."""
+
+
+class FolderGoneError(FileSystemError):
+    """The folder a result was being written to went away (deleted, unmounted, a dropped mount)."""

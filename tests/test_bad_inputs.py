@@ -3,7 +3,9 @@ a hostile copy supplies, the fragment of the one-line error they see, and the pr
 nothing is left behind (no new or half-written file) and nothing in the file ran.
 
 Each case builds its bad input under a fresh directory and returns the action that must fail.
-The README's "Reliability" section lists the same classes.
+docs/reliability.md lists the same classes. The file-system faults (a read-only results folder,
+a full disk, a folder that goes away) are made as tests/test_filesystem_faults.py makes them: real
+mounts where permitted; that file also follows each through the rule's log and a re-run.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from irgan.study.lock import acquire
 from irgan.train.components import MFParams, load_model, save_model, write_training_run
 from irgan.train.irgan_pointwise import initial_model, train_irgan
 from tests.conftest import VALIDATION, tiny_dataset
+from tests.test_filesystem_faults import CASES as FILESYSTEM_CASES
+from tests.test_filesystem_faults import FAULT_KINDS, WRITERS, fault_action
 
 MARKER = "ran-code.marker"
 
@@ -227,6 +231,15 @@ def _disk_full(write: Callable[[Path], object]):
     return build
 
 
+def _filesystem_fault(fault: str, writer: str):
+    """A writer of the results folder ``tmp/results`` meeting a fault of the file system."""
+    def build(tmp: Path):
+        WRITERS[writer].prepare(tmp)
+        (tmp / "results").mkdir()
+        return fault_action(fault, writer, tmp / "results")
+    return build
+
+
 def _write_run(tmp: Path):
     from tests.test_irgan_pointwise import settings
     result = train_irgan(TINY, "validation", settings("code", outer_epochs=1, d_epochs=1, g_epochs=1), seed=1)
@@ -281,6 +294,12 @@ CASES: dict[str, Case] = {
         _disk_full(lambda tmp: save_model(tmp / "model.pt", {"selected": _params()}, {})),
         r"model\.pt: no space left on the device", "model.pt"),
     "full disk while writing a run": Case(_disk_full(_write_run), r"no space left on the device", "run/"),
+    # the file system's faults where the results folder is written: the lock, a download, the
+    # dataset artifact, a checkpoint; one line naming the file and the remedy
+    **{f"{fault}: {writer}": Case(_filesystem_fault(fault, writer),
+                                  FAULT_KINDS[fault][2].format(doing=re.escape(WRITERS[writer].doing)),
+                                  f"results/{WRITERS[writer].target}")
+       for fault, writer in FILESYSTEM_CASES},
     # downloads: one message, no retry of what cannot change, no file left
     "download whose checksum does not match": Case(
         _fetch_from_mirror(b"0 0 5\n"), r"checksum mismatch for ratings\.txt .*expected sha256 0{64}, got",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -13,7 +14,7 @@ import pytest
 
 from irgan.data import download
 from irgan.data.download import MIRROR_ENV, fetch
-from irgan.errors import DownloadError
+from irgan.errors import DownloadError, NoSpaceError
 from tests.conftest import REPO
 
 PAYLOAD = b"0\t0\t5\n0\t1\t3\n"
@@ -166,3 +167,32 @@ def test_the_default_mirror_beside_the_clone_is_used_when_the_variable_is_unset(
     monkeypatch.setattr(download, "DEFAULT_MIRROR", default)
     out = fetch(URL, tmp_path / "out" / "ratings.txt", SHA)
     assert out.read_bytes() == PAYLOAD
+
+
+def test_a_full_disk_during_a_network_download_is_the_disk_s_error_and_is_not_retried(network, tmp_path):
+    """The local disk filling up is neither a network error to retry nor a "could not download":
+    one line naming the file and the remedy, nothing left (a real full tmpfs where mount is
+    permitted, tests/test_filesystem_faults.py)."""
+    from tests.test_filesystem_faults import full_disk
+
+    flaky = network(FlakyNetwork(0, OSError()))
+    (tmp_path / "out").mkdir()
+    with full_disk(tmp_path / "out", room=0), pytest.raises(NoSpaceError) as error:
+        fetch(URL, tmp_path / "out" / "ratings.txt", SHA)
+    assert str(error.value).startswith(f"{tmp_path}/out/ratings.txt: no space left on the device while "
+                                       "downloading it")
+    assert flaky.calls == 1 and flaky.waits == [] and leftovers(tmp_path / "out") == []
+
+
+def test_a_write_error_while_copying_from_the_network_is_not_a_network_error(network, tmp_path, monkeypatch):
+    """ENOSPC from the copy into the temporary file: raised to the atomic writer at once."""
+    flaky = network(FlakyNetwork(0, OSError()))
+
+    def disk_full(source, target, length=0):
+        target.write(b"half")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(download.shutil, "copyfileobj", disk_full)
+    with pytest.raises(NoSpaceError, match=r"out/ratings\.txt: no space left on the device while download"):
+        fetch(URL, tmp_path / "out" / "ratings.txt", SHA)
+    assert flaky.calls == 1 and flaky.waits == [] and leftovers(tmp_path / "out") == []

@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from irgan.errors import IrganError
 from irgan.study.lock import LOCK_NAME, ResultsLocked, acquire, release
 from tests.test_workflow import SNAKEMAKE, checkout  # noqa: F401  (fixture)
 
@@ -61,3 +62,22 @@ def test_two_workflows_on_one_results_root_refuse_to_run_together(checkout, tmp_
     run = subprocess.run(args, cwd=checkout, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     assert (results / "synthetic/data/summary.json").is_file() and not (results / LOCK_NAME).exists()
+
+
+def test_a_lock_that_cannot_be_removed_says_so_and_is_taken_over_next_time(tmp_path):
+    """The results folder turned read-only during the run: releasing is one line (the Snakefile
+    prints it as a warning), and the next run on this host takes the dead process's lock over."""
+    from tests.test_filesystem_faults import read_only
+
+    path = acquire(tmp_path)
+    with read_only(tmp_path), pytest.raises(IrganError) as error:
+        release(tmp_path)
+    assert str(error.value).startswith(f"{path}: could not remove the lock (")
+    assert "the next run on this host takes it over" in str(error.value) and "\n" not in str(error.value)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    path.write_text(holder(dead.pid))  # this workflow has ended since
+    acquire(tmp_path)
+    assert json.loads(path.read_text())["pid"] == os.getpid()
+    release(tmp_path)
+    assert not path.exists()

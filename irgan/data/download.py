@@ -17,13 +17,12 @@ import http.client
 import os
 import shutil
 import socket
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from irgan.contract.io import follow_umask
+from irgan.contract.io import NO_SPACE, atomic_path, filesystem_error
 from irgan.errors import DownloadError
 
 MIRROR_ENV = "IRGAN_MIRROR"
@@ -82,6 +81,10 @@ def _download(url: str, tmp: Path, timeout: float, attempts: int, backoff: float
                 shutil.copyfileobj(response, out, _CHUNK)
             return
         except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
+            if (isinstance(exc, OSError) and not isinstance(exc, urllib.error.URLError)
+                    and (exc.errno in NO_SPACE or exc.filename is not None)
+                    and filesystem_error(exc, tmp) is not None):
+                raise  # the local disk's fault, not the network's: the atomic writer names it
             again = transient(exc) and attempt < attempts
             if again:
                 time.sleep(backoff * 2 ** (attempt - 1))
@@ -107,17 +110,15 @@ def fetch(url: str, destination: str | os.PathLike, sha256: str, timeout: float 
     (``IRGAN_MIRROR``) for files that live elsewhere, such as the authors' code.
     """
     destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
     filename = url.rstrip("/").rsplit("/", 1)[-1]
     if mirror is None:
         source = mirror_path(filename)
     else:
         source = mirror / filename if (mirror / filename).is_file() else None
     origin = str(source) if source else url
-    handle, tmp_name = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
-    os.close(handle)
-    tmp = Path(tmp_name)
-    try:
+    # the atomic writer: renamed into place (with the umask's mode) only once the checksum matches;
+    # a full disk, a read-only or vanished folder is one line naming the file and the remedy
+    with atomic_path(destination, doing="downloading it") as tmp:
         if source is not None:
             shutil.copyfile(source, tmp)
         else:
@@ -128,8 +129,4 @@ def fetch(url: str, destination: str | os.PathLike, sha256: str, timeout: float 
                 f"checksum mismatch for {filename} (from {origin}): "
                 f"expected sha256 {sha256.lower()}, got {actual}"
             )
-        follow_umask(tmp)  # mkstemp's 0600 would stay on the downloaded file otherwise
-        os.replace(tmp, destination)
-    finally:
-        tmp.unlink(missing_ok=True)
     return destination

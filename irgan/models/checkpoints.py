@@ -28,10 +28,11 @@ class CheckpointShapeError(UnsafePickleError):
 
 def save_tensors(path: str | os.PathLike, payload: Any) -> None:
     """``torch.save`` atomically. Serialised in memory first: torch's own file writer reports a
-    full disk as a bare RuntimeError, Python's as OSError ENOSPC (one line naming ``path``)."""
+    full disk as a bare RuntimeError, Python's as OSError ENOSPC, which the atomic writer turns,
+    like a read-only or vanished folder, into one line naming ``path`` and the remedy."""
     buffer = io.BytesIO()
     torch.save(payload, buffer)
-    write_bytes(path, buffer.getvalue())
+    write_bytes(path, buffer.getvalue(), doing="writing the checkpoint")
 
 
 def load_tensors(path: str | os.PathLike, what: str) -> object:

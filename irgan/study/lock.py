@@ -5,7 +5,9 @@ two working directories, that name one absolute ``results:`` folder: they would 
 downloads and dataset preparation at the same time. ``<results>/.irgan-lock`` holds the pid,
 host and start time of the workflow that writes there. A second workflow refuses to start and
 names the holder; a lock whose process is gone (same host, dead pid) is taken over; the holder
-removes it when it ends (the Snakefile's ``onsuccess`` / ``onerror``).
+removes it when it ends (the Snakefile's ``onsuccess`` / ``onerror``). A results folder that
+cannot hold the lock (read-only, not ours, full, gone) stops the workflow here, before any job,
+with one line naming the folder and the remedy.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ import socket
 import time
 from pathlib import Path
 
+from irgan.contract.io import discard, filesystem_error
 from irgan.errors import IrganError
 
 LOCK_NAME = ".irgan-lock"
+TAKING = "taking the results folder's lock"
 
 
 class ResultsLocked(IrganError):
@@ -62,8 +66,20 @@ def _stale(holder: dict) -> bool:
 
 def acquire(results: str | os.PathLike) -> Path:
     """Take the results root's lock for this process, or raise :class:`ResultsLocked` naming
-    the holder. A stale lock is taken over; taking a lock this process holds is a no-op."""
+    the holder. A stale lock is taken over; taking a lock this process holds is a no-op. A
+    file-system fault is a :class:`~irgan.errors.FileSystemError` naming the folder and the
+    remedy, and leaves no lock behind."""
     path = lock_path(results)
+    try:
+        return _acquire(path)
+    except OSError as exc:
+        error = filesystem_error(exc, path, TAKING)
+        if error is None:
+            raise
+        raise error from None
+
+
+def _acquire(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     me = _me()
     for _ in range(3):  # a lost race for a stale lock is retried
@@ -83,16 +99,26 @@ def acquire(results: str | os.PathLike) -> Path:
             raise ResultsLocked(
                 f"{path}: another workflow is writing this results folder ({who}); wait for it to "
                 "finish, or, if that process is gone, delete this file") from None
-        with os.fdopen(handle, "w") as out:
-            out.write(json.dumps(me) + "\n")
+        try:
+            with os.fdopen(handle, "w") as out:
+                out.write(json.dumps(me) + "\n")
+        except OSError:  # a full disk: no empty or half-written lock may stay to refuse the next run
+            discard(path)
+            raise
         return path
     raise ResultsLocked(f"{path}: could not take the lock (another workflow keeps taking it)")
 
 
 def release(results: str | os.PathLike) -> None:
-    """Remove the lock if this process holds it (never another workflow's)."""
+    """Remove the lock if this process holds it (never another workflow's). A folder turned
+    read-only or gone meanwhile keeps it: one error saying so (the next run on this host takes
+    a dead process's lock over)."""
     path = lock_path(results)
     holder = _read(path)
     me = _me()
     if holder and (holder.get("pid"), holder.get("host")) == (me["pid"], me["host"]):
-        path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise IrganError(f"{path}: could not remove the lock ({exc.strerror}); the next run on this "
+                             "host takes it over, a run elsewhere needs it deleted by hand") from None

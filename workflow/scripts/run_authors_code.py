@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from irgan.jobs.script import subprocess_step
 from irgan.original.authors_code import Schedule, run_cf_gan
 
 
@@ -13,12 +14,4 @@ def main() -> None:
                    threads=snakemake.threads, log=log)
 
 
-try:
-    main()
-except Exception as error:  # noqa: BLE001  (one line for the user; this env has no torch for runtime)
-    from irgan.errors import IrganError
-
-    if not isinstance(error, IrganError):
-        raise
-    print(f"error: {error}", file=open(snakemake.log[0], "a"))
-    raise SystemExit(f"error: {error}") from None
+subprocess_step(main, snakemake.log[0])

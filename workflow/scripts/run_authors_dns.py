@@ -2,15 +2,16 @@
 
 from pathlib import Path
 
-from irgan.errors import IrganError
+from irgan.jobs.script import subprocess_step
 from irgan.original.authors_code import run_cf_dns
 
-try:
+
+def main() -> None:
     with open(snakemake.log[0], "w") as log:
         data = {Path(path).name: path for path in snakemake.input.data}
         run_cf_dns(Path(snakemake.input.code[0]).parent, data, int(snakemake.params.epochs),
                    int(snakemake.wildcards.seed), Path(snakemake.output.record).parent,
                    threads=snakemake.threads, log=log)
-except IrganError as error:  # one line for the user (this env has no torch for irgan.train.runtime)
-    print(f"error: {error}", file=open(snakemake.log[0], "a"))
-    raise SystemExit(f"error: {error}") from None
+
+
+subprocess_step(main, snakemake.log[0])
