@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -67,3 +68,20 @@ def synthetic_small() -> Dataset:
     spec = {"kind": "synthetic", "seed": 7, "n_users": 150, "n_items": 200, "density": 0.08, "rank": 4,
             "test_fraction": 0.2, "rating_scale": [1, 5], "positive_threshold": 4}
     return prepare_dataset("synthetic", spec, VALIDATION)
+
+
+@pytest.fixture(autouse=True)
+def keep_root_logging():
+    """A workflow step configures the root logger for its process (irgan.jobs.script.run_step);
+    a test that runs one in-process must not leave the next test logging to its closed stream."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)

@@ -1,5 +1,6 @@
 """Each ablation family's generated answer, on hand-made statistics: significant up and down,
-nothing significant, diverged members, members not run, and a member with its own comparator."""
+nothing significant (with the effect the test could detect), diverged members, members not run, a
+member with its own comparator, and the correction each family's tests had."""
 
 from __future__ import annotations
 
@@ -24,11 +25,15 @@ def summary(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
                          for sel, system, mean in rows])
 
 
-def comparison(selection: str, system: str, diff: float, p_holm: float, against: str = REF) -> dict:
+def comparison(selection: str, system: str, diff: float, p_adjusted: float, against: str = REF,
+               correction: str = "bh", detectable: float = 0.0123) -> dict:
+    """An exploratory ablation test (Benjamini-Hochberg within its family) unless told otherwise."""
     return {"dataset": "d", "kind": "ablation", "ablation_family": "f", "selection": selection,
             "system": system, "reference": against, "metric": "P@5", "mean_diff": diff,
-            "boot_low": diff - 0.002, "boot_high": diff + 0.002, "p": p_holm / 2, "p_holm": p_holm,
-            "significant": p_holm < 0.05}
+            "boot_low": diff - 0.002, "boot_high": diff + 0.002, "p": p_adjusted / 2, "p_holm": p_adjusted,
+            "significant": p_adjusted < 0.05, "p_adjusted": p_adjusted, "correction": correction,
+            "confirmatory": correction == "holm", "family": f"d/{selection}/" + (
+                "confirmatory" if correction == "holm" else "ablation/f"), "detectable_effect": detectable}
 
 
 def view(summary_rows, comparison_rows) -> StudyView:
@@ -41,8 +46,9 @@ def test_a_significant_rise_names_the_direction_the_largest_difference_and_its_i
               comparison("validation", "irgan-b", 0.01, 0.2)])
     text = family_answer(v, ["irgan-a", "irgan-b"], "P@5", 0.95)
     assert text == ("On P@5, under the honest protocol, 1 of 2 compared differs significantly from their "
-                    "comparator after Holm (1 higher); the largest: `irgan-a` − `irgan-code` +0.0300 "
-                    "(95% CI [+0.0280, +0.0320]).")
+                    "comparator after Benjamini-Hochberg within the family (exploratory) (1 higher); the "
+                    "largest: `irgan-a` − `irgan-code` +0.0300 (95% CI [+0.0280, +0.0320]); the other 1 "
+                    "n.s., detectable |Δ| ≥ 0.0123.")
 
 
 def test_significant_falls_and_rises_are_counted_and_the_largest_in_size_is_named():
@@ -61,8 +67,9 @@ def test_nothing_significant_says_none_differs_with_the_largest_difference_per_p
     text = family_answer(v, ["irgan-a", "irgan-b"], "P@5", 0.95)
     head, tail = text.split("; under the honest protocol, ")
     assert head == ("On P@5, under the paper protocol, none of the 2 compared differs significantly from "
-                    "their comparator after Holm (the largest difference: `irgan-b` − `irgan-code` -0.0090 "
-                    "(95% CI [-0.0110, -0.0070]))")
+                    "their comparator after Benjamini-Hochberg within the family (exploratory) (the largest "
+                    "difference: `irgan-b` − `irgan-code` -0.0090 (95% CI [-0.0110, -0.0070]; n.s., "
+                    "detectable |Δ| ≥ 0.0123))")
     # irgan-b has no honest comparison (its comparator did not run there): one member compared
     assert tail.startswith("the one member compared does not differ significantly from its comparator")
 
@@ -106,3 +113,31 @@ def test_the_interval_states_its_level(confidence):
     v = view([("validation", REF, 0.3), ("validation", "irgan-a", 0.33)],
              [comparison("validation", "irgan-a", 0.03, 0.001)])
     assert f"({confidence:.0%} CI [" in family_answer(v, ["irgan-a"], "P@5", confidence)
+
+
+def test_every_n_s_says_how_large_a_difference_the_test_could_detect():
+    v = view([("validation", REF, 0.3), ("validation", "irgan-a", 0.33), ("validation", "irgan-b", 0.31),
+              ("validation", "irgan-c", 0.30)],
+             [comparison("validation", "irgan-a", 0.03, 0.001),
+              comparison("validation", "irgan-b", 0.01, 0.2, detectable=0.0151),
+              comparison("validation", "irgan-c", 0.0, 0.9, detectable=0.0102)])
+    assert "; the other 2 n.s., detectable |Δ| ≥ 0.0102 to 0.0151." in family_answer(
+        v, ["irgan-a", "irgan-b", "irgan-c"], "P@5", 0.95)
+    alone = family_answer(v, ["irgan-b"], "P@5", 0.95)
+    assert "n.s., detectable |Δ| ≥ 0.0151)" in alone
+
+
+def test_the_answer_names_the_correction_its_tests_had():
+    rows = [("validation", REF, 0.3), ("validation", "irgan-a", 0.33), ("validation", "irgan-b", 0.3)]
+    confirmatory = view(rows, [comparison("validation", "irgan-a", 0.03, 0.001, correction="holm")])
+    text = family_answer(confirmatory, ["irgan-a"], "P@5", 0.95)
+    assert "after Holm (the ledger's confirmatory claims)" in text
+    mixed = view(rows, [comparison("validation", "irgan-a", 0.03, 0.001, correction="holm"),
+                        comparison("validation", "irgan-b", 0.0, 0.9)])
+    assert "after correction (Holm for the ledger's confirmatory claims, Benjamini-Hochberg within the " \
+        "family otherwise)" in family_answer(mixed, ["irgan-a", "irgan-b"], "P@5", 0.95)
+    design = ("p_adjusted", "correction", "confirmatory", "family", "detectable_effect")
+    row = comparison("validation", "irgan-b", 0.0, 0.9)
+    old = view(rows, [{k: v for k, v in row.items() if k not in design}])
+    text = family_answer(old, ["irgan-b"], "P@5", 0.95)  # statistics from before the design: all-tests Holm
+    assert "after Holm (the largest difference" in text and "no detectable effect computable" in text

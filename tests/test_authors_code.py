@@ -87,14 +87,14 @@ def test_behaviour_stays_linecache_numpy_float32_and_the_constants(upstream, tmp
     assert "linecache.getline(file, i)" in apply_patch("utils.py", (upstream / "utils.py").read_text())
 
 
-def test_the_readme_lists_every_patched_line():
+def test_the_docs_list_every_patched_line():
     from irgan.original.authors_code import patch_markdown
 
-    text = (REPO / "README.md").read_text()
+    text = (REPO / "docs" / "original-code.md").read_text()
     block = text.split("<!-- authors-code-patch:start -->\n", 1)[1]
     block = block.split("<!-- authors-code-patch:end -->", 1)[0]
     assert block == patch_markdown(), \
-        "README's patch table is stale: paste `python -m irgan.original.authors_code`"
+        "docs/original-code.md's patch table is stale: paste `python -m irgan.original.authors_code`"
 
 
 def test_a_changed_upstream_line_names_file_and_line(upstream):

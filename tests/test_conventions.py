@@ -56,9 +56,11 @@ def test_config_readme_documents_every_top_level_key_and_the_subset_spelling():
         assert spelling in text, spelling
 
 
-def test_the_readme_spells_conda_deployment_the_current_way():
+def test_the_readme_and_docs_spell_conda_deployment_the_current_way():
     readme = (REPO / "README.md").read_text()
-    commands = [line for line in readme.splitlines() if line.startswith("snakemake ")]
+    pages = [readme, *(page.read_text() for page in sorted((REPO / "docs").glob("*.md")))]
+    commands = [line for text in pages for line in text.splitlines() if line.startswith("snakemake ")]
+    assert any("--sdm conda" in line for line in readme.splitlines() if line.startswith("snakemake "))
     assert any("--sdm conda" in line for line in commands)
     assert not any("--use-conda" in line for line in commands)
     assert re.search(r"`--use-conda`", readme)  # mentioned as the older spelling

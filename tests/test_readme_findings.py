@@ -50,4 +50,4 @@ def test_the_findings_template_holds_no_number_typed_by_hand():
 
     text = FINDINGS.read_text()
     assert not re.findall(r"\d\.\d{2,}", text)
-    assert "${headline_table}" in text and "${starting_point_sentence}" in text
+    assert "{{ ledger_table }}" in text and "{{ findings | join(\" \") }}" in text

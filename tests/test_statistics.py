@@ -187,16 +187,23 @@ def test_comparisons_cover_the_plan_with_valid_p_values(results):
     assert (comparisons["p_seed_holm"].dropna() >= comparisons["p_seed"].dropna() - 1e-15).all()
 
 
-def test_holm_is_applied_over_each_whole_family(results):
+def test_holm_is_applied_over_each_whole_family(study, results):
+    """The all-tests Holm columns (p_holm) under the default design; with correction holm-all the
+    same families decide significance, as before the confirmatory design."""
     comparisons = results["comparisons"]
     assert set(comparisons["holm_family"]) == {
         f"{DATASET}/test",
         f"{DATASET}/validation",
         f"{DATASET}/test-vs-validation",
     }
-    for _, family in comparisons.groupby("holm_family"):
+    settings = StatisticsSettings.from_config({**STATISTICS, "correction": "holm-all"})
+    holm_all = compare_systems(study[1], settings)
+    assert holm_all["p_holm"].to_numpy() == pytest.approx(comparisons["p_holm"].to_numpy())
+    assert (holm_all["family"] == holm_all["holm_family"]).all() and (holm_all["correction"] == "holm").all()
+    for _, family in holm_all.groupby("holm_family"):
         reject, adjusted, _, _ = multipletests(family["p"], alpha=0.05, method="holm")
         assert family["p_holm"].to_numpy() == pytest.approx(adjusted)
+        assert family["p_adjusted"].to_numpy() == pytest.approx(adjusted)
         assert (family["significant"].to_numpy() == reject).all()
         assert (family["holm_family_size"] == len(family)).all()
     assert holm_family_key("ds", "test", "dataset") == "ds"

@@ -192,7 +192,11 @@ def test_comparisons_and_divergence_tables(written):
     comparisons = pd.read_csv(directory / "comparisons.csv")
     assert set(comparisons["metric"]) == {"P@5"}
     assert len(comparisons) == len(statistics["comparisons"].query("metric == 'P@5'"))
-    assert "Holm families" in " ".join(tables["comparisons"].notes)
+    notes = " ".join(tables["comparisons"].notes)
+    assert "Families (tests per family" in notes and "(Benjamini-Hochberg)" in notes
+    shown = tables["comparisons"].sections[0][1]
+    assert {"p (adjusted)", "detectable |Δ|", "p (Holm, all tests)", "family"} <= set(shown.columns)
+    assert (comparisons["detectable_effect"].dropna() > 0).all()
     divergence = pd.read_csv(directory / "divergence.csv", dtype={"diverged_seeds": str})
     assert divergence["n_diverged"].sum() == 1
     text = (directory / "divergence.md").read_text()

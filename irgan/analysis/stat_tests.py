@@ -8,7 +8,9 @@ independent computation.
 
 - seed level: :func:`t_interval`, :func:`seed_interval`, :func:`welch_over_seeds`;
 - user level: :func:`paired_tests` (paired t, Wilcoxon signed-rank, Cohen's d_z, bootstrap);
-- multiplicity: :func:`holm_adjust`;
+- multiplicity: :func:`holm_adjust`, :func:`bh_adjust`, :func:`family_level`;
+- power: :func:`detectable_difference` (the smallest effect a t-test detects);
+- one sample over seeds: :func:`one_sample_over_seeds` (a figure against a fixed value);
 - equivalence: :func:`tost_independent`, :func:`tost_paired` (two one-sided tests);
 - splits and seeds: :func:`variance_components` (one-way random-effects ANOVA),
   :func:`kendall_w` (concordance of rankings), :func:`order_agreement` (sign tests of pairs).
@@ -23,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import optimize, stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW, ttost_ind
 from statsmodels.stats.weightstats import ttost_paired as _ttost_paired
@@ -253,6 +255,118 @@ def holm_adjust(p_values: Sequence[float], alpha: float) -> tuple[np.ndarray, np
             gc.unfreeze()
         adjusted[valid], reject[valid] = p_adj, rej
     return adjusted, reject
+
+
+def bh_adjust(p_values: Sequence[float], alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Benjamini-Hochberg (1995) adjusted p-values and rejections of one family (statsmodels
+    ``multipletests(method="fdr_bh")``): the false discovery rate, not the family-wise error, is
+    kept at ``alpha``. NaN p-values stay out of the family (NaN, not rejected)."""
+    p = np.asarray(p_values, dtype=float)
+    adjusted, reject = np.full(len(p), np.nan), np.zeros(len(p), dtype=bool)
+    valid = ~np.isnan(p)
+    if valid.any():
+        rej, p_adj, _, _ = multipletests(p[valid], alpha=alpha, method="fdr_bh")
+        adjusted[valid], reject[valid] = p_adj, rej
+    return adjusted, reject
+
+
+#: the corrections a family can have: Holm's step-down (family-wise error) and Benjamini-Hochberg (FDR)
+CORRECTIONS = {"holm": holm_adjust, "bh": bh_adjust}
+
+
+def family_level(correction: str, alpha: float, size: int, rejections: int = 0) -> float:
+    """The two-sided level one test of a family must reach to be rejected, the level its power is
+    computed at (:func:`detectable_difference`).
+
+    Holm: ``alpha / size``, the level of Holm's first step and of Bonferroni, which every test the
+    family rejects meets whatever the others do. Benjamini-Hochberg: ``alpha * max(R, 1) / size``
+    with ``R`` the family's rejections, the threshold BH applied to this family (the plug-in level
+    of Jung 2005's sample sizes under FDR control); with no rejection both are ``alpha / size``.
+    """
+    if correction not in CORRECTIONS:
+        raise IrganError(f"unknown correction {correction!r}: one of {sorted(CORRECTIONS)}")
+    if size < 1:
+        return math.nan
+    if correction == "holm":
+        return alpha / size
+    return min(alpha, alpha * max(rejections, 1) / size)
+
+
+# --------------------------------------------------------------------------- power
+
+
+def _t_power(d: float, n: int, level: float) -> float:
+    """Power of the two-sided one-sample (paired) t-test of ``n`` values at ``level`` for a
+    standardized effect ``d``: both tails of the noncentral t with ``n - 1`` degrees of freedom."""
+    df, nc = n - 1, d * math.sqrt(n)
+    critical = stats.t.isf(level / 2, df)
+    upper = stats.nct.sf(critical, df, nc)
+    lower = stats.nct.cdf(-critical, df, nc)  # the wrong tail: NaN in scipy far out, where it is ~0
+    return float(upper + (0.0 if math.isnan(lower) else lower))
+
+
+def detectable_difference(sd: float, n: int, level: float, power: float = 0.8) -> float:
+    """The smallest ``|mean difference|`` that a two-sided one-sample (or paired) t-test of ``n``
+    values with standard deviation ``sd`` detects at ``level`` with probability ``power``.
+
+    ``d * sd``, where the standardized effect ``d`` solves the noncentral-t power equation
+    (:func:`_t_power`, scipy's ``nct``; the equation statsmodels' ``TTestPower.solve_power``
+    solves). ``sd`` 0 (constant values: any difference is exact evidence) gives 0; fewer than two
+    values, or a level or power outside (0, 1), give NaN.
+    """
+    if not (n >= 2 and math.isfinite(sd) and 0 < level < 1 and 0 < power < 1):
+        return math.nan
+    if sd == 0:
+        return 0.0
+    high = 1.0
+    while _t_power(high, n, level) < power:
+        high *= 2
+    d = optimize.brentq(lambda x: _t_power(x, n, level) - power, 0.0, high, xtol=1e-12)
+    return float(d * sd)
+
+
+# --------------------------------------------------------------------------- one sample over seeds
+
+
+@dataclass(frozen=True)
+class OneSample:
+    """A figure's seed values against a fixed value ``mu`` (a published figure, or 0)."""
+
+    n: int
+    mean_diff: float
+    sd: float
+    low: float
+    high: float
+    interval: str
+    t: float
+    p: float
+
+
+def one_sample_over_seeds(values: Sequence[float], mu: float, confidence: float = 0.95,
+                          deterministic: bool = False) -> OneSample:
+    """``mean(values) - mu`` over seeds with its :func:`seed_interval` (the seeds are the sample:
+    a training run is the unit of replication) and the two-sided one-sample t-test
+    (``scipy.stats.ttest_1samp``).
+
+    Values that do not vary (every seed the same, or ``deterministic``: the run records say so)
+    are exact: p 0 for a non-zero difference, 1 for none. One seed of a system that varies: no
+    test (NaN).
+    """
+    x = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
+    nan = math.nan
+    if len(x) == 0:
+        return OneSample(0, nan, nan, nan, nan, "none", nan, nan)
+    diff = x - mu
+    mean, low, high, kind = seed_interval(diff, confidence, bounds=(-1.0, 1.0))
+    sd = sample_sd(diff)
+    if kind == "deterministic" or (deterministic and len(x) == 1):
+        exact = abs(mean) > 5e-7
+        return OneSample(len(x), mean, 0.0, mean, mean, "deterministic",
+                         math.copysign(math.inf, mean) if exact else 0.0, 0.0 if exact else 1.0)
+    if len(x) < 2:
+        return OneSample(1, mean, nan, nan, nan, kind, nan, nan)
+    result = stats.ttest_1samp(x, mu)
+    return OneSample(len(x), mean, sd, low, high, kind, float(result.statistic), float(result.pvalue))
 
 
 # --------------------------------------------------------------------------- equivalence

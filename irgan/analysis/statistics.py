@@ -14,8 +14,17 @@ Inputs are run directories of the run contract (:mod:`irgan.contract.runs`, whic
   user's metric first averaged over the system's converged seeds. The paired
   t-test (``scipy.stats.ttest_rel``) is the main test; the Wilcoxon
   signed-rank test (Pratt's treatment of zero differences), Cohen's d_z and a
-  seeded percentile-bootstrap CI of the mean difference go beside it. Holm's
-  correction runs over a whole family of tests (see :func:`holm_family_key`).
+  seeded percentile-bootstrap CI of the mean difference go beside it.
+- *Claims* (``statistics.claims``, :class:`Claim`): the paper's claims and the study's own, each a
+  comparison of two systems, a figure against its published value or the optimism of choosing
+  the epoch on test. The last two are tested over seeds (:func:`claim_tests`) and written beside
+  the paired comparisons, as rows of their own kind.
+- *Multiplicity* (:func:`design_families`): with ``statistics.correction: confirmatory`` (the
+  default) the claims on the primary metric form the confirmatory family of each selection rule,
+  Holm-corrected; every other test is exploratory, Benjamini-Hochberg within its ablation family
+  or comparison kind. ``holm-all`` corrects every test of a rule as one Holm family
+  (:func:`holm_family_key`; also the ``p_holm`` column under either design). Each test states the
+  smallest difference its family detects with the configured power (``detectable_effect``).
 - *Seed view*: Welch's t-test on the per-seed means asks whether a difference
   exceeds run-to-run variation, which the user-level tests average away.
 
@@ -35,8 +44,12 @@ import numpy as np
 import pandas as pd
 
 from irgan.analysis.stat_tests import (
+    CORRECTIONS,
+    detectable_difference,
+    family_level,
     holm_adjust,
     interval_bounds,
+    one_sample_over_seeds,
     paired_tests,
     seed_interval,
     welch_over_seeds,
@@ -52,9 +65,10 @@ from irgan.contract.runs import (  # noqa: F401  (loading and parsing runs are t
     per_user_means,
     write_frame,
 )
-from irgan.errors import IrganError
+from irgan.errors import ConfigError, IrganError
 from irgan.progress import Progress
-from irgan.protocol import PROTOCOL_SELECTION, SELECTIONS
+from irgan.protocol import PROTOCOL_SELECTION, SELECTIONS, metric_names
+from irgan.published import TABLE3_ML100K, TABLE4_NETFLIX, table
 from irgan.study.families import (  # noqa: F401  (the families' rules; re-exported)
     ablation_family_of,
     check_families,
@@ -64,6 +78,29 @@ from irgan.study.tuned import BUDGET_COLUMNS
 
 HOLM_FAMILIES = ("protocol", "dataset")
 DEFAULT_PAPER_ROWS = {"MLE": "mle", "BPR": "bpr", "LambdaFM": "lambdafm", "IRGAN-pointwise": "irgan-code"}
+#: the multiplicity designs of ``statistics.correction``
+DESIGNS = ("confirmatory", "holm-all")
+#: the names of the corrections, as tables and sentences give them
+CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
+
+#: the datasets the paper published figures for: dataset -> (where, {row: {metric: value}})
+PUBLISHED_TABLES = {
+    "ml-100k-irgan": ("Table 3", table(TABLE3_ML100K)),  # the authors' split
+    "ml-100k": ("Table 3", table(TABLE3_ML100K)),  # GroupLens fold 1, the same split
+    "netflix": ("Table 4", table(TABLE4_NETFLIX)),
+}
+
+
+def published_figure(dataset: str, paper_rows: dict, system: str, metric: str) -> tuple[str, float] | None:
+    """``(table, value)``: the published figure of ``system`` (its row in ``paper_rows``) on
+    ``metric`` for ``dataset``, or None where the paper published none."""
+    if dataset not in PUBLISHED_TABLES:
+        return None
+    where, rows = PUBLISHED_TABLES[dataset]
+    row = next((name for name, name_system in paper_rows.items() if name_system == system), None)
+    if row is None or row not in rows or metric not in rows[row]:
+        return None
+    return where, rows[row][metric]
 
 
 def is_irgan(system: str) -> bool:
@@ -182,8 +219,98 @@ def summarise_systems(
 
 #: the kind and family of the equal-budget comparisons (a Holm family of their own)
 EQUAL_BUDGET = "equal-budget"
+#: the kinds of the claims' tests over seeds (:func:`claim_tests`): a figure against its published
+#: value, and the optimism of choosing the epoch on test
+PUBLISHED, OPTIMISM = "published", "optimism"
 #: comparison kinds whose tests form Holm families of their own, apart from the study's other claims
-SEPARATE_KINDS = (EQUAL_BUDGET,)
+SEPARATE_KINDS = (EQUAL_BUDGET, PUBLISHED, OPTIMISM)
+#: the kinds of paired per-user comparisons a ``difference`` claim is read from
+PAIRED_KINDS = ("irgan-vs-baseline", "ablation", EQUAL_BUDGET)
+
+
+# --------------------------------------------------------------------------- claims
+
+
+#: what a claim compares: two systems (paired over users), a system's figure with its published
+#: value, or a system's figure at the epoch chosen on test with the one chosen on validation
+CLAIM_KINDS = ("difference", PUBLISHED, OPTIMISM)
+#: the direction a claim states, per kind: system above, below, or equal to its comparator
+CLAIM_DIRECTIONS = {"difference": ("greater", "less", "equal"), PUBLISHED: ("equal",), OPTIMISM: ("greater",)}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One entry of ``statistics.claims``: what is claimed, where, and the test that decides it.
+
+    ``comparator`` (``difference`` only): the system compared with, or several in order of
+    preference, of which the first that ran under a selection rule is used there (the reference's
+    start: the released file under the paper protocol, this project's DNS under the honest one).
+    ``margin``: the smallest difference that matters for the claim, where the paper publishes none
+    (None: ``statistics.smallest_effect``).
+    """
+
+    id: str
+    claim: str
+    source: str
+    kind: str
+    system: str
+    metric: str
+    direction: str
+    comparator: tuple[str, ...] = ()
+    margin: float | None = None
+
+    def comparator_under(self, systems: Iterable[str]) -> str | None:
+        """The comparator used where ``systems`` ran: the first of :attr:`comparator` among them."""
+        ran = set(systems)
+        return next((name for name in self.comparator if name in ran), None)
+
+    def pair(self, systems: Iterable[str]) -> tuple[str, str] | None:
+        """``(system, comparator)`` of a ``difference`` claim where ``systems`` ran, else None."""
+        comparator = self.comparator_under(systems)
+        return None if comparator is None or self.system not in set(systems) else (self.system, comparator)
+
+
+#: the keys every entry of ``statistics.claims`` has
+CLAIM_KEYS = ("id", "claim", "source", "kind", "system", "metric", "direction")
+
+
+def claims_from_config(entries: Sequence[dict] | None, source: str = "config") -> tuple[Claim, ...]:
+    """The claims of ``statistics.claims``; an entry whose ``metric`` is a list is one claim per
+    metric, its id suffixed with the metric. Ids are unique, directions fit their kind, and only a
+    ``difference`` names a comparator: otherwise one :class:`ConfigError` naming the key."""
+    claims: list[Claim] = []
+    known = metric_names()
+    for index, entry in enumerate(entries or []):
+        key = f"{source}: key statistics.claims[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{key}: a claim is a mapping of {', '.join(CLAIM_KEYS)}")
+        missing = [k for k in CLAIM_KEYS if k not in entry]
+        if missing:
+            raise ConfigError(f"{key}: missing {', '.join(missing)}")
+        kind, direction = str(entry["kind"]), str(entry["direction"])
+        if kind not in CLAIM_KINDS:
+            raise ConfigError(f"{key}.kind: {kind!r} is not one of {', '.join(CLAIM_KINDS)}")
+        if direction not in CLAIM_DIRECTIONS[kind]:
+            raise ConfigError(f"{key}.direction: a {kind} claim states "
+                              f"{' or '.join(CLAIM_DIRECTIONS[kind])}, not {direction!r}")
+        comparator = entry.get("comparator")
+        if (kind == "difference") != (comparator is not None):
+            raise ConfigError(f"{key}.comparator: " + ("a difference claim names the system it is compared "
+                                                       "with" if kind == "difference" else
+                                                       f"a {kind} claim has no comparator"))
+        metrics = entry["metric"] if isinstance(entry["metric"], list) else [entry["metric"]]
+        for metric in metrics:
+            if metric not in known:
+                raise ConfigError(f"{key}.metric: {metric!r} is not a metric ({', '.join(known)})")
+            claim_id = f"{entry['id']}-{metric}" if isinstance(entry["metric"], list) else str(entry["id"])
+            if any(c.id == claim_id for c in claims):
+                raise ConfigError(f"{key}.id: {claim_id!r} is the id of another claim")
+            margin = entry.get("margin")
+            claims.append(Claim(claim_id, " ".join(str(entry["claim"]).split()), str(entry["source"]), kind,
+                                str(entry["system"]), str(metric), direction,
+                                _names(comparator) if comparator is not None else (),
+                                None if margin is None else float(margin)))
+    return tuple(claims)
 
 
 @dataclass(frozen=True)
@@ -323,6 +450,12 @@ class StatisticsSettings:
     paper_rows: dict | None = None  # published row of Table 3 -> system name
     fidelity: dict | None = None  # the reference against the authors' own code (irgan/analysis/fidelity.py)
     equal_budget: EqualBudget | None = None  # the tuned IRGAN against the tuned baselines
+    # multiplicity: confirmatory (the claims on the headline metric, Holm per rule; the rest
+    # exploratory, Benjamini-Hochberg per family) | holm-all (every test of a rule, Holm)
+    correction: str = "confirmatory"
+    power: float = 0.8  # the power of each test's detectable effect
+    smallest_effect: float = 0.01  # the smallest difference a claim is about, where none is published
+    claims: tuple[Claim, ...] = ()
 
     def equal_budget_member(self, system: str) -> bool:
         """Whether ``system`` is compared only in the equal-budget family."""
@@ -348,7 +481,30 @@ class StatisticsSettings:
             paper_rows=dict(section.get("paper_rows", DEFAULT_PAPER_ROWS)),
             fidelity=dict(section.get("fidelity", {})),
             equal_budget=EqualBudget.from_config(section.get("equal_budget")),
+            correction=str(section.get("correction", cls.correction)),
+            power=float(section.get("power", cls.power)),
+            smallest_effect=float(section.get("smallest_effect", cls.smallest_effect)),
+            claims=claims_from_config(section.get("claims")),
         )
+
+    def __post_init__(self) -> None:
+        if self.correction not in DESIGNS:
+            raise ConfigError(f"key statistics.correction: {self.correction!r} is not one of "
+                              f"{', '.join(DESIGNS)}")
+        for claim in self.claims:
+            if claim.kind == OPTIMISM and claim.metric != self.headline_metric:
+                raise ConfigError(
+                    f"key statistics.claims ({claim.id}).metric: the optimism of test selection is "
+                    f"measured on statistics.headline.metric ({self.headline_metric}), not {claim.metric}")
+
+    @property
+    def primary_metric(self) -> str:
+        """The metric of the confirmatory claims: the headline metric."""
+        return self.headline_metric
+
+    def margin(self, claim: Claim) -> float:
+        """The smallest difference that matters for ``claim`` where nothing is published."""
+        return self.smallest_effect if claim.margin is None else claim.margin
 
 
 def _names(value: str | Sequence[str]) -> tuple[str, ...]:
@@ -390,11 +546,22 @@ COMPARISON_COLUMNS = [
     "p_seed_holm",
     "holm_family",
     "holm_family_size",
+    "family",
+    "confirmatory",
+    "correction",
+    "p_adjusted",
+    "family_size",
+    "detectable_effect",
 ]
 
 
-def compare_systems(study: StudyRuns, settings: StatisticsSettings) -> pd.DataFrame:
-    """Run the comparison plan on every dataset of ``study``: one row per comparison and metric."""
+def compare_systems(study: StudyRuns, settings: StatisticsSettings,
+                    optimism: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Run the comparison plan on every dataset of ``study``: one row per comparison and metric,
+    then the claims' tests over seeds (:func:`claim_tests`; ``optimism``: the runs'
+    :func:`selection_optimism`, computed here when a claim needs it and it is not given), each
+    test in its family of the design (:func:`design_families`) with its adjusted p-value and
+    detectable effect."""
     user_means = per_user_means(study)
     seed_values = (
         seed_metrics(study).pivot_table(index=[*KEYS, "seed"], columns="metric", values="value")
@@ -403,6 +570,7 @@ def compare_systems(study: StudyRuns, settings: StatisticsSettings) -> pd.DataFr
     )
     rows = []
     planned = []
+    ran: dict[tuple[str, str], set[str]] = {}
     for dataset in sorted(study.runs["dataset"].unique()):
         means = {
             key: group.sort_values("user")
@@ -412,6 +580,7 @@ def compare_systems(study: StudyRuns, settings: StatisticsSettings) -> pd.DataFr
         if len(seed_values) and dataset in seed_values.index.get_level_values("dataset"):
             seeds = dict(iter(seed_values.loc[[dataset]].groupby(level=["selection", "system"])))
         systems = {sel: sorted(system for s, system in means if s == sel) for sel in SELECTIONS}
+        ran |= {(dataset, sel): set(names) for sel, names in systems.items()}
         mixed = different_starts(study.runs, dataset)
         from irgan.analysis.fidelity import FidelitySettings  # (it builds on this module)
 
@@ -424,6 +593,9 @@ def compare_systems(study: StudyRuns, settings: StatisticsSettings) -> pd.DataFr
         for dataset, comparison, means, seeds in planned:
             rows += _compare_pair(dataset, comparison, means, seeds, study.metrics, settings)
             bar.update()
+    if any(claim.kind == OPTIMISM for claim in settings.claims) and optimism is None:
+        optimism = selection_optimism(study, settings.headline_metric)
+    rows += claim_tests(seed_metrics(study), study.runs, optimism, settings)
     frame = pd.DataFrame(rows)
     if frame.empty:
         return pd.DataFrame(columns=COMPARISON_COLUMNS)
@@ -432,10 +604,78 @@ def compare_systems(study: StudyRuns, settings: StatisticsSettings) -> pd.DataFr
         for d, s, k in zip(frame["dataset"], frame["selection"], frame["kind"], strict=True)
     ]
     frame["holm_family_size"] = frame.groupby("holm_family")["p"].transform(lambda p: int(p.notna().sum()))
-    frame["p_holm"], frame["significant"] = holm(frame["p"], frame["holm_family"], settings.alpha)
+    frame["p_holm"], _ = holm(frame["p"], frame["holm_family"], settings.alpha)
     frame["p_wilcoxon_holm"], _ = holm(frame["p_wilcoxon"], frame["holm_family"], settings.alpha)
     frame["p_seed_holm"], _ = holm(frame["p_seed"], frame["holm_family"], settings.alpha)
+    frame["family"], frame["confirmatory"], frame["correction"] = design_families(frame, settings, ran)
+    frame["family_size"] = frame.groupby("family")["p"].transform(lambda p: int(p.notna().sum()))
+    frame["p_adjusted"], frame["significant"], level = adjust(frame, settings.alpha)
+    frame["detectable_effect"] = [
+        detectable_difference(sd, int(n) if math.isfinite(n) else 0, a, settings.power)
+        for sd, n, a in zip(frame["_sd_effective"], frame["_n"], level, strict=True)
+    ]
     return frame[COMPARISON_COLUMNS]
+
+
+def design_families(frame: pd.DataFrame, settings: StatisticsSettings,
+                    ran: dict[tuple[str, str], set[str]]) -> tuple[list[str], list[bool], list[str]]:
+    """Per test: its family, whether it is confirmatory, and its correction (``holm`` | ``bh``).
+
+    A test is *confirmatory* when it is the test of a claim (``statistics.claims``) on the primary
+    metric under a selection rule (``ran``: the systems with runs per dataset and rule, which pick
+    a claim's comparator). With ``correction: confirmatory`` those tests form the family
+    ``<dataset>/<rule>/confirmatory``, Holm-corrected: the few claims the study was designed to
+    decide keep their family-wise error at alpha. Every other test is *exploratory*, with the
+    Benjamini-Hochberg correction (its false discovery rate at alpha) within its ablation family
+    (``<dataset>/<rule>/ablation/<family>``) or comparison kind (``<dataset>/<rule>/<kind>``). With
+    ``correction: holm-all`` every test keeps today's Holm family (:func:`holm_family_key`).
+    """
+    confirmatory = [
+        _is_confirmatory(row, settings, ran.get((row.dataset, row.selection), set()))
+        for row in frame[["dataset", "kind", "selection", "system", "reference", "metric"]].itertuples()
+    ]
+    if settings.correction == "holm-all":
+        return list(frame["holm_family"]), confirmatory, ["holm"] * len(frame)
+    families = []
+    keys = frame[["dataset", "kind", "selection", "ablation_family"]].itertuples()
+    for row, claim in zip(keys, confirmatory, strict=True):
+        if claim:
+            families.append(f"{row.dataset}/{row.selection}/confirmatory")
+        elif row.kind == "ablation":
+            families.append(f"{row.dataset}/{row.selection}/ablation/{row.ablation_family or 'other'}")
+        else:
+            families.append(f"{row.dataset}/{row.selection}/{row.kind}")
+    return families, confirmatory, ["holm" if claim else "bh" for claim in confirmatory]
+
+
+def _is_confirmatory(row, settings: StatisticsSettings, ran: set[str]) -> bool:
+    """Whether a test (a row of the comparisons) is the test of a claim on the primary metric."""
+    if row.metric != settings.primary_metric or row.selection not in SELECTIONS:
+        return False
+    for claim in settings.claims:
+        if claim.metric != row.metric:
+            continue
+        if claim.kind in (PUBLISHED, OPTIMISM):
+            if row.kind == claim.kind and row.system == claim.system:
+                return True
+        elif row.kind in PAIRED_KINDS and (pair := claim.pair(ran)) is not None:
+            if (row.system, row.reference) in (pair, pair[::-1]):
+                return True
+    return False
+
+
+def adjust(frame: pd.DataFrame, alpha: float) -> tuple[pd.Series, pd.Series, list[float]]:
+    """Adjusted p-values and rejections within each ``family`` with its ``correction``, and each
+    test's level (:func:`irgan.analysis.stat_tests.family_level`); NaN p-values stay out."""
+    adjusted = pd.Series(np.nan, index=frame.index)
+    reject = pd.Series(False, index=frame.index)
+    level = pd.Series(np.nan, index=frame.index)
+    for (_, correction), index in frame.groupby(["family", "correction"], sort=False).groups.items():
+        p_adj, rej = CORRECTIONS[correction](frame.loc[index, "p"].to_numpy(), alpha)
+        adjusted.loc[index], reject.loc[index] = p_adj, rej
+        size = int(frame.loc[index, "p"].notna().sum())
+        level.loc[index] = family_level(correction, alpha, size, int(rej.sum()))
+    return adjusted, reject, level.tolist()
 
 
 def _compare_pair(
@@ -489,9 +729,89 @@ def _compare_pair(
                 "seed_mean_diff": float(sa.mean() - sb.mean()),
                 "seed_t": seed_t,
                 "p_seed": p_seed,
+                "_n": float(tests.iloc[j]["n_users"]),
+                "_sd_effective": effective_sd(float(tests.iloc[j]["sd_diff"]), int(tests.iloc[j]["n_users"]),
+                                              sa.to_numpy(), sb.to_numpy()),
             }
         )
     return rows
+
+
+def effective_sd(sd_users: float, n_users: int, seeds_system: np.ndarray,
+                 seeds_reference: np.ndarray) -> float:
+    """The per-user standard deviation that, over ``n_users``, gives the variance of a mean
+    difference when both the users and the training runs are sampled:
+    ``sqrt(sd_users^2 + n_users * (var_seeds(a) / k_a + var_seeds(b) / k_b))``.
+
+    ``var_seeds`` is the variance over seeds of a system's mean (users fixed), ``k`` its seeds; a
+    system with one seed or the same value for every seed adds nothing. The per-user differences
+    already hold each user's seed noise divided by ``k``, counted again in ``var_seeds`` divided by
+    ``n_users``: a term of order ``1 / n_users``, which errs on the side of a larger detectable effect.
+    """
+    seed_var = sum(float(np.var(x, ddof=1)) / len(x) for x in (seeds_system, seeds_reference) if len(x) > 1)
+    return math.sqrt(sd_users**2 + n_users * seed_var) if math.isfinite(sd_users) else math.nan
+
+
+def claim_tests(seed_values: pd.DataFrame, runs: pd.DataFrame, optimism: pd.DataFrame | None,
+                settings: StatisticsSettings) -> list[dict]:
+    """The claims' tests over seeds, as rows of the comparisons (``reference`` names what the
+    figure is set against; the interval ``boot_low``/``boot_high`` is the one over seeds of
+    :func:`irgan.analysis.stat_tests.seed_interval`, not a bootstrap over users):
+
+    - ``published``: a system's seed means against its published figure (:func:`published_figure`;
+      datasets without one get no row), under each rule, one-sample t-test over seeds;
+    - ``optimism``: the optimism of choosing the epoch on test within the system's honest runs
+      (the best test value over its epochs minus the one at the epoch validation chose), against
+      0, one-sample t-test over seeds. It is 0 by construction under the paper protocol.
+    """
+    rows = []
+    deterministic = (runs.groupby(KEYS)["deterministic"].all().to_dict()
+                     if "deterministic" in runs.columns and len(runs) else {})
+    for dataset in sorted(runs["dataset"].unique()) if len(runs) else []:
+        for claim in settings.claims:
+            if claim.kind == PUBLISHED:
+                for selection in SELECTIONS:
+                    figure = published_figure(dataset, settings.paper_rows or {}, claim.system, claim.metric)
+                    values = seed_values[(seed_values["dataset"] == dataset)
+                                         & (seed_values["selection"] == selection)
+                                         & (seed_values["system"] == claim.system)
+                                         & (seed_values["metric"] == claim.metric)]["value"]
+                    if figure is None or values.empty:
+                        continue
+                    fixed = bool(deterministic.get((dataset, selection, claim.system), False))
+                    rows.append(_seed_row(dataset, PUBLISHED, selection, claim.system, PUBLISHED,
+                                          claim.metric, values.to_numpy(), figure[1], settings.confidence,
+                                          fixed))
+            elif claim.kind == OPTIMISM and optimism is not None and len(optimism):
+                selection = "validation"
+                mine = optimism[(optimism["dataset"] == dataset) & (optimism["selection"] == selection)
+                                & (optimism["system"] == claim.system)]
+                values = mine["optimism"].dropna()
+                if values.empty:
+                    continue
+                row = _seed_row(dataset, OPTIMISM, selection, claim.system, claim.system, claim.metric,
+                                values.to_numpy(), 0.0, settings.confidence, False)
+                row["mean_system"] = float(mine["test_best"].mean())
+                row["mean_reference"] = float(mine["test_at_selected"].mean())
+                rows.append(row)
+    return rows
+
+
+def _seed_row(dataset: str, kind: str, selection: str, system: str, reference: str, metric: str,
+              values: np.ndarray, mu: float, confidence: float, deterministic: bool) -> dict:
+    """One test over seeds (:func:`irgan.analysis.stat_tests.one_sample_over_seeds`) as a row of
+    the comparisons; the user-level columns stay empty."""
+    test = one_sample_over_seeds(values, mu, confidence, deterministic)
+    return {
+        "dataset": dataset, "kind": kind, "ablation_family": "", "selection": selection, "system": system,
+        "reference": reference, "metric": metric, "n_users": math.nan,
+        "mean_system": float(np.mean(values)), "mean_reference": mu, "mean_diff": test.mean_diff,
+        "sd_diff": test.sd, "boot_low": test.low, "boot_high": test.high, "t": test.t,
+        "df": test.n - 1 if test.n > 1 else math.nan, "p": test.p, "wilcoxon": math.nan,
+        "p_wilcoxon": math.nan, "zero_method": "", "n_zero_diff": math.nan, "d_z": math.nan,
+        "n_seeds_system": test.n, "n_seeds_reference": 0, "seed_mean_diff": test.mean_diff,
+        "seed_t": test.t, "p_seed": test.p, "_n": float(test.n), "_sd_effective": test.sd,
+    }
 
 
 # --------------------------------------------------------------------------- model selection
@@ -704,11 +1024,10 @@ def methods(settings: StatisticsSettings) -> dict:
         "effect_size": "Cohen's d_z = mean per-user difference / standard deviation of the differences",
         "bootstrap": f"{level} percentile bootstrap of the mean per-user difference, "
         f"{settings.bootstrap_resamples} resamples of users, seed {settings.bootstrap_seed}",
-        "holm": f"Holm's step-down correction (statsmodels multipletests) at alpha = {settings.alpha} "
-        f"over {family}"
-        + ("; the equal-budget comparisons (the tuned IRGAN against the tuned baselines and the "
-           "untuned reference) form a family of their own per selection rule"
-           if settings.equal_budget is not None else ""),
+        "holm": multiplicity(settings, family),
+        "all_tests_holm": f"Holm's step-down correction at alpha = {settings.alpha} over {family} "
+        "(the p_holm columns, under either design)",
+        "detectable_effect": detectable_text(settings),
         "seed_view": "Welch's t-test on the per-seed means of the two systems: the training seed is the "
         "unit of replication, so this asks whether a difference exceeds run-to-run "
         "variation; the per-user tests treat the trained models as fixed and the users as "
@@ -718,6 +1037,38 @@ def methods(settings: StatisticsSettings) -> dict:
         "handful of seeds its seed variance is poorly determined; Welch's test on seed "
         "means is exact for that question and easy to read",
     }
+
+
+def multiplicity(settings: StatisticsSettings, all_tests_family: str) -> str:
+    """The multiplicity design in words (``statistics.correction``)."""
+    separate = ("; the equal-budget comparisons (the tuned IRGAN against the tuned baselines and the "
+                "untuned reference) form a family of their own per selection rule"
+                if settings.equal_budget is not None else "")
+    if settings.correction == "holm-all":
+        return (f"Holm's step-down correction (statsmodels multipletests) at alpha = {settings.alpha} over "
+                f"{all_tests_family}{separate}; the claims' tests over seeds (published figures, selection "
+                "optimism) form a family of their own per kind and selection rule")
+    claims = sum(claim.metric == settings.primary_metric for claim in settings.claims)
+    return (f"a confirmatory design: the {claims} claims of the ledger (statistics.claims) on the primary "
+            f"metric {settings.primary_metric} form one family per selection rule, Holm's step-down "
+            f"correction (statsmodels multipletests) at alpha = {settings.alpha}, which holds the "
+            "family-wise error of the claims the study was designed to decide; every other test (other "
+            "metrics, every ablation pair, every other comparison) is exploratory and reported with "
+            "the Benjamini-Hochberg correction at a false discovery rate of "
+            f"{settings.alpha} within its ablation family, or within its comparison kind, per selection "
+            "rule; significant means an adjusted p-value (p_adjusted) below alpha")
+
+
+def detectable_text(settings: StatisticsSettings) -> str:
+    """What the detectable effect of a test is, in words."""
+    return (f"the smallest absolute difference the test detects with {settings.power:.0%} power at its "
+            "family's level (Holm: alpha / m; Benjamini-Hochberg: alpha * max(R, 1) / m, m tests and R "
+            "rejections in the family), two-sided t-test: d * s with d from the noncentral t "
+            "distribution (scipy; statsmodels' TTestPower solves the same equation). Paired over users: "
+            "n the users and s = sqrt(sd_users^2 + n (var_seeds(a) / k_a + var_seeds(b) / k_b)), the "
+            "per-user standard deviation of the differences with the seed-to-seed variance of both "
+            "systems' means added, so that a new training run is part of the design; over seeds: n the "
+            "seeds and s their standard deviation")
 
 
 def write_statistics(tables: dict[str, pd.DataFrame], outputs: dict[str, str | os.PathLike]) -> None:

@@ -10,9 +10,14 @@ up one way everywhere:
 - :meth:`StudyView.comparison`: the paired comparison of two systems;
 - :meth:`StudyView.best_of`: the system with the highest seed mean among some;
 - :meth:`StudyView.versus_reference`: every system against the reference, as ``system - reference``;
+- :meth:`StudyView.oriented`: the paired comparison of two systems as ``system - against``,
+  whichever order it was tested in;
 - :meth:`StudyView.optimism`: a system's selection optimism.
 
-Rows come back as pandas Series (``row["mean"]``), or None where the study has none.
+Rows come back as pandas Series (``row["mean"]``), or None where the study has none. Every
+comparison row has the columns of the multiplicity design (``family``, ``correction``,
+``p_adjusted``, ``detectable_effect``, ...): comparisons written before the design existed are
+read as what they were, every test of a rule in one Holm family (:func:`with_design_columns`).
 """
 
 from __future__ import annotations
@@ -86,6 +91,32 @@ def _of_dataset(frame: pd.DataFrame | None, dataset: str | None) -> pd.DataFrame
     return frame[frame["dataset"] == dataset]
 
 
+def with_design_columns(comparisons: pd.DataFrame) -> pd.DataFrame:
+    """``comparisons`` with the design's columns; a frame from before the design (``p_holm`` only)
+    gets its Holm family as the family, exploratory, no detectable effect."""
+    if comparisons.empty or "p_adjusted" in comparisons.columns or "p_holm" not in comparisons.columns:
+        return comparisons
+    return comparisons.assign(
+        family=comparisons.get("holm_family", ""), confirmatory=False, correction="holm",
+        p_adjusted=comparisons["p_holm"], family_size=comparisons.get("holm_family_size", np.nan),
+        detectable_effect=np.nan)
+
+
+def flipped(rows: pd.DataFrame) -> pd.DataFrame:
+    """Comparison rows read the other way round: ``reference - system``, every signed figure
+    negated and each interval mirrored (p-values, families and detectable effects stay)."""
+    out = rows.assign(system=rows["reference"], reference=rows["system"], mean_diff=-rows["mean_diff"],
+                      boot_low=-rows["boot_high"], boot_high=-rows["boot_low"])
+    for column in ("d_z", "t", "seed_mean_diff", "seed_t"):
+        if column in rows.columns:
+            out[column] = -rows[column]
+    if {"mean_system", "mean_reference"} <= set(rows.columns):
+        out["mean_system"], out["mean_reference"] = rows["mean_reference"], rows["mean_system"]
+    if {"n_seeds_system", "n_seeds_reference"} <= set(rows.columns):
+        out["n_seeds_system"], out["n_seeds_reference"] = rows["n_seeds_reference"], rows["n_seeds_system"]
+    return out
+
+
 def _matching(frame: pd.DataFrame, **columns) -> pd.DataFrame:
     """Rows of ``frame`` whose columns equal the given values (None: any value)."""
     mask = pd.Series(True, index=frame.index)
@@ -114,7 +145,7 @@ class StudyView:
         fidelity: pd.DataFrame | None = None,
     ) -> None:
         self.summary = _of_dataset(summary, dataset)
-        self.comparisons = _of_dataset(comparisons, dataset)
+        self.comparisons = with_design_columns(_of_dataset(comparisons, dataset))
         self.optimism_summary = _of_dataset(optimism_summary, dataset)
         #: runs and diverged runs per selection rule and system (``divergence.csv``)
         self.divergence = _of_dataset(divergence, dataset)
@@ -225,21 +256,27 @@ class StudyView:
         if rows.empty:
             return {}
         ablation = rows[(rows["kind"] == "ablation") & (rows["reference"] == reference)]
-        flipped = rows[(rows["kind"] == "irgan-vs-baseline") & (rows["system"] == reference)]
-        flipped = flipped.assign(
-            system=flipped["reference"],
-            reference=reference,
-            mean_diff=-flipped["mean_diff"],
-            boot_low=-flipped["boot_high"],
-            boot_high=-flipped["boot_low"],
-            d_z=-flipped["d_z"],
-            t=-flipped["t"],
-        )
-        both = pd.concat([ablation, flipped], ignore_index=True)
+        baselines = flipped(rows[(rows["kind"] == "irgan-vs-baseline") & (rows["system"] == reference)])
+        both = pd.concat([ablation, baselines], ignore_index=True)
         out: dict[tuple[str, str], pd.Series] = {}
         for i, key in enumerate(zip(both["system"], both["metric"], strict=True)):
             out.setdefault(key, both.iloc[i])
         return out
+
+    def oriented(self, system: str, against: str, metric: str, selection: str,
+                 kinds: Iterable[str] | None = None) -> pd.Series | None:
+        """The paired comparison of ``system`` and ``against`` as ``system - against`` (first such
+        row among ``kinds``, None: any kind): as tested, or the reverse test :func:`flipped`."""
+        rows = self.comparisons_of(selection=selection, metric=metric)
+        if rows.empty:
+            return None
+        if kinds is not None:
+            rows = rows[rows["kind"].isin(list(kinds))]
+        direct = rows[(rows["system"] == system) & (rows["reference"] == against)]
+        if len(direct):
+            return direct.iloc[0]
+        reverse = rows[(rows["system"] == against) & (rows["reference"] == system)]
+        return flipped(reverse).iloc[0] if len(reverse) else None
 
     # ----------------------------------------------------------------------- selection optimism
 

@@ -475,7 +475,7 @@ __all__ = ["BENCHMARK_SCHEDULE", "CODE_FILES", "DATA_FILES", "PATCH", "PYTHON_EN
 
 
 def patch_markdown() -> str:
-    """The README's table of every patched line and why (``python -m irgan.original.authors_code``)."""
+    """docs/original-code.md's table of the patched lines (``python -m irgan.original.authors_code``)."""
     rows = ["| file | line | upstream | patched | why |", "|---|---:|---|---|---|"]
 
     def cell(text: str | None) -> str:

@@ -28,7 +28,13 @@ import seaborn as sns  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from irgan.analysis.stat_tests import seed_interval  # noqa: E402
-from irgan.analysis.statistics import StatisticsSettings, ablation_family_of, comparator_of, is_irgan  # noqa: E402
+from irgan.analysis.statistics import (  # noqa: E402
+    CORRECTION_NAMES,
+    StatisticsSettings,
+    ablation_family_of,
+    comparator_of,
+    is_irgan,
+)
 from irgan.analysis.study_view import StudyView, drawn_interval  # noqa: E402
 from irgan.contract.io import atomic_path  # noqa: E402
 from irgan.contract.outputs import FIGURE_FORMATS as FORMATS  # noqa: E402
@@ -558,10 +564,11 @@ def headline_differences(
                 label=f"{settings.confidence:.0%} bootstrap CI (users)",
             )
             axis.axvline(r["mean_diff"], color="crimson", linewidth=1.2, label=f"mean {r['mean_diff']:+.4f}")
+            correction = CORRECTION_NAMES.get(str(r["correction"]), str(r["correction"]))
             axis.set_title(
-                f"{protocol_name(selection)}: t-test p (Holm) = {r['p_holm']:.2g}, "
-                f"d_z = {r['d_z']:.2f}\nusers with no difference: {int(r['n_zero_diff'])} of "
-                f"{int(r['n_users'])}",
+                f"{protocol_name(selection)}: t-test p ({correction}) = {r['p_adjusted']:.2g}, "
+                f"d_z = {r['d_z']:.2f}\ndetectable |Δ| {r['detectable_effect']:.4f}; users with no "
+                f"difference: {int(r['n_zero_diff'])} of {int(r['n_users'])}",
                 fontsize=8,
             )
         axis.set_xlabel(f"{metric}: {settings.reference} − {baseline}\nper user (mean over seeds)")
@@ -692,6 +699,71 @@ def selection_optimism(
     left.tick_params(axis="y", labelsize=8)
     right.tick_params(axis="y", labelleft=False)
     figure.tight_layout()
+    return figure
+
+
+# --------------------------------------------------------------------------- the claims ledger
+
+
+#: a verdict's colour in the ledger's figure
+VERDICT_COLOURS = {
+    "reproduced": "#1b7837",
+    "reproduced only under test-set selection": "#e08214",
+    "not reproduced": "#b2182b",
+    "inconclusive at this power": "#636363",
+}
+
+
+def claims_figure(ledger: pd.DataFrame, settings: StatisticsSettings) -> plt.Figure:
+    """Each claim of the ledger (:func:`irgan.analysis.claims.ledger`): its effect with the
+    interval under the paper protocol (open diamond) and the honest one (filled dot), the
+    published value where there is one (a cross: the published difference, or 0 for a published
+    figure, whose effect is ours minus it), and the verdict in its colour at the right."""
+    _theme()
+    if ledger.empty:
+        return _empty("No claim of statistics.claims applies to this dataset.")
+    rows = ledger.reset_index(drop=True)
+    height = 0.34 * len(rows) + 1.9
+    figure, axis = plt.subplots(figsize=(WIDTH, height))
+    marked = False
+    for y, row in rows.iterrows():
+        colour = VERDICT_COLOURS.get(row["verdict"], "black")
+        for column, offset, marker, face in (("paper", -0.17, "D", "white"), ("honest", 0.17, "o", colour)):
+            effect, low, high = row[f"effect_{column}"], row[f"low_{column}"], row[f"high_{column}"]
+            if not math.isfinite(effect):
+                continue
+            xerr = None
+            if math.isfinite(low) and math.isfinite(high):
+                xerr = [[max(effect - low, 0)], [max(high - effect, 0)]]
+            axis.errorbar(effect, y + offset, xerr=xerr, fmt=marker, color=colour, mfc=face, capsize=2,
+                          markersize=4.5, elinewidth=1.1, zorder=4)
+        if math.isfinite(row["published"]):
+            axis.plot(0.0 if row["kind"] == "published" else row["published"], y, marker="x", color="black",
+                      markersize=6, zorder=5)
+            marked = True
+        axis.text(1.01, y, row["verdict"], transform=axis.get_yaxis_transform(), va="center",
+                  fontsize=7.5, color=colour)
+    axis.axvline(0, color="black", linewidth=0.8)
+    labels = [name if name.endswith(metric) else f"{name} ({metric})"
+              for name, metric in zip(rows["claim_id"], rows["metric"], strict=True)]
+    axis.set_yticks(range(len(rows)), labels)
+    axis.set_ylim(len(rows) - 0.4, -0.6)
+    axis.tick_params(axis="y", labelsize=7.5)
+    axis.set_xlabel("effect: system − comparator (paired over users), ours − published or the optimism "
+                    "of test selection (over seeds)\nabove 0: the system higher; each with its interval")
+    axis.set_title(f"The claims ledger: each claim's effect under both protocols "
+                   f"({settings.confidence:.0%} intervals) and its verdict", fontsize=9)
+    handles = [
+        Line2D([], [], marker="D", markerfacecolor="white", markeredgecolor="black", linestyle="-",
+               color="black", label="paper protocol (epoch chosen on test)"),
+        Line2D([], [], marker="o", color="black", linestyle="-",
+               label="honest protocol (epoch on validation)"),
+    ]
+    if marked:
+        handles.append(Line2D([], [], marker="x", color="black", linestyle="none",
+                              label="published (for a published figure: at 0)"))
+    figure.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False, fontsize=8)
+    figure.tight_layout(rect=(0, 0.35 / height, 1, 1))
     return figure
 
 

@@ -1,9 +1,12 @@
-"""Fill the manuscript template (paper/manuscript.md) from the study's results.
+"""Fill the paper draft (paper/manuscript.md) and the README's findings (paper/findings.md).
 
-The template carries prose and ``${placeholders}``; every number, table and
-finding sentence comes from here, computed from the statistics and tables of
-one dataset. A placeholder the template names but the results cannot fill is
-an error, never a blank.
+Both templates are Jinja2 templates of prose: every number, table and finding sentence comes from
+here, computed from one dataset's statistics, tables and claims ledger, so that when the numbers
+change every sentence built on them changes with them. The draft follows a reproducibility report
+(ML Reproducibility Challenge / ReScience): it leads with the ledger of the paper's claims and
+their verdicts, then method, results claim by claim, what was easy and difficult, the original
+code and what it really does, and the study's questions in detail. A name the template uses but
+the results cannot fill is an error naming it, never a blank.
 """
 
 from __future__ import annotations
@@ -11,24 +14,46 @@ from __future__ import annotations
 import math
 import os
 import re
-import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
 import pandas as pd
 
-from irgan.analysis.fidelity import fidelity_sentence
-from irgan.analysis.statistics import StatisticsSettings, comparator_of, is_irgan, methods
+from irgan.analysis.claims import (
+    INCONCLUSIVE,
+    LEDGER_COLUMNS,
+    NOT_REPRODUCED,
+    ONLY_TEST_SELECTION,
+    REPRODUCED,
+)
+from irgan.analysis.statistics import CORRECTION_NAMES, StatisticsSettings, comparator_of, is_irgan, methods
 from irgan.analysis.study_view import StudyView, is_deterministic
 from irgan.errors import IrganError
-from irgan.formatting import code_list, mean_sd, number_text, p_is, signed_text, the_protocol
+from irgan.formatting import (
+    DASH,
+    code_list,
+    mean_sd,
+    number,
+    number_text,
+    p_is,
+    p_value,
+    signed,
+    signed_text,
+    the_protocol,
+)
 from irgan.protocol import PROTOCOL_SELECTION, SELECTIONS
 from irgan.published import METRICS, TABLE3_ML100K, closest_row, matching_metrics
-from irgan.report.answers import family_answer, family_members
+from irgan.report.answers import family_members
 from irgan.report.render import markdown
 
 # Datasets the paper published results for (Wang et al. 2017): only beside these does the draft
 # set published figures against ours or speak of reproducing them.
 PUBLISHED_TABLES = {"ml-100k-irgan": "Table 3", "netflix": "Table 4"}
+
+#: the draft's length limit on the full study, in words (:func:`word_count`)
+WORD_LIMIT = 6000
 
 
 def published_table(dataset: str) -> str:
@@ -55,13 +80,89 @@ def data_framing(dataset: str, kind: str) -> tuple[str, str, str]:
 
 
 class TemplateError(IrganError):
-    """The manuscript template names a placeholder the results do not provide, or is malformed."""
+    """The manuscript template names a value the results do not provide, or is malformed."""
+
+
+class LedgerError(IrganError):
+    """The claims ledger (claims.csv) does not follow its contract."""
+
+
+def word_count(text: str) -> int:
+    """Words of a Markdown text: whitespace-separated tokens with a letter or a digit (table rules,
+    pipes and bullets are not words; every word of a table cell is)."""
+    return sum(1 for token in text.split() if re.search(r"\w", token))
+
+
+# --------------------------------------------------------------------------- significance
+
+
+
+
+def _finite(value) -> bool:
+    try:
+        return value is not None and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _field(row: Mapping | pd.Series, name: str, default=None):
+    value = row.get(name, default)
+    return default if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+def adjusted_p(row: Mapping | pd.Series) -> tuple[float, str]:
+    """(adjusted p, the correction's name) of a comparison: ``p_adjusted`` with its ``correction``
+    where the statistics have them, else Holm's ``p_holm`` (statistics written before them)."""
+    p = _field(row, "p_adjusted")
+    if _finite(p):
+        correction = str(_field(row, "correction", "holm")).lower()
+        return float(p), CORRECTION_NAMES.get(correction, correction)
+    return float(_field(row, "p_holm", math.nan)), "Holm"
+
+
+def detectable(row: Mapping | pd.Series) -> float:
+    """The smallest |difference| the design detects with 80% power (NaN where not computed)."""
+    value = _field(row, "detectable_effect")
+    return float(value) if _finite(value) else math.nan
+
+
+def significance_text(row: Mapping | pd.Series) -> str:
+    """``Holm-adjusted p = 0.0210`` or ``Benjamini–Hochberg-adjusted p = 0.41, n.s.; detectable
+    |Δ| ≥ 0.0120``: every "n.s." with the difference the design could have detected."""
+    p, correction = adjusted_p(row)
+    text = f"{correction}-adjusted {p_is(p)}"
+    if bool(row["significant"]):
+        return text
+    text += ", n.s."
+    if _finite(detectable(row)):
+        text += f"; detectable |Δ| ≥ {number_text(detectable(row))}"
+    return text
+
+
+def difference_text(row: Mapping | pd.Series, confidence: float) -> str:
+    """A paired comparison in a sentence: the mean per-user difference, its bootstrap interval and
+    its adjusted p (with the detectable difference beside an n.s.)."""
+    if int(row["n_zero_diff"]) == int(row["n_users"]):
+        return f"identical for every one of the {int(row['n_users'])} users"
+    return (f"{signed_text(row['mean_diff'])} ({confidence:.0%} CI {signed_text(row['boot_low'])} to "
+            f"{signed_text(row['boot_high'])}; {significance_text(row)})")
+
+
+def difference_cell(row: Mapping | pd.Series | None) -> str:
+    """A paired comparison in a table cell: ``-0.0261 (p 0.0210)`` or ``-0.0032 n.s. (≥ 0.0120)``."""
+    if row is None:
+        return DASH
+    p, _ = adjusted_p(row)
+    if bool(row["significant"]):
+        return f"{signed(row['mean_diff'])} (p {p_value(p)})"
+    power = detectable(row)
+    return f"{signed(row['mean_diff'])} n.s." + (f" (≥ {number(power)})" if _finite(power) else "")
 
 
 # --------------------------------------------------------------------------- look-ups
 
 
-def _view(summary: pd.DataFrame, comparisons: pd.DataFrame | None, settings: StatisticsSettings,
+def _view(summary: pd.DataFrame | None, comparisons: pd.DataFrame | None, settings: StatisticsSettings,
           optimism_summary: pd.DataFrame | None = None) -> StudyView:
     return StudyView(summary, comparisons, optimism_summary, settings.reference)
 
@@ -84,55 +185,384 @@ def _with_ci(row: pd.Series | None, confidence: float) -> str:
     )
 
 
-def _test_text(row: pd.Series, confidence: float) -> str:
-    if int(row["n_zero_diff"]) == int(row["n_users"]):
-        return f"identical results for every one of the {int(row['n_users'])} users (no difference to test)"
-    verdict = (
-        "significant after Holm's correction"
-        if row["significant"]
-        else "not significant after Holm's correction"
-    )
-    d_z = "n/a" if not math.isfinite(row["d_z"]) else f"{row['d_z']:.2f}"
-    return (
-        f"mean per-user difference {signed_text(row['mean_diff'])} (bootstrap {confidence:.0%} CI "
-        f"{signed_text(row['boot_low'])} to {signed_text(row['boot_high'])}; paired t({int(row['df'])}) = "
-        f"{row['t']:.2f}, Holm-adjusted {p_is(row['p_holm'])}; Wilcoxon Holm-adjusted "
-        f"{p_is(row['p_wilcoxon_holm'])}; d_z = {d_z}): {verdict}"
-    )
+def _and(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _table_block(document: str, notes: bool | str = True) -> str:
+    """A generated table document (``### Title``, tables, notes) placed inside the draft: its title
+    becomes a bold caption, so that it does not break the draft's sections. ``notes``: all of them
+    (True), none (False: the caption, section headings and tables, where the text says the rest),
+    or those that start with the given words (a table's markers, say)."""
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", document.strip()) if b.strip()]
+    if blocks and blocks[0].startswith("#"):
+        blocks[0] = f"**{blocks[0].lstrip('#').strip()}.**"
+    if notes is not True:
+        blocks = [b for i, b in enumerate(blocks) if i == 0 or b.startswith("|")
+                  or re.fullmatch(r"\*\*[^*]+\*\*", b) or (notes and b.startswith(notes))]
+    return "\n\n".join(blocks)
+
+
+def _demote_headings(document: str) -> str:
+    """A generated Markdown file placed inside a document: its title dropped, its text kept."""
+    lines = document.strip().splitlines()
+    return "\n".join(lines[1:] if lines and lines[0].startswith("# ") else lines).strip()
+
+
+# --------------------------------------------------------------------------- the claims ledger
+
+#: the columns of ``results/<dataset>/tables/claims.csv`` (``paper``: the paper's protocol, epoch
+#: chosen on test; ``honest``: chosen on validation), as the claims rule writes them
+CLAIM_COLUMNS = tuple(LEDGER_COLUMNS)
+#: the ledger's verdicts, in the order the draft reports them
+VERDICTS = (NOT_REPRODUCED, ONLY_TEST_SELECTION, REPRODUCED, INCONCLUSIVE)
+#: what a verdict says of a claim (singular, plural), on published data and on any other
+VERDICT_WORDS = {
+    REPRODUCED: (("reproduces", "reproduce"), ("holds on these data", "hold on these data")),
+    NOT_REPRODUCED: (("does not reproduce", "do not reproduce"),
+                     ("does not hold on these data", "do not hold on these data")),
+    ONLY_TEST_SELECTION: (
+        ("reproduces only when the epoch is chosen on the test set",
+         "reproduce only when the epoch is chosen on the test set"),
+        ("holds only when the epoch is chosen on the test set",
+         "hold only when the epoch is chosen on the test set")),
+    INCONCLUSIVE: (("cannot be decided at this power",) * 2, ("cannot be decided at this power",) * 2),
+}
+#: the protocols of the ledger's columns, by their suffix
+LEDGER_PROTOCOLS = (("paper", "test"), ("honest", "validation"))
+
+
+def check_claims(claims: pd.DataFrame, source: str = "claims.csv") -> pd.DataFrame:
+    """The ledger as read, checked against its contract: every column, a known verdict per row."""
+    missing = [c for c in CLAIM_COLUMNS if c not in claims.columns]
+    if missing:
+        raise LedgerError(f"{source}: missing column(s) {', '.join(missing)}; rerun the tables rule "
+                          "that writes the claims ledger")
+    unknown = sorted(set(claims["verdict"].astype(str)) - set(VERDICTS))
+    if unknown:
+        raise LedgerError(f"{source}: unknown verdict(s) {', '.join(map(repr, unknown))}; a verdict "
+                          f"is one of {', '.join(map(repr, VERDICTS))}")
+    text = ["claim_id", "claim", "source", "kind", "metric", "system", "comparator", "direction", "test",
+            "family", "verdict", "cause", "reason"]
+    return claims.assign(**{c: claims[c].map(lambda v: "" if pd.isna(v) else str(v)) for c in text})
+
+
+def read_claims(path: str | os.PathLike) -> pd.DataFrame:
+    """``claims.csv``, checked (:func:`check_claims`)."""
+    try:
+        claims = pd.read_csv(path, dtype={"claim_id": str})
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise LedgerError(f"{path}: cannot read the claims ledger ({exc}); rerun the tables rule") from None
+    return check_claims(claims, str(path))
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The claims ledger of one dataset: its rows (claims.csv), its Markdown table (claims.md) and
+    its figure's links (PNG shown inline, the PDF beside it)."""
+
+    claims: pd.DataFrame
+    table: str
+    figure: str
+    figure_pdf: str
+    table_source: str = "claims.md"
+    #: the full ledger (claims.md, with each claim's reason and the verdicts' rules), from the draft
+    table_link: str = ""
+
+
+def ledger_blocks(document: str, source: str = "claims.md") -> tuple[str, str, list[str]]:
+    """claims.md (a table document: ``### title``, ``**section**`` headings, pipe tables, notes) as
+    (its title, its first table - the claims and their verdicts -, its notes). The later sections
+    (the reasons) are left to the draft's results, claim by claim."""
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", document.strip()) if b.strip()]
+    title = next((b.lstrip("#").strip() for b in blocks if b.startswith("#")), "")
+    tables = [b for b in blocks if b.startswith("|")]
+    notes = [b for b in blocks if not (b.startswith(("#", "|")) or re.fullmatch(r"\*\*[^*]+\*\*", b))]
+    if not tables:
+        raise LedgerError(f"{source}: holds no table of claims; rerun the claims rule")
+    return title, tables[0], notes
+
+
+def _causes(row) -> list[str]:
+    return [c.strip() for c in str(row["cause"]).split(";") if c.strip()]
+
+
+def short_claim(text: str) -> str:
+    """A claim as a summary names it: its words up to a dash, a colon or the comma of an apposition
+    (the ledger's table and the results give it in full)."""
+    text = str(text).rstrip(".")
+    cut = re.search(r" - |: |, (?=(the|a|an) )", text)
+    return text[:cut.start()] if cut and len(text[:cut.start()].split()) >= 3 else text
+
+
+def _quoted(row) -> str:
+    return f"“{short_claim(row['claim'])}”"
+
+
+def _comparators(row) -> list[str]:
+    """A claim's comparators: one system, or several in order of preference (the first that ran
+    under a rule is used there)."""
+    return [name for name in re.split(r"[;,/ ]+", str(row["comparator"])) if name]
+
+
+def _subject(row) -> str:
+    """What a ledger row's effect measures, as a sentence names it."""
+    system, metric = row["system"], row["metric"]
+    comparators = _comparators(row)
+    if comparators:
+        return f"`{system}` − {' or '.join(f'`{c}`' for c in comparators)}"
+    if "optimism" in row["kind"]:
+        return f"the selection optimism of `{system}`"
+    if _finite(row["published"]):
+        return f"`{system}`'s {metric} − the published {number_text(float(row['published']))}"
+    return f"the effect on `{system}`"
+
+
+def _correction_of(row, suffix: str, view: StudyView | None) -> str:
+    """The correction behind a claim's adjusted p: its test's in comparisons.csv, where found."""
+    if view is None or view.comparisons.empty:
+        return ""
+    rows = view.comparisons_of(selection=dict(LEDGER_PROTOCOLS)[suffix], metric=row["metric"])
+    comparators = _comparators(row)
+    if comparators:
+        rows = rows[((rows["system"] == row["system"]) & rows["reference"].isin(comparators))
+                    | ((rows["reference"] == row["system"]) & rows["system"].isin(comparators))]
+    else:
+        rows = rows[(rows["system"] == row["system"]) & (rows["kind"] == row["kind"])]
+    return adjusted_p(rows.iloc[0])[1] if len(rows) else ""
+
+
+def _claim_effect(row, suffix: str, confidence: float, alpha: float, view: StudyView | None) -> str:
+    """One protocol's evidence: effect, interval, adjusted p (and the detectable effect beside n.s.)."""
+    inner = []
+    low, high, p = row[f"low_{suffix}"], row[f"high_{suffix}"], row[f"p_adjusted_{suffix}"]
+    power = row[f"detectable_{suffix}"]
+    if _finite(low) and _finite(high):
+        inner.append(f"{confidence:.0%} CI {signed_text(low)} to {signed_text(high)}")
+    if _finite(p):
+        correction = _correction_of(row, suffix, view)
+        inner.append(f"{correction + '-' if correction else ''}adjusted {p_is(p)}"
+                     + (", n.s." if p >= alpha else ""))
+    if _finite(power) and not (_finite(p) and p < alpha):
+        inner.append(f"detectable |Δ| ≥ {number_text(power)}")
+    return signed_text(row[f"effect_{suffix}"]) + (f" ({'; '.join(inner)})" if inner else "")
+
+
+def claim_finding(row: pd.Series, published: bool, confidence: float, alpha: float,
+                  view: StudyView | None = None) -> str:
+    """One claim's finding: the verdict in words, then the effect under each protocol that has one."""
+    verb = VERDICT_WORDS[row["verdict"]][0 if published else 1][0]
+    parts = [f"{_claim_effect(row, suffix, confidence, alpha, view)} under {the_protocol(selection)}"
+             for suffix, selection in LEDGER_PROTOCOLS if _finite(row[f"effect_{suffix}"])]
+    if not parts:
+        return f"{_quoted(row)} {verb}: neither protocol measured it in this study."
+    return f"{_quoted(row)} {verb}: {_subject(row)} is {_and(parts)}."
+
+
+def claim_groups(claims: pd.DataFrame) -> list[pd.DataFrame]:
+    """The ledger's rows in order, with runs of claims that share kind and verdict and say the same
+    but for the metric (one claim per metric) or for one word (three or more such claims) gathered
+    into one group: repetition across metrics belongs to the ledger's table, not to sentences."""
+    def words(row) -> list[str]:
+        return str(row["claim"]).rstrip(".").split()
+
+    def differing(group: list) -> set[int]:
+        first = words(group[0])
+        return {i for member in group[1:] for i, (x, y) in enumerate(zip(first, words(member), strict=True))
+                if x != y}
+
+    def joins(group: list, row) -> bool:
+        first, members = group[0], [*group, row]
+        if first["kind"] != row["kind"] or first["verdict"] != row["verdict"]:
+            return False
+        if len(words(first)) != len(words(row)):
+            return False
+        # the same claim on several metrics, or one word apart on the same metric
+        return not differing(members) or (len({m["metric"] for m in members}) == 1
+                                          and len(differing(members)) == 1)
+
+    runs: list[list] = []
+    for _, row in claims.iterrows():
+        if runs and joins(runs[-1], row):
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    groups = []
+    for run in runs:
+        if len(run) >= (2 if not differing(run) else 3):
+            groups.append(pd.DataFrame(run))
+        else:
+            groups.extend(pd.DataFrame([row]) for row in run)
+    return groups
+
+
+def group_label(group: pd.DataFrame) -> str:
+    """A group's claims as one quoted claim, the word that differs given as alternatives
+    (“The published MLE/BPR/LambdaFM P@5 reproduces”) and the metrics it is tested on where they
+    differ; or the one claim."""
+    texts = [short_claim(c).split() for c in group["claim"]]
+    if len({len(t) for t in texts}) > 1:
+        texts = [str(c).rstrip(".").split() for c in group["claim"]]
+    words = list(texts[0])
+    for position, column in enumerate(zip(*texts, strict=True)):
+        if len(set(column)) > 1:
+            words[position] = "/".join(dict.fromkeys(column))
+    metrics = list(dict.fromkeys(group["metric"]))
+    return f"“{' '.join(words)}”" + (f" (on {', '.join(metrics)})" if len(metrics) > 1 else "")
+
+
+def _ids(group: pd.DataFrame) -> str:
+    """A group's id: the one id, the common stem of its ids, or the first and last."""
+    ids = [str(i) for i in group["claim_id"]]
+    if len(ids) == 1:
+        return ids[0]
+    stem = os.path.commonprefix(ids).rstrip("-_. ")
+    return stem if len(stem) >= 3 else f"{ids[0]}–{ids[-1]}"
+
+
+def _group_finding(group: pd.DataFrame, published: bool) -> str:
+    """A group's finding: its verdict, and the range of its effects under each protocol."""
+    parts = []
+    for suffix, selection in LEDGER_PROTOCOLS:
+        effects = [float(v) for v in group[f"effect_{suffix}"] if _finite(v)]
+        if effects:
+            parts.append(f"from {signed_text(min(effects))} to {signed_text(max(effects))} under "
+                         f"{the_protocol(selection)}")
+    ranges = f": the effects range {_and(parts)}" if parts else ""
+    verb = VERDICT_WORDS[group["verdict"].iloc[0]][0 if published else 1][0]
+    return f"{group_label(group)} {verb}{ranges}."
+
+
+def _by_verdict(claims: pd.DataFrame) -> list[tuple[str, list[pd.DataFrame]]]:
+    groups = claim_groups(claims)
+    return [(verdict, [g for g in groups if g["verdict"].iloc[0] == verdict]) for verdict in VERDICTS
+            if any(g["verdict"].iloc[0] == verdict for g in groups)]
+
+
+def ledger_summary(claims: pd.DataFrame, published: bool) -> str:
+    """How many claims got each verdict, confirmatory and exploratory told apart."""
+    if claims.empty:
+        return "The ledger holds no claim for this dataset."
+    confirmatory = int((claims["family"] == "confirmatory").sum())
+    counts = []
+    for verdict in VERDICTS:
+        n = int((claims["verdict"] == verdict).sum())
+        if n:
+            counts.append(f"{n} {VERDICT_WORDS[verdict][0 if published else 1][n != 1]}")
+    metrics = sorted(set(claims.loc[claims["family"] == "confirmatory", "metric"]))
+    exploratory = len(claims) - confirmatory
+    design = (f" ({confirmatory} confirmatory, on {', '.join(metrics)}"
+              + (f"; {exploratory} exploratory)" if exploratory else ")") if confirmatory else "")
+    return f"Of the {len(claims)} claims tested{design}, {_and(counts)}."
+
+
+def verdict_sentences(claims: pd.DataFrame, published: bool) -> list[str]:
+    """One sentence per verdict: the claims that got it, quoted (a group as one, with its ids)."""
+    sentences = []
+    for verdict, groups in _by_verdict(claims):
+        labels = [group_label(g) for g in groups]
+        many = len(groups) > 1
+        sentences.append(f"{_and(labels)} {VERDICT_WORDS[verdict][0 if published else 1][many]}.")
+    return sentences
+
+
+def _cause_list(causes: list[str], most: int = 3) -> str:
+    """The ablations behind a verdict, the first ``most`` by name (the ledger orders them largest
+    effect first), with how many more."""
+    named = [f"`{c}`" for c in causes[:most]]
+    if len(causes) > most:
+        return ", ".join(named) + f" and {len(causes) - most} more"
+    return _and(named)
+
+
+def cause_sentence(claims: pd.DataFrame) -> str:
+    """What explains the claims that fail or hold only under test-set selection: the ablations the
+    ledger names for each (a group of claims once)."""
+    parts = []
+    for group in claim_groups(claims):
+        if group["verdict"].iloc[0] not in VERDICTS[:2]:
+            continue
+        causes = list(dict.fromkeys(c for _, row in group.iterrows() for c in _causes(row)))
+        if causes:
+            parts.append(f"{group_label(group)} by {_cause_list(causes)}")
+    return f"What explains the claims that fail: {'; '.join(parts)}." if parts else ""
+
+
+def inconclusive_sentence(claims: pd.DataFrame) -> str:
+    """The claims the design cannot decide, with the smallest effect it would have detected."""
+    rows = claims[claims["verdict"] == "inconclusive at this power"]
+    if rows.empty:
+        return ""
+    powers = [float(v) for suffix, _ in LEDGER_PROTOCOLS for v in rows[f"detectable_{suffix}"] if _finite(v)]
+    text = (f"The {'claims' if len(rows) > 1 else 'claim'} that cannot be decided "
+            f"{'have' if len(rows) > 1 else 'has'} effects below what the design detects")
+    if powers:
+        low, high = min(powers), max(powers)
+        text += (f" (|Δ| ≥ {number_text(low)} with 80% power)" if low == high
+                 else f" (|Δ| from {number_text(low)} to {number_text(high)} with 80% power)")
+    return text + "."
+
+
+def claim_sections(ledger: Ledger, published: bool, confidence: float, alpha: float,
+                   view: StudyView | None) -> list[dict[str, str]]:
+    """The results, claim by claim (claims that differ only in their metric, or in one word, as
+    one): heading, the finding in words, the evidence - the ledger's reason, which carries the
+    numbers and the rule that decided, or where it has none the effects themselves - and the
+    ablations behind the verdict."""
+    sections = []
+    for group in claim_groups(ledger.claims):
+        row = group.iloc[0]
+        causes = list(dict.fromkeys(c for _, r in group.iterrows() for c in _causes(r)))
+        reasons = list(dict.fromkeys(str(r).strip() for r in group["reason"] if str(r).strip()))
+        single = len(group) == 1
+        verb = VERDICT_WORDS[row["verdict"]][0 if published else 1][0]
+        if single and reasons:
+            finding, evidence = f"{_capital(verb)}.", reasons[0]
+        elif single:
+            finding, evidence = claim_finding(row, published, confidence, alpha, view), ""
+        else:
+            finding, evidence = _group_finding(group, published), ""
+        sections.append({
+            "id": _ids(group),
+            "claim": str(row["claim"]).rstrip(".") if single else group_label(group).replace("“", "")
+            .replace("”", ""),
+            "verdict": row["verdict"],
+            "source": ", ".join(dict.fromkeys(group["source"])),
+            "family": _and(list(dict.fromkeys(group["family"]))),
+            "finding": finding,
+            "reason": evidence,
+            "cause": _cause_list(causes, most=6) if causes else "",
+        })
+    return sections
 
 
 # --------------------------------------------------------------------------- sentences
 
 
-def headline_sentence(summary, comparisons, settings: StatisticsSettings, selection: str) -> str:
+def headline_numbers(summary: pd.DataFrame, settings: StatisticsSettings) -> str:
+    """The reference and the strongest paper baseline under each protocol, as the abstract says it."""
     metric, reference = settings.headline_metric, settings.reference
-    view = _view(summary, comparisons, settings)
-    best = view.best_of(settings.headline_against, metric, selection)
-    ours = view.mean(reference, metric, selection)
-    if best is None or ours is None:
-        return (
-            f"Under {the_protocol(selection)} the headline comparison could not be made: "
-            f"`{reference}` or every one of {code_list(settings.headline_against)} is missing."
-        )
-    row = view.comparison(reference, best, metric, selection, kind="irgan-vs-baseline")
-    text = (
-        f"Under {the_protocol(selection)}, `{reference}` reaches {metric} = "
-        f"{_with_ci(ours, settings.confidence)} against "
-        f"{_with_ci(view.mean(best, metric, selection), settings.confidence)} for `{best}`, "
-        f"the strongest of the paper's baselines ({code_list(settings.headline_against)})."
-    )
-    if row is not None:
-        text += f" Paired over users: {_test_text(row, settings.confidence)}."
-        if math.isfinite(row["p_seed"]):
-            text += (
-                f" Over seeds (Welch's test on {int(row['n_seeds_system'])} and "
-                f"{int(row['n_seeds_reference'])} seed means) {p_is(row['p_seed'])}, "
-                f"Holm-adjusted {p_is(row['p_seed_holm'])}."
-            )
-    return text
+    view = _view(summary, None, settings)
+    parts = []
+    for selection in SELECTIONS:
+        best = view.best_of(settings.headline_against, metric, selection)
+        ours = view.mean(reference, metric, selection)
+        if best is None or ours is None:
+            continue
+        theirs = view.mean(best, metric, selection)
+        parts.append(f"{number_text(ours['mean'])} against {number_text(theirs['mean'])} for `{best}` "
+                     f"under {the_protocol(selection)}")
+    if not parts:
+        return ""
+    return f"The reference IRGAN reaches test {metric} {_and(parts)}."
 
 
-def equal_budget_sentence(summary, comparisons, budgets: pd.DataFrame | None,
+def equal_budget_sentence(summary: pd.DataFrame, comparisons: pd.DataFrame, budgets: pd.DataFrame | None,
                           settings: StatisticsSettings) -> str:
     """The tuned IRGAN against the tuned baselines and against the untuned reference, with the
     budget each system got (statistics.equal_budget; the searches' ``tuning.csv``)."""
@@ -146,7 +576,7 @@ def equal_budget_sentence(summary, comparisons, budgets: pd.DataFrame | None,
     text = (
         f"With the same budget for every tuned system ({' or '.join(map(str, trials))} configurations "
         f"each, proposed by a seeded TPE search and chosen on validation {metric}; CPU time of the "
-        f"searches: {budget}), `{spec.system}` reaches {metric} = "
+        f"searches: {budget}), `{spec.system}` reaches {metric} "
         f"{_with_ci(view.mean(spec.system, metric, selection), settings.confidence)} under "
         f"{the_protocol(selection)}."
     )
@@ -157,50 +587,20 @@ def equal_budget_sentence(summary, comparisons, budgets: pd.DataFrame | None,
     row = view.comparison(spec.system, best, metric, selection, kind="equal-budget")
     text += (f" The strongest tuned baseline, `{best}`, reaches "
              f"{_with_ci(view.mean(best, metric, selection), settings.confidence)}")
-    text += f"; `{spec.system}` minus `{best}`, paired over users: {_test_text(row, settings.confidence)}." \
-        if row is not None else "."
+    text += (f"; `{spec.system}` minus `{best}`, paired over users: "
+             f"{difference_text(row, settings.confidence)}." if row is not None else ".")
     rows = view.comparisons_of("equal-budget", selection, metric, spec.system)
     rows = rows[rows["reference"].isin(tuned)]
     better = int(((rows["mean_diff"] > 0) & rows["significant"]).sum())
     worse = int(((rows["mean_diff"] < 0) & rows["significant"]).sum())
     text += (f" Of the {len(rows)} tuned baselines, `{spec.system}` is significantly better than {better} "
-             f"and significantly worse than {worse} (Holm, equal-budget family).")
+             f"and significantly worse than {worse}.")
     for other in spec.also:
         row = view.comparison(spec.system, other, metric, selection, kind="equal-budget")
         if row is not None:
             text += (f" What tuning buys IRGAN: `{spec.system}` minus `{other}` (its authors' constants), "
-                     f"{_test_text(row, settings.confidence)}.")
+                     f"{difference_text(row, settings.confidence)}.")
     return text
-
-
-def starting_point_sentence(summary, comparisons, settings: StatisticsSettings) -> str:
-    """The reference IRGAN against its own pre-trained generator: what the adversarial phase adds.
-
-    Under each rule the start is the first of ``settings.starting_point`` that ran beside the
-    reference (the authors' released file under the paper protocol where published, else our DNS).
-    """
-    metric, reference = settings.headline_metric, settings.reference
-    view = _view(summary, comparisons, settings)
-    parts = []
-    for selection in SELECTIONS:
-        for start in settings.starting_point:
-            row = view.comparison(reference, start, metric, selection, kind="irgan-vs-baseline")
-            if row is None:
-                continue
-            before = _with_ci(view.mean(start, metric, selection), settings.confidence)
-            after = _with_ci(view.mean(reference, metric, selection), settings.confidence)
-            parts.append(
-                f"under {the_protocol(selection)}, from `{start}`: {metric} {before} before and "
-                f"{after} after; {_test_text(row, settings.confidence)}"
-            )
-            break
-    starts = " or ".join(f"`{start}`" for start in settings.starting_point)
-    if not parts:
-        return f"The starting point ({starts}) of `{reference}` was not run beside it."
-    return (
-        "Against its own starting point, the pre-trained generator that the adversarial phase "
-        "begins from: " + "; ".join(parts) + "."
-    )
 
 
 START_NAMES = {
@@ -232,7 +632,8 @@ def reference_start_sentence(runs: pd.DataFrame, reference: str) -> str:
     return text
 
 
-def versus_baselines_sentence(comparisons, settings: StatisticsSettings) -> str:
+def versus_baselines_sentence(comparisons: pd.DataFrame, settings: StatisticsSettings) -> str:
+    """How many (IRGAN variant, baseline) pairs favour either side, per protocol."""
     metric = settings.headline_metric
     view = _view(None, comparisons, settings)
     parts = []
@@ -242,86 +643,107 @@ def versus_baselines_sentence(comparisons, settings: StatisticsSettings) -> str:
             continue
         wins = int((rows["significant"] & (rows["mean_diff"] > 0)).sum())
         losses = int((rows["significant"] & (rows["mean_diff"] < 0)).sum())
-        parts.append(
-            f"under {the_protocol(selection)}, {wins} of {len(rows)} (IRGAN variant, baseline) "
-            f"pairs favour the IRGAN variant significantly, {losses} favour the baseline and "
-            f"{len(rows) - wins - losses} are undecided"
-        )
+        parts.append(f"{wins} of {len(rows)} favour the IRGAN variant significantly and {losses} the "
+                     f"baseline under {the_protocol(selection)}")
     if not parts:
         return "No IRGAN variant and baseline ran side by side."
-    return f"Across all pairs on {metric} (Holm-corrected): " + "; ".join(parts) + "."
+    return f"Of all (IRGAN variant, baseline) pairs on {metric}, " + "; ".join(parts) + "."
 
 
-def ablation_sentences(summary, comparisons, settings: StatisticsSettings) -> str:
-    """One bullet per ablation family: its question, its generated answer (irgan.report.answers), then
-    each member's difference to its comparator under each protocol."""
+def ablation_sentence(summary: pd.DataFrame, comparisons: pd.DataFrame, settings: StatisticsSettings) -> str:
+    """Which ablations move the headline metric after the correction, by family, and the families
+    none of whose members does (with the differences the design could have detected there)."""
     metric = settings.headline_metric
     families = dict(settings.families or {})
     view = _view(summary, comparisons, settings)
-    lines = []
-    for family, spec in [*families.items(), ("other", {"question": "Other IRGAN variants."})]:
+    moved, still, powers = [], [], []
+    for family in [*families, "other"]:
         members = family_members(view, families, family, settings.reference, settings.equal_budget_member)
-        question = " ".join(str(spec.get("question", "")).split())
         if not members:
-            if family != "other":
-                lines.append(f"- **{family}** ({question}): not run in this study.")
             continue
-        items = []
+        hits = []
         for system in members:
-            parts, against = [], comparator_of(system, families, settings.reference)
-            for selection in SELECTIONS:
-                row = view.ablation_comparison(system, metric, selection)
-                if row is not None:
-                    mark = "significant" if row["significant"] else "n.s."
-                    parts.append(
-                        f"{signed_text(row['mean_diff'])} under {the_protocol(selection)} "
-                        f"(Holm {p_is(row['p_holm'])}, {mark})"
-                    )
-            items.append(f"`{system}` − `{against}`: Δ{metric} " + (" and ".join(parts) or "n/a"))
-        answer = family_answer(view, members, metric, settings.confidence)
-        lines.append(f"- **{family}** ({question}) **Answer:** {answer} Per member: "
-                     + "; ".join(items) + ".")
-    return "\n".join(lines) if lines else "No ablation ran in this study."
+            rows = {selection: view.ablation_comparison(system, metric, selection)
+                    for selection in SELECTIONS}
+            powers += [detectable(r) for r in rows.values() if r is not None and not bool(r["significant"])]
+            found = [f"{signed_text(r['mean_diff'])} under {the_protocol(selection)}"
+                     for selection, r in rows.items() if r is not None and bool(r["significant"])]
+            if found:
+                hits.append(f"`{system}` ({_and(found)})")
+        if hits:
+            moved.append(f"{family}, {_and(hits)}")
+        else:
+            still.append(family)
+    if not moved and not still:
+        return "No ablation ran in this study."
+    text = (f"Ablations that change {metric} after the correction: {'; '.join(moved)}." if moved
+            else f"No ablation changes {metric} after the correction.")
+    if still:
+        powers = [p for p in powers if _finite(p)]
+        text += (f" No member of {_and(still)} differs from its comparator under either protocol"
+                 + (f" (the design detects |Δ| from {number_text(min(powers))} to {number_text(max(powers))})"
+                    if powers else "") + ".")
+    return text
 
 
-def optimism_sentence(summary, optimism_summary, comparisons, settings: StatisticsSettings) -> str:
+def ablation_table(summary: pd.DataFrame, comparisons: pd.DataFrame, settings: StatisticsSettings) -> str:
+    """One row per ablation: the member minus its comparator under each protocol, with the
+    adjusted p or, beside n.s., the smallest difference the design detects."""
+    metric = settings.headline_metric
+    families = dict(settings.families or {})
+    view = _view(summary, comparisons, settings)
+    rows = []
+    for family in [*families, "other"]:
+        members = family_members(view, families, family, settings.reference, settings.equal_budget_member)
+        for system in members:
+            against = comparator_of(system, families, settings.reference)
+            cells = [difference_cell(view.ablation_comparison(system, metric, selection))
+                     for selection in SELECTIONS]
+            rows.append([family, f"`{system}` − `{against}`", *cells])
+    if not rows:
+        return "No ablation ran in this study."
+    columns = ["family", "difference", f"Δ{metric}, paper protocol", f"Δ{metric}, honest protocol"]
+    return markdown(pd.DataFrame(rows, columns=columns), align=["---", "---", "---:", "---:"])
+
+
+def optimism_sentence(summary: pd.DataFrame, optimism_summary: pd.DataFrame, comparisons: pd.DataFrame,
+                      settings: StatisticsSettings) -> str:
+    """How much choosing the epoch on the test set adds, within honest runs and across protocols."""
     metric, reference = settings.headline_metric, settings.reference
     view = _view(summary, comparisons, settings, optimism_summary)
     honest = view.optimism_rows("validation")
     if honest.empty:
-        return (
-            "No honest run recorded a test learning curve, so the optimism of test selection is unmeasured."
-        )
+        return ("No honest run recorded a test learning curve, so the optimism of test selection is "
+                "unmeasured.")
     text = []
     r = view.optimism(reference, "validation")
     if r is not None:
+        interval = (f"{settings.confidence:.0%} CI {signed_text(r['optimism_ci_low'])} to "
+                    f"{signed_text(r['optimism_ci_high'])}, {int(r['n_seeds'])} seeds"
+                    if math.isfinite(r["optimism_ci_low"]) else f"{int(r['n_seeds'])} seeds, no interval")
         text.append(
-            f"In the honest runs of `{reference}`, choosing the epoch on the test set instead of validation "
-            f"would have raised test {metric} by {signed_text(r['optimism'])} on average "
-            + (
-                f"({settings.confidence:.0%} CI {signed_text(r['optimism_ci_low'])} to "
-                f"{signed_text(r['optimism_ci_high'])} over {int(r['n_seeds'])} seeds), "
-                if math.isfinite(r["optimism_ci_low"])
-                else f"(over {int(r['n_seeds'])} seeds; no interval: too few seeds or all equal), "
-            )
-            + f"from {number_text(r['test_at_selected'])} to {number_text(r['test_best'])}."
+            f"Within the honest runs of `{reference}`, choosing the epoch on the test set would have raised "
+            f"test {metric} by {signed_text(r['optimism'])} ({interval}), from "
+            f"{number_text(r['test_at_selected'])} to {number_text(r['test_best'])}."
         )
     largest = honest.loc[honest["optimism"].idxmax()]
     text.append(
-        f"Across the {len(honest)} systems with honest learning curves the mean optimism ranges from "
+        f"Over the {len(honest)} systems with honest learning curves it ranges from "
         f"{signed_text(honest['optimism'].min())} to {signed_text(largest['optimism'])} "
         f"(`{largest['system']}`)."
     )
     row = view.comparison(reference, reference, metric, PROTOCOL_SELECTION, kind="protocol")
     if row is not None:
         text.append(
-            f"The paper-protocol runs of `{reference}` against its honest runs (which also train on "
-            f"fewer positives): {_test_text(row, settings.confidence)}."
+            f"The paper-protocol runs of `{reference}` minus its honest runs (which also train on "
+            f"fewer positives): {difference_text(row, settings.confidence)}."
         )
     return " ".join(text)
 
 
-def simple_baselines_sentence(summary, comparisons, settings: StatisticsSettings, simple: list[str]) -> str:
+def simple_baselines_sentence(summary: pd.DataFrame, comparisons: pd.DataFrame, settings: StatisticsSettings,
+                              simple: list[str]) -> str:
+    """The strongest simple baseline under the honest protocol against the reference and the variants."""
     metric, reference, selection = settings.headline_metric, settings.reference, "validation"
     view = _view(summary, comparisons, settings)
     best = view.best_of(simple, metric, selection)
@@ -330,10 +752,10 @@ def simple_baselines_sentence(summary, comparisons, settings: StatisticsSettings
     row = view.comparison(reference, best, metric, selection, kind="irgan-vs-baseline")
     text = (
         f"Under the honest protocol the strongest simple baseline ({code_list(simple)}) is `{best}` with "
-        f"{metric} = {_with_ci(view.mean(best, metric, selection), settings.confidence)}."
+        f"{metric} {_with_ci(view.mean(best, metric, selection), settings.confidence)}"
     )
-    if row is not None:
-        text += f" `{reference}` against `{best}`: {_test_text(row, settings.confidence)}."
+    text += (f"; `{reference}` minus `{best}`: {difference_text(row, settings.confidence)}."
+             if row is not None else ".")
     rows = view.comparisons_of("irgan-vs-baseline", selection, metric, against=best)
     if len(rows):
         beaten = int((rows["significant"] & (rows["mean_diff"] < 0)).sum())
@@ -345,28 +767,10 @@ def simple_baselines_sentence(summary, comparisons, settings: StatisticsSettings
     return text
 
 
-def reproduction_sentence(table3_data: pd.DataFrame, settings: StatisticsSettings) -> str:
-    rows = table3_data[table3_data["source"] == "reproduced"]
-    parts = []
-    for paper_row, group in rows.groupby("paper_row", sort=False):
-        system = group["system"].iloc[0]
-        ran = group.dropna(subset=["mean"])
-        if ran.empty:
-            parts.append(f"{paper_row} (`{system}`): not run")
-            continue
-        inside = int(ran["paper_in_ci"].astype(bool).sum())
-        parts.append(
-            f"{paper_row} (`{system}`): {inside} of {len(ran)} published figures inside our "
-            f"{settings.confidence:.0%} interval, mean difference (ours − paper) "
-            f"{signed_text(ran['difference'].mean())}"
-        )
-    return ("Under the paper protocol: " + "; ".join(parts) + ".") if parts else "Table 3 was not reproduced."
-
-
 def audit_sentences(
     audit: pd.DataFrame | None, published: dict[str, tuple[float, ...]] = TABLE3_ML100K
 ) -> tuple[str, str]:
-    """(Results sentence, bullet for the 'why' list) about the authors' released checkpoints."""
+    """(Results sentence, bullet for the 'difficult' list) about the authors' released checkpoints."""
     if audit is None or audit.empty:
         return "No released checkpoint exists for this dataset.", ""
     sentences, reasons = [], []
@@ -410,95 +814,53 @@ def audit_sentences(
 
 
 def not_reproduced(table3_data: pd.DataFrame, settings: StatisticsSettings) -> str:
+    """The published figures outside our intervals per row of the paper's table, and the paper's
+    significance marks against ours, in two sentences."""
     rows = table3_data[table3_data["source"] == "reproduced"]
-    lines = []
+    parts = []
     for paper_row, group in rows.groupby("paper_row", sort=False):
         ran = group.dropna(subset=["mean"])
         if ran.empty:
-            lines.append(f"- {paper_row}: no run of `{group['system'].iloc[0]}` in this study.")
+            parts.append(f"{paper_row} not run")
             continue
         outside = ran[~ran["paper_in_ci"].astype(bool)]
-        if outside.empty:
-            continue
-        higher = outside.loc[outside["difference"] > 0, "metric"].tolist()
-        lower = outside.loc[outside["difference"] < 0, "metric"].tolist()
-        detail = "; ".join(
-            p
-            for p in (
-                f"ours higher on {', '.join(higher)}" if higher else "",
-                f"ours lower on {', '.join(lower)}" if lower else "",
-            )
-            if p
-        )
-        lines.append(
-            f"- {paper_row}: {len(outside)} of {len(ran)} published figures lie outside our "
-            f"{settings.confidence:.0%} interval ({detail})."
-        )
+        higher, lower = int((outside["difference"] > 0).sum()), int((outside["difference"] < 0).sum())
+        ways = _and([text for count, text in ((higher, f"{higher} with ours higher"),
+                                              (lower, f"{lower} lower")) if count])
+        parts.append(f"{paper_row} {len(outside)} of {len(ran)}" + (f" ({ways})" if ways else ""))
+    if not parts:
+        return "No published row was reproduced."
+    text = f"Published figures outside our {settings.confidence:.0%} interval: {'; '.join(parts)}."
     irgan = rows[(rows["system"] == settings.reference) & rows["mean"].notna()]
     if len(irgan):
         significant = irgan.loc[irgan["significant"].fillna(False).astype(bool), "metric"].tolist()
-        lines.append(
-            f"- The paper marks IRGAN's improvement over the best baseline as significant on every "
-            f"metric; in our paper-protocol runs it is significant after Holm on {len(significant)} "
-            f"of {len(irgan)} metrics" + (f" ({', '.join(significant)})." if significant else ".")
-        )
-    return "\n".join(lines) if lines else "Every published figure lies inside our confidence intervals."
-
-
-def abstract_findings(
-    summary, comparisons, optimism_summary, settings: StatisticsSettings, simple: list[str]
-) -> str:
-    metric, reference = settings.headline_metric, settings.reference
-    view = _view(summary, comparisons, settings, optimism_summary)
-    parts = []
-    for selection in SELECTIONS:
-        best = view.best_of(settings.headline_against, metric, selection)
-        row = view.comparison(reference, best or "", metric, selection, kind="irgan-vs-baseline")
-        if row is not None:
-            verdict = "significantly" if row["significant"] else "not significantly"
-            parts.append(
-                f"Under {the_protocol(selection)} the reference IRGAN differs from the strongest "
-                f"paper baseline (`{best}`) by {signed_text(row['mean_diff'])} {metric}, {verdict} after "
-                f"Holm's correction ({p_is(row['p_holm'])})."
-            )
-    honest = view.optimism(reference, "validation")
-    if honest is not None:
-        parts.append(
-            f"Choosing the epoch on the test set adds {signed_text(honest['optimism'])} {metric} "
-            "to the same honest runs."
-        )
-    best_simple = view.best_of(simple, metric, "validation")
-    row = view.comparison(reference, best_simple or "", metric, "validation", kind="irgan-vs-baseline")
-    if row is not None:
-        diff = -row["mean_diff"]  # simple baseline minus the reference
-        if row["significant"]:
-            relation = "beats" if diff > 0 else "trails"
-            parts.append(
-                f"Under the honest protocol the simple baseline `{best_simple}` {relation} the "
-                f"reference IRGAN significantly ({signed_text(diff)} {metric})."
-            )
-        else:
-            parts.append(
-                f"Under the honest protocol the simple baseline `{best_simple}` does not differ "
-                f"significantly from the reference IRGAN ({signed_text(diff)} {metric})."
-            )
-    return " ".join(parts) if parts else "The study has not produced comparable runs yet."
+        text += (f" The paper marks IRGAN's improvement over the best baseline as significant on every "
+                 f"metric; in our paper-protocol runs it is significant on {len(significant)} of {len(irgan)}"
+                 + (f" ({', '.join(significant)})." if significant else "."))
+    return text
 
 
 def _mean_sd_cell(row: pd.Series | None) -> str:
     """A summary row as ``mean ± sd``; the mean alone for a deterministic system or one seed."""
-    return "–" if row is None else mean_sd(row["mean"], row["sd"], is_deterministic(row))
+    return DASH if row is None else mean_sd(row["mean"], row["sd"], is_deterministic(row))
 
 
-def headline_table(summary: pd.DataFrame, settings: StatisticsSettings, with_published: bool = True) -> str:
-    """Every system's headline metric under both rules (mean ± sd over seeds), beside Table 3 when
-    ``with_published`` (only on the dataset the paper published it for)."""
+def headline_table(summary: pd.DataFrame, settings: StatisticsSettings, with_published: bool = True,
+                   with_variants: bool = True) -> str:
+    """Each system's headline metric under both rules (mean ± sd over seeds), beside Table 3 when
+    ``with_published`` (only on the dataset the paper published it for). Without
+    ``with_variants`` the ablation variants are left to the ablation table: the reference, the
+    baselines, the starts, the tuned systems and the original code remain."""
     metric, reference = settings.headline_metric, settings.reference
     published = {system: TABLE3_ML100K[row][METRICS.index(metric)]
                  for row, system in (settings.paper_rows or {}).items() if row in TABLE3_ML100K}
     view = _view(summary, None, settings)
     systems = sorted(set(view.summary_rows(metric=metric)["system"]),
                      key=lambda s: (s != reference, not is_irgan(s), s))
+    if not with_variants:
+        originals = set(dict((settings.fidelity or {}).get("pairs", {})))
+        systems = [s for s in systems if s == reference or not is_irgan(s) or s in originals
+                   or settings.equal_budget_member(s)]
     columns = ["system", "paper protocol (epoch chosen on test)", "honest (on validation)"]
     columns += ["paper's Table 3"] if with_published else []
     rows = []
@@ -518,13 +880,8 @@ def headline_table(summary: pd.DataFrame, settings: StatisticsSettings, with_pub
     return "\n".join(lines)
 
 
-def _demote_headings(markdown: str) -> str:
-    """A generated Markdown file placed inside a document: its title dropped, its text kept."""
-    lines = markdown.strip().splitlines()
-    return "\n".join(lines[1:] if lines and lines[0].startswith("# ") else lines).strip()
-
-
 def divergence_sentence(divergence: pd.DataFrame) -> str:
+    """How many runs diverged, and which."""
     total, diverged = int(divergence["n_runs"].sum()), int(divergence["n_diverged"].sum())
     if not diverged:
         return f"None of the {total} runs diverged."
@@ -536,101 +893,99 @@ def divergence_sentence(divergence: pd.DataFrame) -> str:
     )
 
 
-# --------------------------------------------------------------------------- the manuscript
+def compute_sentence(runs: pd.DataFrame, budgets: pd.DataFrame | None) -> str:
+    """What ran: runs, systems and seeds, and the CPU time of the equal-budget searches."""
+    systems = runs["system"].nunique()
+    text = (f"The study trained and evaluated {len(runs)} runs of {systems} systems under "
+            f"{runs['selection'].nunique()} selection rules.")
+    if budgets is not None and not budgets.empty:
+        seconds = float(budgets["cpu_seconds"].sum())
+        took = f"{seconds / 60:.0f} CPU-minutes" if seconds >= 600 else f"{seconds:.0f} CPU-seconds"
+        text += f" The equal-budget searches took {took} for {int(budgets['trials'].sum())} configurations."
+    return text
 
 
-def paper_values(
-    statistics: dict[str, pd.DataFrame],
-    tables: dict[str, str],
-    table3_data: pd.DataFrame,
-    settings: StatisticsSettings,
-    dataset: str,
-    dataset_summary: dict,
-    study: dict,
-    figures: dict[str, str],
-    audit: pd.DataFrame | None = None,
-    code_version: str = "",
-    start_match: str = "",
-    start_match_table: str = "",
-    authors_dns: str = "",
-    authors_dns_table: str = "",
-    robustness: dict[str, str] | None = None,
-) -> dict[str, str]:
-    """Every placeholder of the template, as text. ``robustness``: the robustness sentence, table
-    (Markdown) and figure paths (``sentence``, ``table``, ``figure``, ``figure_pdf``), or None where
-    the robustness over splits has not run."""
-    summary, comparisons = statistics["summary"], statistics["comparisons"]
-    optimism_summary, divergence = statistics["optimism_summary"], statistics["divergence"]
-    runs = statistics["runs"]
-    simple = list(study.get("simple_baselines", []))
+def design_sentence(comparisons: pd.DataFrame, settings: StatisticsSettings) -> str:
+    """The families the paired tests were corrected in, counted from comparisons.csv itself."""
     method = methods(settings)
-    audit_sentence, audit_reasons = audit_sentences(audit)
-    irgan = sorted({s for s in runs["system"] if is_irgan(s)})
-    baselines = sorted({s for s in runs["system"] if not is_irgan(s)})
-    seeds = sorted({int(s) for s in runs["seed"]})
-    validation = study.get("validation", {})
-    table = published_table(dataset)
-    kind_text, framing, limits = data_framing(dataset, study.get("kind", ""))
-    values = {
-        "dataset": dataset,
-        "published_table": table,
-        "study_kind": kind_text,
-        "data_framing": framing,
-        "data_limits": limits,
-        "n_seeds": str(len(seeds)),
-        "seeds": ", ".join(str(s) for s in seeds),
-        "n_runs": str(len(runs)),
-        "cutoffs": ", ".join(str(k) for k in study.get("cutoffs", [])),
-        "metric": settings.headline_metric,
-        "reference": settings.reference,
-        "reference_start_sentence": reference_start_sentence(runs, settings.reference),
-        "dataset_sentence": dataset_sentence(dataset, dataset_summary, study.get("description", "")),
-        "validation_sentence": (
-            f"{dataset_summary.get('validation_positives', 'n/a')} positives of "
-            f"{dataset_summary.get('validation_users', 'n/a')} users: a fraction "
-            f"{validation.get('fraction', 'n/a')} of each user's training positives for users with at least "
-            f"{validation.get('min_user_positives', 'n/a')} of them, seed {validation.get('seed', 'n/a')}"
-        ),
-        "systems_sentence": f"IRGAN variants: {code_list(irgan)}. Baselines: {code_list(baselines)}.",
-        "divergence_sentence": divergence_sentence(divergence),
-        "seed_level": method["seed_level"],
-        "unit_sentence": method["unit"][0].upper() + method["unit"][1:] + ".",
-        "main_test": method["main_test"],
-        "wilcoxon": method["wilcoxon"],
-        "effect_size": method["effect_size"],
-        "bootstrap": method["bootstrap"],
-        "holm": method["holm"],
-        "seed_view": method["seed_view"],
-        "reproduction_sentence": reproduction_sentence(table3_data, settings),
-        "audit_sentence": audit_sentence,
-        "audit_reasons": audit_reasons,
-        "headline_paper_sentence": headline_sentence(summary, comparisons, settings, "test"),
-        "headline_honest_sentence": headline_sentence(summary, comparisons, settings, "validation"),
-        "irgan_vs_baselines_sentence": versus_baselines_sentence(comparisons, settings),
-        "starting_point_sentence": starting_point_sentence(summary, comparisons, settings),
-        "equal_budget_sentence": equal_budget_sentence(summary, comparisons, statistics.get("tuning"),
-                                                       settings),
-        "ablation_sentences": ablation_sentences(summary, comparisons, settings),
-        "optimism_sentence": optimism_sentence(summary, optimism_summary, comparisons, settings),
-        "simple_baselines_sentence": simple_baselines_sentence(summary, comparisons, settings, simple),
-        "not_reproduced": not_reproduced(table3_data, settings),
-        "abstract_findings": abstract_findings(summary, comparisons, optimism_summary, settings, simple),
-        "code_version": code_version or "unknown",
-        "headline_table": headline_table(summary, settings, with_published=dataset == "ml-100k-irgan"),
-        "start_match_sentence": start_match or "No released start to compare this project's DNS with.",
-        "start_match_table": _demote_headings(start_match_table) or "(no released start on this dataset)",
-        "authors_dns_sentence": authors_dns or "The authors' own `cf_dns.py` did not run in this study "
-        "(`authors_code.dns_seeds` is empty, or the dataset does not publish the released start).",
-        "authors_dns_table": authors_dns_table or "(the authors' own `cf_dns.py` did not run)",
-        "fidelity_sentence": fidelity_sentence(statistics.get("fidelity", pd.DataFrame()))
-        or "The authors' own code did not run in this study (`authors_code.seeds` is empty, or the "
-        "dataset does not publish the released start it begins from).",
-    }
-    values |= robustness_values(robustness)
-    values |= {name: text for name, text in tables.items()}
-    values |= {f"figure_{name}": path for name, path in figures.items()}
-    return values
+    if "correction" not in comparisons.columns or "p_adjusted" not in comparisons.columns:
+        return f"Multiplicity: {method.get('holm', 'Holm within each family')}."
+    rows = comparisons[comparisons["p_adjusted"].notna()]
+    confirmatory = rows["confirmatory"].astype(str).str.lower().isin(["true", "1"]) \
+        if "confirmatory" in rows.columns else pd.Series(False, index=rows.index)
+    parts = []
+    for flag, label in ((True, "confirmatory"), (False, "exploratory")):
+        part = rows[confirmatory == flag]
+        if part.empty:
+            continue
+        families = part["family"].nunique() if "family" in part.columns else 1
+        corrections = _and([CORRECTION_NAMES.get(str(c).lower(), str(c))
+                            for c in dict.fromkeys(part["correction"])])
+        parts.append(f"{len(part)} {label} tests in {families} famil{'y' if families == 1 else 'ies'} "
+                     f"({corrections})")
+    text = "Multiplicity: " + "; ".join(parts) + "." if parts else ""
+    if "detectable_effect" in comparisons.columns:
+        text += (" Beside every n.s. stands the smallest difference the design detects with 80% power at "
+                 "its family's level, from the observed per-user and per-seed variance.")
+    return text.strip()
 
+
+# --------------------------------------------------------------------------- the original code
+
+
+def fidelity_short(fidelity: pd.DataFrame, metric: str) -> str:
+    """The original code against the re-implementation, one clause per pair: the verdict on the
+    selected models (the fidelity table gives every view)."""
+    if fidelity.empty:
+        return ("The authors' own code did not run in this study (`authors_code.seeds` is empty, or the "
+                "dataset does not publish the released start it begins from).")
+    rows = fidelity[fidelity["view"] == "selected model, per seed"]
+    parts = [f"`{r.original}` against `{r.reference}`, {r.verdict} (test {metric} {signed_text(r.diff)}, "
+             f"TOST {p_is(r.p_equivalence)})" for r in rows.itertuples()]
+    return (f"The authors' own code ran beside the re-implementation from the same start; on the selected "
+            f"models {_and(parts)}.")
+
+#: What the paper says and what the authors' code does when it runs, with the ablation that runs
+#: the paper's reading against the reference (the code's); ``None``: measured by the selection
+#: optimism instead. Facts from the paper and the code (PROTOCOL.md); the effects are generated.
+CODE_QUIRKS = (
+    ("pre-training", "G and D pre-trained (Algorithm 1)", "G from the released DNS file, D random",
+     "irgan-pretrain-both"),
+    ("D's training data", "redrawn from G every 5th D-epoch",
+     "its first sample only (`linecache` never rereads the file)", "irgan-schedule-redraw-d-sample"),
+    ("G's reward", "log(1 + exp(f_D)), eq. (5)", "2 sigmoid(f_D) − 1", "irgan-reward-softplus"),
+    ("G's sampling", "on-policy", "0.8 p_θ + 0.2 uniform(positives), importance-weighted", "irgan-is-mix-0"),
+    ("D's sampler", "not stated", "softmax(f_G / 0.2)", "irgan-temperature-1.0"),
+    ("D's l2 term", "not stated", "once per example (TF1's non-scalar loss)", "irgan-d-l2-per-batch"),
+    ("G's step", "not stated", "one user per SGD step", "irgan-batch-32"),
+    ("the reported epoch", "not stated", "the best test P@5 of all G-epochs", None),
+)
+
+
+def quirks_table(summary: pd.DataFrame, comparisons: pd.DataFrame, optimism_summary: pd.DataFrame,
+                 settings: StatisticsSettings) -> str:
+    """The code's departures from the paper, each with what the ablation that undoes it changes."""
+    metric, reference = settings.headline_metric, settings.reference
+    view = _view(summary, comparisons, settings, optimism_summary)
+    rows = []
+    for aspect, paper, code, system in CODE_QUIRKS:
+        if system is None:
+            optimism = view.optimism(reference, "validation")
+            test = (f"optimism {signed(optimism['optimism'])} (honest runs)" if optimism is not None
+                    else "not measured")
+            rows.append([aspect, paper, code, f"epoch chosen on test in `{reference}`'s honest runs", DASH,
+                         test])
+            continue
+        ran = any(view.row(system, metric, selection) is not None for selection in SELECTIONS)
+        cells = [difference_cell(view.ablation_comparison(system, metric, selection))
+                 for selection in SELECTIONS]
+        rows.append([aspect, paper, code, f"`{system}`" if ran else f"`{system}` (not run)", *cells])
+    columns = ["what", "the paper", "the code as it runs", "ablation", f"Δ{metric} paper protocol",
+               f"Δ{metric} honest protocol"]
+    return markdown(pd.DataFrame(rows, columns=columns), align=["---"] * 4 + ["---:"] * 2)
+
+
+# --------------------------------------------------------------------------- robustness
 
 NO_ROBUSTNESS = ("The robustness over splits has not run in this study: `snakemake robustness` runs it "
                  "(the `robustness:` section of the config; a separate target, see the README), and the "
@@ -650,7 +1005,82 @@ def robustness_values(robustness: dict[str, str] | None) -> dict[str, str]:
     return {"robustness_sentence": robustness["sentence"], "robustness_section": section}
 
 
+def robustness_summary(concordance: pd.DataFrame, systems: pd.DataFrame, reference: str, alpha: float,
+                       figure: str, figure_pdf: str, table_link: str) -> str:
+    """The robustness over splits condensed: one row per protocol and metric (Kendall's W, pairs
+    kept, the reference's ranks), one generated sentence, the figure, a link to the full table."""
+    from irgan.report.robustness import verdict
+
+    if concordance.empty:
+        return "The robustness over splits did not run."
+    rows, verdicts = [], []
+    for row in concordance.itertuples():
+        ranks = systems[(systems["selection"] == row.selection) & (systems["metric"] == row.metric)
+                        & (systems["system"] == reference)]
+        rank = DASH
+        if len(ranks) and _finite(ranks["authors_rank"].iloc[0]):
+            r = ranks.iloc[0]
+            rank = (f"{r['authors_rank']:g} ({r['best_rank']:g}–{r['worst_rank']:g})"
+                    if r["best_rank"] != r["worst_rank"] else f"{r['authors_rank']:g} ({r['best_rank']:g})")
+        held = verdict(row.w, row.p, alpha)
+        verdicts.append(held)
+        rows.append([the_protocol(row.selection).removeprefix("the "), row.metric, str(row.n_splits),
+                     str(row.n_systems), f"{row.w:.2f} ({p_is(row.p)})",
+                     f"{row.pairs_kept_always} of {row.n_pairs}", f"{row.mean_tau:.2f}", held, rank])
+    columns = ["protocol", "metric", "re-splits", "systems", "Kendall's W (p)", "pairs in the same order",
+               "mean τ with the authors' split", "ranking", f"`{reference}`'s rank (re-splits)"]
+    counts = {v: verdicts.count(v) for v in dict.fromkeys(verdicts)}
+    sentence = ("Over the re-splits the ranking of the systems "
+                + _and([f"{v} in {n} of {len(verdicts)} views" for v, n in counts.items()])
+                + " (protocol × metric).")
+    return "\n\n".join([
+        sentence,
+        markdown(pd.DataFrame(rows, columns=columns), align=["---"] * 2 + ["---:"] * 5 + ["---", "---:"]),
+        f"Rank: 1 = best, on the authors' split (in brackets the range over the re-splits). Per split and "
+        f"system, with the split-to-split and seed-to-seed variance: [the robustness table]({table_link}).",
+        f"![Each system per split: the authors' split and the re-splits, mean and range over seeds.]"
+        f"({figure}) ([PDF]({figure_pdf}))",
+    ])
+
+
+# --------------------------------------------------------------------------- what was easy, difficult
+
+
+def easy_and_difficult(values: dict, fidelity: pd.DataFrame, published: bool) -> tuple[list[str], list[str]]:
+    """The two lists of a reproducibility report, each item carrying the study's own evidence."""
+    easy, difficult = [], []
+    if published:
+        easy.append(f"The data and the evaluation: the authors' split and evaluation code are public; the "
+                    f"protocol evaluates {values['test_users']} users exactly as their code does.")
+    else:
+        easy.append(f"Running the whole study: every system, ablation and test of the full study ran on "
+                    f"`{values['dataset']}` from one command ({values['n_runs']} runs).")
+    if not fidelity.empty:
+        easy.append("Running the authors' own code, ported to Python 3 and TensorFlow 2's compat.v1 by a "
+                    "recorded patch, beside the re-implementation from the same start (Section 7.6).")
+    if published:
+        easy.append(f"The released checkpoints load with a numpy-only unpickler. {values['audit_sentence']}")
+        difficult.append("The paper and the code disagree on pre-training, on D's data and on G's reward; "
+                         "the code adds an importance-sampling mix and a sampler temperature the paper "
+                         "does not state (Section 6).")
+        difficult.append("The repository holds no code for the MLE, BPR and LambdaFM baselines: ours "
+                         "implement the cited methods, tuned on validation.")
+        difficult.append(f"Regenerating the authors' start. {values['start_match_sentence']} "
+                         f"{values['authors_dns_sentence']}")
+        if values["audit_reasons"]:
+            reasons = values["audit_reasons"].splitlines()
+            difficult.append(" ".join(line.removeprefix("- ") for line in reasons))
+        difficult.append("The paper reports one number per system, without seeds, variance, per-user "
+                         "results or the name of its significance test.")
+    difficult.append(f"Choosing the epoch on the test set, as the code does: {values['optimism_short']}")
+    return easy, difficult
+
+
+# --------------------------------------------------------------------------- the manuscript
+
+
 def dataset_sentence(dataset: str, summary: dict, description: str = "") -> str:
+    """The dataset's counts, as the method section states them."""
     lead = f"`{dataset}`" + (f" ({description.strip()})" if description else "")
     try:
         return (
@@ -663,31 +1093,173 @@ def dataset_sentence(dataset: str, summary: dict, description: str = "") -> str:
         raise IrganError(f"dataset summary of {dataset}: missing key {exc.args[0]!r}") from None
 
 
-BLOCK = re.compile(r"<!-- if (not )?published -->\n(.*?)<!-- end if -->\n", re.S)
-COMMENT = re.compile(r"<!--.*?-->\n?", re.S)
+def _links(links: Mapping[str, str], names: Iterable[str]) -> str:
+    return ", ".join(f"[{name.replace('_', ' ')}]({links[name]})" for name in names if name in links)
 
 
-def select_blocks(template: str, published: bool) -> str:
-    """Keep the ``<!-- if published -->`` blocks for a dataset with published results and the
-    ``<!-- if not published -->`` blocks otherwise; then drop every comment (the template's
-    note to its editors stays in the template)."""
-    kept = BLOCK.sub(lambda m: m.group(2) if bool(m.group(1)) != published else "", template)
-    return COMMENT.sub("", kept).lstrip("\n")
+def _ledger_table(ledger: Ledger) -> str:
+    """The ledger's claims and verdicts: claims.md's caption and first table (its reasons and notes
+    are linked: the results give each reason, the method the design)."""
+    title, table, _ = ledger_blocks(ledger.table, ledger.table_source)
+    return "\n\n".join([f"**{title}.**" if title else "", table]).strip()
 
 
-def render(template: str, values: dict[str, str], source: str = "paper template") -> str:
-    """Substitute every ``${name}``; a name without a value is an error naming it. Conditional
-    blocks are chosen by ``values["published_table"]`` (empty: no published results)."""
-    template = select_blocks(template, bool(values.get("published_table")))
+def paper_values(
+    statistics: dict[str, pd.DataFrame],
+    tables: dict[str, str],
+    table3_data: pd.DataFrame,
+    settings: StatisticsSettings,
+    dataset: str,
+    dataset_summary: dict,
+    study: dict,
+    figures: dict[str, str],
+    ledger: Ledger,
+    audit: pd.DataFrame | None = None,
+    code_version: str = "",
+    start_match: str = "",
+    authors_dns: str = "",
+    robustness: dict[str, str] | None = None,
+    links: dict[str, str] | None = None,
+) -> dict:
+    """Every value of the templates. ``tables``: the dataset's Markdown tables by name; ``figures``
+    and ``links``: the figures and the files the draft links, relative to it; ``robustness``: the
+    robustness sentence, table and figure links (``sentence``, ``table``, ``figure``,
+    ``figure_pdf``) with, where available, its ``concordance`` and ``systems`` statistics; None
+    where the robustness over splits has not run."""
+    summary, comparisons = statistics["summary"], statistics["comparisons"]
+    optimism_summary, divergence = statistics["optimism_summary"], statistics["divergence"]
+    runs, links = statistics["runs"], dict(links or {})
+    simple = list(study.get("simple_baselines", []))
+    method = methods(settings)
+    audit_sentence, audit_reasons = audit_sentences(audit)
+    seeds = sorted({int(s) for s in runs["seed"]})
+    validation = study.get("validation", {})
+    table = published_table(dataset)
+    published = bool(table)
+    kind_text, framing, limits = data_framing(dataset, study.get("kind", ""))
+    view = _view(summary, comparisons, settings, optimism_summary)
+    claims = ledger.claims
+    confidence, alpha = settings.confidence, settings.alpha
+    irgan = sorted({s for s in runs["system"] if is_irgan(s)})
+    baselines = sorted({s for s in runs["system"] if not is_irgan(s)})
+    optimism = view.optimism(settings.reference, "validation")
+    values = {
+        "dataset": dataset,
+        "published": published,
+        "published_table": table,
+        "study_kind": kind_text,
+        "data_framing": framing,
+        "data_limits": limits,
+        "n_seeds": str(len(seeds)),
+        "seeds": ", ".join(str(s) for s in seeds),
+        "n_runs": str(len(runs)),
+        "test_users": str(dataset_summary.get("test_users", "n/a")),
+        "cutoffs": ", ".join(str(k) for k in study.get("cutoffs", [])),
+        "metric": settings.headline_metric,
+        "reference": settings.reference,
+        "code_version": code_version or "unknown",
+        # the claims ledger
+        "ledger_table": _ledger_table(ledger),
+        "ledger_figure": ledger.figure,
+        "ledger_link": ledger.table_link or ledger.table_source,
+        "ledger_figure_pdf": ledger.figure_pdf,
+        "ledger_summary": ledger_summary(claims, published),
+        "verdict_sentences": verdict_sentences(claims, published),
+        "confirmatory_verdicts": verdict_sentences(claims[claims["family"] == "confirmatory"], published),
+        "cause_sentence": cause_sentence(claims),
+        "inconclusive_sentence": inconclusive_sentence(claims),
+        "claims": claim_sections(ledger, published, confidence, alpha, view),
+        "headline_numbers": headline_numbers(summary, settings),
+        # method
+        "reference_start_sentence": reference_start_sentence(runs, settings.reference),
+        "dataset_sentence": dataset_sentence(dataset, dataset_summary, study.get("description", "")),
+        "validation_sentence": (
+            f"{dataset_summary.get('validation_positives', 'n/a')} positives of "
+            f"{dataset_summary.get('validation_users', 'n/a')} users: a fraction "
+            f"{validation.get('fraction', 'n/a')} of each user's training positives for users with at least "
+            f"{validation.get('min_user_positives', 'n/a')} of them, seed {validation.get('seed', 'n/a')}"
+        ),
+        "systems_sentence": (f"{len(irgan)} IRGAN systems (the reference, its ablations and the original "
+                             f"code's runs) and {len(baselines)} others: {code_list(baselines)}."),
+        "divergence_sentence": divergence_sentence(divergence),
+        "compute_sentence": compute_sentence(runs, statistics.get("tuning")),
+        "seed_level": method["seed_level"].split(";")[0],
+        "main_test": method["main_test"],
+        "wilcoxon_zero_method": settings.wilcoxon_zero_method,
+        "effect_size": method["effect_size"],
+        "bootstrap": method["bootstrap"],
+        "design_sentence": design_sentence(comparisons, settings),
+        # results in detail
+        "audit_sentence": audit_sentence,
+        "audit_reasons": audit_reasons,
+        "not_reproduced": not_reproduced(table3_data, settings),
+        "irgan_vs_baselines_sentence": versus_baselines_sentence(comparisons, settings),
+        "equal_budget_sentence": equal_budget_sentence(summary, comparisons, statistics.get("tuning"),
+                                                       settings),
+        "headline_table": headline_table(summary, settings, with_published=published, with_variants=False),
+        "ablation_table": ablation_table(summary, comparisons, settings),
+        "ablation_sentence": ablation_sentence(summary, comparisons, settings),
+        "quirks_table": quirks_table(summary, comparisons, optimism_summary, settings),
+        "optimism_sentence": optimism_sentence(summary, optimism_summary, comparisons, settings),
+        "optimism_short": (
+            f"it adds {signed_text(optimism['optimism'])} {settings.headline_metric} to "
+            f"`{settings.reference}`'s honest runs, an optimism no published figure can be corrected for."
+            if optimism is not None
+            else "its optimism is unmeasured here (no honest run recorded a test curve)."),
+        "simple_baselines_sentence": simple_baselines_sentence(summary, comparisons, settings, simple),
+        "start_match_sentence": start_match or "No released start to compare this project's DNS with.",
+        "authors_dns_sentence": authors_dns or "The authors' own `cf_dns.py` did not run in this study.",
+        "fidelity_sentence": fidelity_short(statistics.get("fidelity", pd.DataFrame()),
+                                            settings.headline_metric),
+        "appendix_links": _links(links, [name for name in links if name != "claims"]),
+    }
+    values |= robustness_values(robustness)
+    if robustness and robustness.get("concordance") is not None:
+        values["robustness_section"] = robustness_summary(
+            robustness["concordance"], robustness["systems"], settings.reference, alpha,
+            robustness["figure"], robustness["figure_pdf"], robustness.get("table_link", ""))
+    # Table 3 keeps the notes of its markers only
+    kept_notes = {"table3": "Marker"}
+    values |= {name: _table_block(text, kept_notes.get(name, True)) for name, text in tables.items()}
+    values |= {f"figure_{name}": path for name, path in figures.items()}
+    values["easy"], values["difficult"] = easy_and_difficult(
+        values, statistics.get("fidelity", pd.DataFrame()), published)
+    values["findings"] = findings_sentences(values)
+    return values
+
+
+def findings_sentences(values: Mapping) -> list[str]:
+    """The README's findings, at most six sentences: verdict counts, the claims per verdict, what
+    explains the failures, and what the design cannot decide."""
+    sentences = [values["ledger_summary"], *values["verdict_sentences"]]
+    for extra in (values["cause_sentence"], values["inconclusive_sentence"]):
+        if extra:
+            sentences.append(extra)
+    return sentences[:6]
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                              trim_blocks=True, lstrip_blocks=True, autoescape=False)
+
+
+def render(template: str, values: Mapping, source: str = "paper template") -> str:
+    """The template filled with ``values``; a name without a value, or a malformed template, is an
+    error naming it and the file. Runs of blank lines left by skipped blocks fold into one."""
     try:
-        return string.Template(template).substitute(values)
-    except KeyError as exc:
+        text = _environment().from_string(template).render(**values)
+    except jinja2.UndefinedError as exc:
+        name = re.search(r"'([^']+)' is undefined", str(exc))
         raise TemplateError(
-            f"{source}: placeholder ${{{exc.args[0]}}} has no value from the results "
+            f"{source}: {{{{ {name.group(1) if name else exc} }}}} has no value from the results "
             f"(known: {', '.join(sorted(values))})"
         ) from None
-    except ValueError as exc:
-        raise TemplateError(f"{source}: malformed placeholder ({exc})") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{source}, line {exc.lineno}: malformed template ({exc.message})") from None
+    return re.sub(r"\n{3,}", "\n\n", text).lstrip("\n")
 
 
 def relative_path(target: str | os.PathLike, start: str | os.PathLike) -> str:

@@ -8,10 +8,13 @@ Cells read ``mean ± sd``: "±" is always the standard deviation over seeds
 deterministic system (the same value for every seed) and a single seed show
 the mean alone. Intervals (Student-t over 3 or more seeds, truncated to [0, 1];
 the seeds' range with 2; :func:`irgan.analysis.stat_tests.seed_interval`) are in the CSVs.
-Markers: ``↑``/``↓`` a difference to the reference IRGAN that survives Holm's
-correction (direction of the difference); ``*`` the reproduced IRGAN beats
-the best reproduced paper baseline after Holm (the claim of the paper's "*");
-``†`` the published figure lies outside our interval (the range with 2 seeds).
+Markers: ``↑``/``↓`` a difference to the reference IRGAN that survives its
+family's correction (``p_adjusted`` below alpha: Holm for the ledger's confirmatory claims,
+Benjamini-Hochberg for exploratory tests; :func:`irgan.analysis.statistics.design_families`);
+``*`` the reproduced IRGAN beats the best reproduced paper baseline after that correction
+(the claim of the paper's "*"); ``†`` the published figure lies outside our interval (the
+range with 2 seeds). The claims ledger (:func:`claims_table`) sets each claim's effect under
+both protocols beside its verdict.
 """
 
 from __future__ import annotations
@@ -22,7 +25,16 @@ import os
 import numpy as np
 import pandas as pd
 
-from irgan.analysis.statistics import StatisticsSettings, ablation_family_of, comparator_of, is_irgan
+from irgan.analysis.statistics import (
+    CORRECTION_NAMES,
+    PUBLISHED_TABLES,
+    StatisticsSettings,
+    ablation_family_of,
+    comparator_of,
+    is_irgan,
+)
+from irgan.analysis.statistics import OPTIMISM as OPTIMISM_KIND
+from irgan.analysis.statistics import PUBLISHED as PUBLISHED_KIND
 from irgan.analysis.study_view import StudyView, checked_interval, is_deterministic
 from irgan.contract.outputs import TABLE_NAMES  # noqa: F401  (re-exported)
 from irgan.formatting import (  # noqa: F401  (the formatters and markers tables used to define; re-exported)
@@ -56,7 +68,8 @@ from irgan.report.render import (  # noqa: F401  (the renderers; re-exported)
 # --------------------------------------------------------------------------- cells
 
 
-PUBLISHED_TABLE3_DATASETS = ("ml-100k-irgan", "ml-100k")  # the authors' split; GroupLens fold 1
+#: the datasets of the paper's Table 3 (the authors' split; GroupLens fold 1)
+PUBLISHED_TABLE3_DATASETS = tuple(name for name, (where, _) in PUBLISHED_TABLES.items() if where == "Table 3")
 SPREAD_NOTE = (
     "Cells: mean over converged seeds ± the standard deviation over converged seeds (± is always that "
     "standard deviation); a system marked (deterministic) gives the same value for every seed, "
@@ -72,6 +85,16 @@ def row_cell(row) -> str:
 def _plain_cell(row) -> str:
     """:func:`row_cell` without the word, where a ``seeds`` column marks the system deterministic."""
     return mean_sd(row["mean"], math.nan if is_deterministic(row) else row["sd"])
+
+
+def correction_note(settings: StatisticsSettings) -> str:
+    """How a table's significance is corrected, in a note: the design of ``statistics.correction``."""
+    if settings.correction == "holm-all":
+        return (f"Holm-corrected over every test of the dataset and protocol (statistics.correction "
+                f"holm-all), alpha {settings.alpha}")
+    return (f"corrected within its family (alpha {settings.alpha}): Holm over the claims ledger's "
+            f"confirmatory tests ({settings.primary_metric}, per protocol), Benjamini-Hochberg (false "
+            "discovery rate) within each ablation family or comparison kind for every exploratory test")
 
 
 def interval_note(confidence: float) -> str:
@@ -101,6 +124,9 @@ TABLE3_COLUMNS = (
     "comparator",
     "p_holm",
     "significant",
+    "p_adjusted",
+    "correction",
+    "detectable_effect",
 )
 
 
@@ -143,9 +169,12 @@ def table3(summary: pd.DataFrame, comparisons: pd.DataFrame, settings: Statistic
             inside = bool(low <= paper[metric] <= high) if math.isfinite(low) else False
             star = ""
             comparator, p_holm, significant = "", math.nan, False
+            p_adjusted, correction, detectable = math.nan, "", math.nan
             if system == settings.reference and metric in vs_best:
                 comparison = vs_best[metric]
                 comparator, p_holm = comparison["reference"], comparison["p_holm"]
+                p_adjusted, correction = comparison["p_adjusted"], comparison["correction"]
+                detectable = comparison["detectable_effect"]
                 significant = bool(comparison["significant"]) and comparison["mean_diff"] > 0
                 star = STAR if significant else ""
             ours[metric] = row_cell(stats_row) + star
@@ -163,6 +192,9 @@ def table3(summary: pd.DataFrame, comparisons: pd.DataFrame, settings: Statistic
                     "comparator": comparator,
                     "p_holm": p_holm,
                     "significant": significant,
+                    "p_adjusted": p_adjusted,
+                    "correction": correction,
+                    "detectable_effect": detectable,
                 }
             )
         display += [ours, diffs]
@@ -202,7 +234,7 @@ def table3(summary: pd.DataFrame, comparisons: pd.DataFrame, settings: Statistic
         + SPREAD_NOTE.lower()[0]
         + SPREAD_NOTE[1:],
         f"Marker {STAR}: the reproduced {settings.reference} beats the best reproduced paper baseline "
-        f"on that metric (paired t-test over users, Holm-corrected, alpha {settings.alpha}).",
+        f"on that metric (paired t-test over users, {correction_note(settings)}).",
         f"Marker {DAGGER}: the published figure lies outside our {settings.confidence:.0%} t "
         "interval over seeds (with 2 seeds: outside the seeds' range; deterministic: not our value).",
         interval_note(settings.confidence),
@@ -316,6 +348,10 @@ def systems_table(
                     "diff_vs_reference": diff,
                     "p_holm_vs_reference": comparison["p_holm"] if comparison is not None else math.nan,
                     "significant_vs_reference": significant,
+                    "p_adjusted_vs_reference": (comparison["p_adjusted"] if comparison is not None
+                                                else math.nan),
+                    "detectable_vs_reference": (comparison["detectable_effect"] if comparison is not None
+                                                else math.nan),
                 }
             )
         display.append(line)
@@ -325,7 +361,7 @@ def systems_table(
         f"'deterministic' when every seed gives the same value (no ±). Sorted by {settings.headline_metric}.",
         interval_note(settings.confidence),
         f"{UP}/{DOWN}: above/below {settings.reference} under the same protocol (paired t-test over "
-        f"users, Holm-corrected, alpha {settings.alpha}).",
+        f"users, {correction_note(settings)}).",
     ]
     return Table(f"systems_{selection}", title, pd.DataFrame(records), [("", pd.DataFrame(display))], notes)
 
@@ -383,8 +419,10 @@ def ablation_table(
                                   else versus.get((system, metric)) if role == "context" else None)
                     cell = _plain_cell(row)
                     diff, significant, p_holm = math.nan, False, math.nan
+                    p_adjusted, detectable = math.nan, math.nan
                     if comparison is not None:
                         diff, p_holm = comparison["mean_diff"], comparison["p_holm"]
+                        p_adjusted, detectable = comparison["p_adjusted"], comparison["detectable_effect"]
                         significant = bool(comparison["significant"])
                         cell += f" ({signed(diff)}{direction(diff, significant)})"
                     line[metric] = cell
@@ -406,6 +444,8 @@ def ablation_table(
                             "diff_vs_comparator": diff,
                             "p_holm": p_holm,
                             "significant": significant,
+                            "p_adjusted": p_adjusted,
+                            "detectable_effect": detectable,
                         }
                     )
                 rows.append(line)
@@ -414,8 +454,9 @@ def ablation_table(
         f"Dataset {dataset}. Cells: mean ± standard deviation over converged seeds (no ± for a "
         "deterministic system or a single seed); in brackets the mean per-user difference to the "
         f"variant's comparator under the same protocol - {settings.reference} unless the block's "
-        f"`against` column names another - {UP}/{DOWN} when it survives Holm's correction "
-        f"(alpha {settings.alpha}). Each family's answer: the ablation_answers table.",
+        f"`against` column names another - {UP}/{DOWN} when it is significant, "
+        f"{correction_note(settings)}. Each family's answer: the ablation_answers table; the "
+        "smallest difference each test detects (80% power by default): detectable_effect in the CSV.",
         "Context rows (baselines) are shown for scale; their tests against the reference are in the "
         "comparisons table.",
     ]
@@ -441,9 +482,9 @@ def ablation_answers_table(
     notes = [
         f"Dataset {dataset}. Each answer is generated from the paired tests over users of the "
         f"{settings.headline_metric} differences of a family's members to their comparators (the "
-        f"ablations table), Holm-corrected (alpha {settings.alpha}) over every test of the dataset and "
-        f"protocol; the interval is the {settings.confidence:.0%} bootstrap interval of the mean "
-        "per-user difference.",
+        f"ablations table), {correction_note(settings)}; the interval is the "
+        f"{settings.confidence:.0%} bootstrap interval of the mean per-user difference. Beside 'n.s.', "
+        f"the smallest |difference| the family's tests detect with {settings.power:.0%} power.",
     ]
     return Table("ablation_answers", "Ablations: each question and its answer",
                  data.assign(dataset=dataset), [("", display)], notes,
@@ -516,6 +557,7 @@ def model_selection_table(
                 "paper_minus_honest": diff,
                 "p_holm": comparison["p_holm"] if comparison is not None else math.nan,
                 "significant": significant,
+                "p_adjusted": comparison["p_adjusted"] if comparison is not None else math.nan,
             }
         )
     notes = [
@@ -526,8 +568,8 @@ def model_selection_table(
         + interval_note(settings.confidence),
         "Paper - honest runs: mean per-user difference between the paper-protocol runs (trained on all "
         "training positives, epoch chosen on test) and the honest runs (validation carved out, epoch "
-        f"chosen on validation); {UP}/{DOWN} when it survives Holm's correction within the "
-        f"{PROTOCOL_SELECTION} family.",
+        f"chosen on validation); {UP}/{DOWN} when it is significant, {correction_note(settings)} "
+        f"(these tests: the {PROTOCOL_SELECTION} family).",
     ]
     if not display:
         display = [{"system": "no run records a learning curve with both splits"}]
@@ -561,61 +603,81 @@ def _fields(row, prefix: str, columns: tuple[str, ...]) -> dict:
 # --------------------------------------------------------------------------- comparisons, divergence
 
 
+def _comparison_label(system: str, reference: str, kind: str) -> str:
+    """What a comparison row compares, as its table's first column says it."""
+    if kind == "protocol":
+        return f"{system}: paper − honest runs"
+    if kind == PUBLISHED_KIND:
+        return f"{system} − published figure"
+    if kind == OPTIMISM_KIND:
+        return f"{system}: best test epoch − epoch chosen on validation"
+    return f"{system} − {reference}"
+
+
 def comparisons_table(comparisons: pd.DataFrame, settings: StatisticsSettings, dataset: str) -> Table:
-    """Every paired comparison on the headline metric, with all the tests."""
+    """Every test on the headline metric - paired comparisons and the claims' tests over seeds -
+    with its family, correction, adjusted p-value and detectable effect."""
     metric = settings.headline_metric
     rows = StudyView(pd.DataFrame(), comparisons, dataset=dataset).comparisons_of(metric=metric)
-    order = {"irgan-vs-baseline": 0, "ablation": 1, "protocol": 2}
-    rows = rows.assign(order=rows["kind"].map(order)).sort_values(
-        ["order", "selection", "system", "reference"]
-    )
+    order = {"irgan-vs-baseline": 0, "ablation": 1, "equal-budget": 2, "protocol": 3, PUBLISHED_KIND: 4,
+             OPTIMISM_KIND: 5}
+    rows = rows.assign(order=rows["kind"].map(order).fillna(len(order)),
+                       claim=~rows["confirmatory"].astype(bool)).sort_values(
+        ["claim", "order", "selection", "system", "reference"]).drop(columns="claim")
     display = pd.DataFrame(
         {
-            "comparison": [
-                f"{s} − {r}" if k != "protocol" else f"{s}: paper − honest runs"
-                for s, r, k in zip(rows["system"], rows["reference"], rows["kind"], strict=True)
-            ],
+            "comparison": [_comparison_label(s, r, k)
+                           for s, r, k in zip(rows["system"], rows["reference"], rows["kind"], strict=True)],
             "kind": rows["kind"]
             + np.where(
                 rows["ablation_family"].fillna("") != "", " (" + rows["ablation_family"].fillna("") + ")", ""
             ),
             "selection": rows["selection"],
-            "users": rows["n_users"].astype(int),
+            "family": np.where(rows["confirmatory"].astype(bool), "confirmatory", "exploratory"),
+            "users": [str(int(n)) if math.isfinite(n) else "–" for n in rows["n_users"]],
             f"Δ{metric}": [
                 signed(d) + direction(d, s)
                 for d, s in zip(rows["mean_diff"], rows["significant"], strict=True)
             ],
-            "bootstrap CI": [
+            "interval": [
                 f"[{signed(lo)}, {signed(hi)}]"
                 for lo, hi in zip(rows["boot_low"], rows["boot_high"], strict=True)
             ],
             "t": [number(t, 2) for t in rows["t"]],
             "p": [p_value(p) for p in rows["p"]],
-            "p (Holm)": [p_value(p) for p in rows["p_holm"]],
-            "Wilcoxon p (Holm)": [p_value(p) for p in rows["p_wilcoxon_holm"]],
+            "p (adjusted)": [p_value(p) + f" ({CORRECTION_NAMES.get(c, c)})"
+                             for p, c in zip(rows["p_adjusted"], rows["correction"], strict=True)],
+            "detectable |Δ|": [number(d) for d in rows["detectable_effect"]],
+            "p (Holm, all tests)": [p_value(p) for p in rows["p_holm"]],
+            "Wilcoxon p (Holm, all tests)": [p_value(p) for p in rows["p_wilcoxon_holm"]],
             "d_z": [number(d, 2) for d in rows["d_z"]],
             "seeds": [
                 f"{a}/{b}" for a, b in zip(rows["n_seeds_system"], rows["n_seeds_reference"], strict=True)
             ],
-            "seed-level p (Holm)": [p_value(p) for p in rows["p_seed_holm"]],
         }
     )
-    sizes = rows.groupby("holm_family")["holm_family_size"].first()
+    families = rows.groupby("family").agg(size=("family_size", "first"), correction=("correction", "first"))
     notes = [
         f"Dataset {dataset}; metric {metric}. Δ = mean per-user difference (first minus second system), "
-        f"each user's metric averaged over converged seeds; {UP}/{DOWN} significant after Holm.",
+        f"each user's metric averaged over converged seeds, with its {settings.confidence:.0%} percentile "
+        f"bootstrap interval ({settings.bootstrap_resamples} resamples of users); for a published figure "
+        "and for selection optimism, the difference of the seed means with its interval over seeds "
+        f"(one-sample t-test over seeds). {UP}/{DOWN}: significant, {correction_note(settings)}.",
         "Main test: paired t-test; Wilcoxon signed-rank with "
-        f"zero_method='{settings.wilcoxon_zero_method}'; bootstrap: {settings.confidence:.0%} percentile "
-        f"interval, {settings.bootstrap_resamples} resamples. "
-        "Seed-level p: Welch's t-test on per-seed means.",
-        "Holm families (tests per family, all metrics): "
-        + "; ".join(f"{name}: {int(size)}" for name, size in sizes.items())
+        f"zero_method='{settings.wilcoxon_zero_method}'. Detectable |Δ|: the smallest difference the test "
+        f"detects with {settings.power:.0%} power at its family's level. The all-tests Holm columns "
+        "correct every test of the protocol as one family, as statistics.correction holm-all does; "
+        "the seed-level view (Welch's t-test on per-seed means) is in the CSV.",
+        "Families (tests per family, all metrics): "
+        + "; ".join(f"{name}: {int(row['size'])} ({CORRECTION_NAMES.get(row['correction'], '')})"
+                    for name, row in families.iterrows())
         + ".",
     ]
     if display.empty:
         display = pd.DataFrame({"comparison": ["no comparison: fewer than two systems ran"]})
     return Table(
-        "comparisons", f"Paired comparisons on {metric}", rows.drop(columns="order"), [("", display)], notes
+        "comparisons", f"Tests on {metric}: the claims first, then every exploratory comparison",
+        rows.drop(columns="order"), [("", display)], notes,
     )
 
 
@@ -732,6 +794,7 @@ def equal_budget_table(
             comparison = view.comparison(spec.system, system, metric, selection, kind="equal-budget")
         diff = math.nan if comparison is None else float(comparison["mean_diff"])
         p_holm = math.nan if comparison is None else float(comparison["p_holm"])
+        p_adjusted = math.nan if comparison is None else float(comparison["p_adjusted"])
         significant = False if comparison is None else bool(comparison["significant"])
         record = {
             "system": system,
@@ -752,6 +815,9 @@ def equal_budget_table(
             "boot_high": math.nan if comparison is None else comparison["boot_high"],
             "p_holm": p_holm,
             "significant": significant,
+            "p_adjusted": p_adjusted,
+            "correction": "" if comparison is None else comparison["correction"],
+            "detectable_effect": math.nan if comparison is None else comparison["detectable_effect"],
         }
         rows.append(record)
         if budget is None:
@@ -769,7 +835,8 @@ def equal_budget_table(
             "interval": "–" if summary_row is None else _interval_text(summary_row),
             f"{spec.system} − system": ("(itself)" if system == spec.system else
                                         signed(diff) + direction(-diff, significant)),
-            "Holm p": p_value(p_holm),
+            "p (adjusted)": p_value(p_adjusted),
+            "detectable |Δ|": "–" if comparison is None else number(comparison["detectable_effect"]),
         })
     data = pd.DataFrame(rows)
     notes = [
@@ -782,11 +849,78 @@ def equal_budget_table(
         "configuration; interval: the Student-t interval over seeds (3 or more seeds) or the "
         "seeds' range (2).",
         f"{spec.system} − system: the mean per-user difference of test {metric} (paired over users, "
-        "each user's metric averaged over seeds); Holm p: Holm-adjusted p of the paired t-test in "
-        f"the equal-budget family (its own family per rule). {UP}/{DOWN}: the system is "
-        f"significantly better/worse than {spec.system}.",
+        "each user's metric averaged over seeds); p (adjusted): the paired t-test's p-value, "
+        f"{correction_note(settings)}; the equal-budget comparisons are a family of their own per rule "
+        f"(p_holm in the CSV: Holm within it). Detectable |Δ|: the smallest difference the test detects "
+        f"with {settings.power:.0%} power. {UP}/{DOWN}: the system is significantly better/worse "
+        f"than {spec.system}.",
     ]
     return Table("equal_budget", title, data, [("", pd.DataFrame(display))], notes)
+
+
+# --------------------------------------------------------------------------- the claims ledger
+
+
+def _effect_cell(effect: float, low: float, high: float) -> str:
+    """``+0.0267 [+0.0145, +0.0385]``: an effect and its interval (``–`` when not tested)."""
+    if not math.isfinite(effect):
+        return "–"
+    interval = f" [{signed(low)}, {signed(high)}]" if math.isfinite(low) and math.isfinite(high) else ""
+    return signed(effect) + interval
+
+
+def claims_table(ledger: pd.DataFrame, settings: StatisticsSettings, dataset: str) -> Table:
+    """The claims ledger (:func:`irgan.analysis.claims.ledger`) as a table: each claim's effect
+    under both protocols with its adjusted p-value, the published figure, and the verdict; then
+    why, with the ablations that change the effect."""
+    from irgan.analysis.claims import VERDICTS
+
+    title = f"The claims ledger: what the paper and this study claim, and whether it holds ({dataset})"
+    if ledger.empty:
+        display = pd.DataFrame({"claim": ["No claim applies to this dataset (statistics.claims)."]})
+        return Table("claims", title, ledger, [("", display)], [])
+    verdicts = pd.DataFrame({
+        "claim": ledger["claim"],
+        "source": ledger["source"],
+        "metric": ledger["metric"],
+        "paper protocol: effect [CI]": [_effect_cell(*v) for v in
+                                        zip(ledger["effect_paper"], ledger["low_paper"], ledger["high_paper"],
+                                            strict=True)],
+        "paper protocol: p (adj.)": ledger["p_adjusted_paper"].map(p_value),
+        "honest protocol: effect [CI]": [_effect_cell(*v) for v in
+                                         zip(ledger["effect_honest"], ledger["low_honest"],
+                                             ledger["high_honest"], strict=True)],
+        "honest protocol: p (adj.)": ledger["p_adjusted_honest"].map(p_value),
+        "published": ledger["published"].map(lambda v: number(v) if math.isfinite(v) else "–"),
+        "family": ledger["family"],
+        "verdict": ledger["verdict"],
+    })
+    why = pd.DataFrame({"claim": ledger["claim_id"], "verdict": ledger["verdict"], "reason": ledger["reason"],
+                        "ablations that change the effect": ledger["cause"].fillna("").replace("", "–")})
+    counts = ledger["verdict"].value_counts()
+    notes = [
+        f"Dataset {dataset}. Effect: for a difference, the mean per-user difference of system and "
+        f"comparator with its {settings.confidence:.0%} bootstrap interval over users; for a published "
+        "figure, our seed mean minus the published value, and for selection optimism the best test "
+        f"epoch minus the epoch chosen on validation, each with its {settings.confidence:.0%} interval "
+        "over seeds. Paper protocol: the epoch chosen on test, as the authors' code does; honest "
+        "protocol: chosen on validation. p (adj.): " + correction_note(settings) + ".",
+        f"Verdicts ({'; '.join(f'{v}: {int(counts.get(v, 0))}' for v in VERDICTS)}), by rules fixed in "
+        "irgan/analysis/claims.py: a protocol's test supports a claim when it is significant in the claimed "
+        "direction (for a claim of equality: when the design detects the smallest difference that matters "
+        "and finds none that large), contradicts it when significant the other way or when the design "
+        "detects that difference and it does not show, and cannot decide otherwise. The honest protocol "
+        "decides: reproduced when it supports the claim; reproduced only under test-set selection when "
+        "only the paper protocol does; not reproduced when it contradicts it; inconclusive at this power "
+        "when neither protocol decides. The smallest difference that matters: the published difference "
+        f"where the paper publishes one, else {settings.smallest_effect:g} (statistics.smallest_effect).",
+        f"Family: confirmatory for the claims on {settings.primary_metric} (Holm within each protocol), "
+        "exploratory otherwise (Benjamini-Hochberg within their kind). The detectable effect of each test "
+        f"({settings.power:.0%} power at its family's level) is in the CSV and in each reason.",
+    ]
+    return Table("claims", title, ledger, [("Claims and verdicts", verdicts), ("Why", why)], notes,
+                 wrap={"claim": r"0.22\linewidth", "source": r"0.16\linewidth",
+                       "reason": r"0.55\linewidth", "ablations that change the effect": r"0.16\linewidth"})
 
 
 # --------------------------------------------------------------------------- all tables of a dataset

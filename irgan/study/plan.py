@@ -5,7 +5,7 @@ over it, then ``--config KEY=VALUE`` with YAML values, e.g. ``'study={variants: 
 prints the planned training jobs (pre-training, IRGAN runs, baselines), one line per kind, with
 an estimate of their time from the benchmark figures: the compiled trainer's seconds per D- and
 G-epoch on MovieLens-100k (``<results>/benchmarks/train.csv`` when ``snakemake benchmark_train``
-has written it, else the figures measured for the README), scaled by the dataset's training
+has written it, else the figures measured in docs/training.md), scaled by the dataset's training
 positives, plus a fixed start-up cost per job (Python, torch, the compiled kernels' cache).
 Nothing runs and nothing is written. The estimate is for idle cores; jobs already done are
 counted too (``snakemake -n`` says which are left).
@@ -39,7 +39,7 @@ from irgan.study.variants import (
     study_runs,
 )
 
-# Measured on the 2-core CI-type machine, idle, one faithful run on ml-100k-irgan (README, "Speed"):
+# Measured on the 2-core CI-type machine, idle, one faithful run on ml-100k-irgan (docs/training.md, "Speed"):
 # seconds per D-epoch (2,759 steps of 16 triples) and per G-epoch with its evaluation.
 BENCHMARK = {"d_epoch": 0.0032, "g_epoch": 0.0142}
 BENCHMARK_POSITIVES = 44_140  # training positives of ml-100k-irgan, the benchmark's data
@@ -55,7 +55,7 @@ CONTENTION = 2.1
 PRETRAIN_EPOCH = {"dns": 0.025, "mle": 0.028, "discriminator": 0.025}
 START_MATCH_RUN = 8.0
 # The authors' own cf_gan.py (irgan-authors-code), seconds per D- and G-epoch (with its evaluation)
-# and its start-up, one run alone on the 2-core machine (README, "The original code, run by the
+# and its start-up, one run alone on the 2-core machine (docs/original-code.md, "The original code, run by the
 # study": 0.73 s and 1.15 s); replaced by <results>/benchmarks/authors_code.json when
 # `snakemake benchmark_train` has written it.
 AUTHORS_BENCHMARK = {"d_epoch": 0.75, "g_epoch": 1.2, "process": 10.0}
@@ -87,7 +87,7 @@ def training_positives(name: str, spec: dict) -> float:
 
 
 def benchmark(results: str) -> dict[str, float]:
-    """Seconds per D- and G-epoch: the study's own benchmark when it exists, else the README's."""
+    """Seconds per D- and G-epoch: the study's own benchmark when it exists, else docs/training.md's."""
     path = Path(results) / "benchmarks" / "train.csv"
     figures = dict(BENCHMARK)
     if path.is_file():
@@ -99,7 +99,7 @@ def benchmark(results: str) -> dict[str, float]:
 
 
 def authors_benchmark(results: str) -> dict[str, float]:
-    """The authors' code's seconds per D- and G-epoch: the study's own benchmark, else the README's."""
+    """The authors' code's seconds per D- and G-epoch: its own benchmark, else docs/original-code.md's."""
     path = Path(results) / "benchmarks" / "authors_code.json"
     figures = dict(AUTHORS_BENCHMARK)
     if path.is_file():

@@ -21,7 +21,7 @@ rule fetch_authors_code:
 
 
 rule patch_authors_code:
-    """The project's patch (every edit listed in the README) applied to the verified files."""
+    """The project's patch (every edit listed in docs/original-code.md) applied to the verified files."""
     input:
         **{name: f"{RESULTS}/authors-code/upstream/{name}" for name in AUTHORS_CODE_FILES},
     output:

@@ -46,6 +46,7 @@ localrules:
     baselines_summary,
     tables,
     figures,
+    claims,
     paper,
 
 
@@ -231,6 +232,7 @@ def report_targets():
         for kind, stem in (
             ("statistics", "statistics.json"),
             ("tables", "table3.html"),
+            ("tables", "claims.html"),
             ("figures", "learning_curves.png"),
         )
     ]

@@ -5,6 +5,7 @@ PAPER_DATASET = config["study"]["datasets"][0]
 
 from irgan.protocol import CUTOFFS
 
+Q_CLAIMS = "0. Which of the paper's claims hold?"
 Q_TABLE3 = "1. Does Table 3 reproduce?"
 Q_BASELINES = "2. Does IRGAN beat its baselines?"
 Q_ABLATIONS = "3. Where does the gain come from?"
@@ -57,6 +58,38 @@ rule statistics:
         "../envs/stats.yaml"
     script:
         "../scripts/statistics.py"
+
+
+rule claims:
+    """The claims ledger: each claim of the paper and of this study, its effect under both protocols, its verdict."""
+    input:
+        summary=f"{STATISTICS_DIR}/summary.csv",
+        comparisons=f"{STATISTICS_DIR}/comparisons.csv",
+    output:
+        csv=f"{TABLES_DIR}/claims.csv",
+        md=f"{TABLES_DIR}/claims.md",
+        tex=f"{TABLES_DIR}/claims.tex",
+        html=report(
+            f"{TABLES_DIR}/claims.html",
+            caption="../report/claims.rst",
+            category=Q_CLAIMS,
+            subcategory="{dataset}",
+        ),
+        png=report(
+            f"{FIGURES_DIR}/claims.png",
+            caption="../report/fig_claims.rst",
+            category=Q_CLAIMS,
+            subcategory="{dataset}",
+        ),
+        pdf=f"{FIGURES_DIR}/claims.pdf",
+    params:
+        statistics=config.get("statistics", {}),
+    log:
+        f"{RESULTS}/logs/claims/{{dataset}}.log",
+    conda:
+        "../envs/stats.yaml"
+    script:
+        "../scripts/claims.py"
 
 
 rule tables:
@@ -198,6 +231,20 @@ rule paper:
         unpack(lambda w: audit_files(PAPER_DATASET)),
         unpack(lambda w: start_match_files(PAPER_DATASET)),
         unpack(lambda w: paper_robustness_inputs(PAPER_DATASET)),
+        # the robustness statistics the draft condenses into one row per protocol and metric
+        unpack(
+            lambda w: {
+                f"robustness_{name}": f"{ROBUSTNESS_DIR.format(dataset=PAPER_DATASET)}/statistics/{name}.csv"
+                for name in ("concordance", "systems")
+            }
+            if paper_robustness_inputs(PAPER_DATASET)
+            else {}
+        ),
+        # the claims ledger and its figure: the draft's first page, the README's findings
+        claims=f"{TABLES_DIR.format(dataset=PAPER_DATASET)}/claims.csv",
+        claims_md=f"{TABLES_DIR.format(dataset=PAPER_DATASET)}/claims.md",
+        claims_figure=f"{FIGURES_DIR.format(dataset=PAPER_DATASET)}/claims.png",
+        claims_figure_pdf=f"{FIGURES_DIR.format(dataset=PAPER_DATASET)}/claims.pdf",
         template=str(REPO / "paper" / "manuscript.md"),
         findings_template=str(REPO / "paper" / "findings.md"),
         dataset_summary=f"{RESULTS}/{PAPER_DATASET}/data/summary.json",
@@ -231,6 +278,6 @@ rule paper:
 
 
 rule report_targets:
-    """Target: statistics, tables and figures of every study dataset with runs, and the paper draft."""
+    """Target: statistics, tables, figures and claims ledger of every study dataset with runs, and the paper draft."""
     input:
         lambda w: report_targets(),
