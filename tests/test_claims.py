@@ -83,8 +83,9 @@ def test_every_pair_of_outcomes_has_one_verdict_of_the_vocabulary():
     assert VERDICT_RULES[("undecided", "undecided")] == INCONCLUSIVE
 
 
-def _test(diff: float, p_adjusted: float, detectable: float) -> pd.Series:
-    return pd.Series({"mean_diff": diff, "p_adjusted": p_adjusted, "detectable_effect": detectable})
+def _test(diff: float, p_adjusted: float, detectable: float, half_width: float = 0.004) -> pd.Series:
+    return pd.Series({"mean_diff": diff, "p_adjusted": p_adjusted, "detectable_effect": detectable,
+                      "boot_low": diff - half_width, "boot_high": diff + half_width})
 
 
 @pytest.mark.parametrize(("row", "direction", "expected"), [
@@ -95,10 +96,14 @@ def _test(diff: float, p_adjusted: float, detectable: float) -> pd.Series:
     (_test(0.004, 0.40, 0.030), "greater", "undecided"),  # the design cannot see 0.01
     (_test(0.004, math.nan, 0.030), "greater", "missing"),
     (None, "greater", "missing"),
-    (_test(0.03, 0.001, 0.008), "equal", "contradicted"),  # differs by more than 0.01
-    (_test(0.005, 0.001, 0.004), "equal", "supported"),  # differs, but by less than 0.01
-    (_test(0.002, 0.70, 0.009), "equal", "supported"),
-    (_test(0.002, 0.70, 0.020), "equal", "undecided"),
+    # equality: two one-sided tests on the interval, against +-0.01
+    (_test(0.03, 0.001, 0.008), "equal", "contradicted"),  # [0.026, 0.034]: wholly beyond 0.01
+    (_test(0.012, 0.001, 0.008), "equal", "undecided"),  # [0.008, 0.016]: significant, not wholly beyond
+    (_test(0.005, 0.001, 0.004), "equal", "supported"),  # [0.001, 0.009]: differs, but by less than 0.01
+    (_test(0.002, 0.70, 0.009), "equal", "supported"),  # [-0.002, 0.006]: within the band
+    (_test(0.002, 0.70, 0.009, half_width=0.012), "equal", "undecided"),  # n.s. is no evidence of equality
+    (_test(-0.004, 0.70, 0.020, half_width=0.008), "equal", "undecided"),  # [-0.012, 0.004]
+    (_test(0.002, 0.70, 0.009, half_width=math.nan), "equal", "undecided"),
 ])
 def test_what_one_protocol_says_of_a_claim(row, direction, expected):
     assert outcome(row, direction, 0.01, 0.05)[0] == expected

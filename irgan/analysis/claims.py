@@ -104,9 +104,11 @@ def outcome(row: pd.Series | None, direction: str, smallest: float, alpha: float
       is no larger): contradicted - an effect that size would have shown;
     - not significant, the detectable effect larger than ``smallest``: undecided.
 
-    ``equal``: contradicted when significant with ``|effect| >= smallest``; otherwise supported
-    when the detectable effect is at most ``smallest`` (a departure that size would have shown),
-    undecided when it is larger. No test (not run, or no p-value): missing.
+    ``equal`` is an equivalence question, decided by the interval (two one-sided tests, Schuirmann
+    1987, each at half the interval's level): supported when the whole interval of the effect lies
+    within +-``smallest``; contradicted when the difference is significant and the interval lies
+    wholly outside that band, on one side; undecided otherwise (a non-significant difference alone
+    is no evidence of equality). No test (not run, or no p-value): missing.
     """
     if row is None or not math.isfinite(float(row["p_adjusted"])):
         return MISSING, "not tested"
@@ -118,11 +120,14 @@ def outcome(row: pd.Series | None, direction: str, smallest: float, alpha: float
             else "no detectable effect can be computed")
     only = sees.replace("detects", "detects only")
     if direction == "equal":
-        if significant and abs(effect) >= smallest:
-            return CONTRADICTED, f"it differs significantly, by {size} or more"
-        if powered:
-            return SUPPORTED, f"no difference of {size} or more, and {sees}"
-        return UNDECIDED, f"not shown to differ, but {only}, more than {size}"
+        low, high = float(row["boot_low"]), float(row["boot_high"])
+        if not (math.isfinite(low) and math.isfinite(high)):
+            return UNDECIDED, "no interval, so equivalence cannot be shown"
+        if -smallest < low and high < smallest:
+            return SUPPORTED, f"equivalent: the whole interval lies within +-{size}"
+        if significant and (low >= smallest or high <= -smallest):
+            return CONTRADICTED, f"it differs significantly, the whole interval {size} or more away"
+        return UNDECIDED, f"the interval reaches beyond +-{size}, so equivalence is not shown ({sees})"
     claimed = effect if direction == "greater" else -effect
     if significant:
         return ((SUPPORTED, "significant in the claimed direction") if claimed > 0

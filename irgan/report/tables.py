@@ -907,9 +907,10 @@ def claims_table(ledger: pd.DataFrame, settings: StatisticsSettings, dataset: st
         "protocol: chosen on validation. p (adj.): " + correction_note(settings) + ".",
         f"Verdicts ({'; '.join(f'{v}: {int(counts.get(v, 0))}' for v in VERDICTS)}), by rules fixed in "
         "irgan/analysis/claims.py: a protocol's test supports a claim when it is significant in the claimed "
-        "direction (for a claim of equality: when the design detects the smallest difference that matters "
-        "and finds none that large), contradicts it when significant the other way or when the design "
-        "detects that difference and it does not show, and cannot decide otherwise. The honest protocol "
+        "direction (for a claim of equality: when the whole interval of the effect lies within plus or minus "
+        "the smallest difference that matters, two one-sided tests), contradicts it when significant the "
+        "other way (for equality: the whole interval outside that band) or when the design detects that "
+        "difference and it does not show, and cannot decide otherwise. The honest protocol "
         "decides: reproduced when it supports the claim; reproduced only under test-set selection when "
         "only the paper protocol does; not reproduced when it contradicts it; inconclusive at this power "
         "when neither protocol decides. The smallest difference that matters: the published difference "
