@@ -1153,6 +1153,8 @@ def paper_values(
         "n_seeds": str(len(seeds)),
         "seeds": ", ".join(str(s) for s in seeds),
         "n_runs": str(len(runs)),
+        "n_irgan_systems": str(len(irgan)),
+        "n_other_systems": str(len(baselines)),
         "test_users": str(dataset_summary.get("test_users", "n/a")),
         "cutoffs": ", ".join(str(k) for k in study.get("cutoffs", [])),
         "metric": settings.headline_metric,
