@@ -97,8 +97,9 @@ def evaluation_cutoffs(config: Mapping[str, Any]) -> tuple[int, ...]:
 
 def fit_selected(config: Mapping[str, Any], dataset: Dataset, system: str, seed: int,
                  selection: str, tuning: TuningResult, device: torch.device
-                 ) -> tuple[pd.DataFrame | None, pd.DataFrame, dict[str, Any]]:
-    """Fit the tuned setting under ``selection``; (per-user test metrics or None, curve, record)."""
+                 ) -> tuple[pd.DataFrame | None, pd.DataFrame, dict[str, Any], pd.DataFrame | None]:
+    """Fit the tuned setting under ``selection``; (per-user test metrics or None, curve, record,
+    the same users' top-10 lists or None)."""
     if selection not in SELECTIONS:
         raise ConfigError(f"unknown selection rule {selection!r} (expected one of {', '.join(SELECTIONS)})")
     cls = baseline_class(system)
@@ -115,7 +116,7 @@ def fit_selected(config: Mapping[str, Any], dataset: Dataset, system: str, seed:
         record = make_record(
             status="diverged", **run, details=details,
             divergence=divergence_entry("tuning", None, "every grid point diverged during tuning"))
-        return None, pd.DataFrame(columns=["epoch", "model", "split"]), record
+        return None, pd.DataFrame(columns=["epoch", "model", "split"]), record, None
     seed_everything(seed)
     cutoffs = evaluation_cutoffs(config)
     model = cls(seed=seed, device=device, selection_metric=tuning.metric, record_test_curve=True,
@@ -127,10 +128,10 @@ def fit_selected(config: Mapping[str, Any], dataset: Dataset, system: str, seed:
         deterministic=summary["deterministic"], divergence=summary["divergence"],
         hyperparameters=summary["hyperparameters"],
         details={**details, "train_loss": summary["train_loss"]})
-    per_user = None
+    per_user = top_items = None
     if model.status == "ok":
-        per_user = Evaluator(dataset, "test", cutoffs, device).per_user(model.score)
-    return per_user, model.curve, record
+        per_user, top_items = Evaluator(dataset, "test", cutoffs, device).report(model.score)
+    return per_user, model.curve, record, top_items
 
 
 def run_seed(config: Mapping[str, Any], dataset: Dataset, system: str, seed: int,
@@ -145,8 +146,9 @@ def run_seed(config: Mapping[str, Any], dataset: Dataset, system: str, seed: int
     log.info("chosen %s (validation %s %s)", tuning.best_params, tuning.metric,
              None if tuning.best is None else round(tuning.best.score, 4))
     for selection, directory in zip(selections, run_dirs, strict=True):
-        per_user, curve, record = fit_selected(config, dataset, system, seed, selection, tuning, device)
-        write_run(directory, per_user, curve, record)
+        per_user, curve, record, top_items = fit_selected(config, dataset, system, seed, selection, tuning,
+                                                          device)
+        write_run(directory, per_user, curve, record, top_items)
         if per_user is not None:
             log.info("selection %s: epoch %s, test P@5 %.4f", selection, record["selected_epoch"],
                      per_user["P@5"].mean())

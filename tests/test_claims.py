@@ -69,7 +69,7 @@ def test_the_ledger_has_the_columns_the_paper_draft_reads():
         "claim_id", "claim", "source", "kind", "metric", "system", "comparator", "direction", "published",
         "effect_paper", "low_paper", "high_paper", "p_adjusted_paper", "detectable_paper",
         "effect_honest", "low_honest", "high_honest", "p_adjusted_honest", "detectable_honest",
-        "test", "family", "verdict", "cause", "reason"]
+        "test", "family", "verdict", "cause", "made_of", "reason"]
 
 
 def test_every_pair_of_outcomes_has_one_verdict_of_the_vocabulary():
@@ -399,6 +399,9 @@ def test_the_rule_writes_the_ledger_and_its_figure_and_the_report_opens_on_them(
     directory = checkout / "results" / PUBLISHED
     write_statistics({k: statistics[k] for k in ("summary", "comparisons")},
                      {k: directory / "statistics" / STATISTICS_FILES[k] for k in ("summary", "comparisons")})
+    for name in ("what_moved", "what_moved_groups"):  # the rule what_moved's, here without a pair
+        header = "dataset,question,selection,system,comparator\n"
+        (directory / "statistics" / f"{name}.csv").write_text(header)
     targets = [f"results/{PUBLISHED}/tables/claims.html", f"results/{PUBLISHED}/figures/claims.png"]
     run = snakemake(checkout, *targets, "--cores", "1", "--allowed-rules", "claims")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]

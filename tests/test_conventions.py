@@ -7,7 +7,6 @@ import re
 import yaml
 
 from tests.conftest import REPO
-from tests.test_workflow import checkout, snakemake  # noqa: F401  (fixture and runner)
 
 
 def test_the_default_workflow_profile_lies_where_snakemake_looks_for_it():
@@ -32,8 +31,8 @@ def test_the_config_has_one_schema_validated_in_one_place():
     assert calls == [("common.smk", "planning_check(config, workflow)")], calls
 
 
-def test_snakemake_picks_the_profile_up_without_being_asked(checkout):  # noqa: F811
-    dry = snakemake(checkout, "-n", "--configfile", "config/demo.yaml")
+def test_snakemake_picks_the_profile_up_without_being_asked(dry_run):
+    dry = dry_run("--configfile", "config/demo.yaml")  # the demo's plan tests/test_train_workflow.py counts
     assert dry.returncode == 0, dry.stderr
     assert "Using workflow specific profile workflow/profiles/default" in dry.stdout + dry.stderr
 

@@ -6,6 +6,7 @@ import copy
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -458,6 +459,9 @@ def test_a_killed_run_resumes_to_the_same_numbers(small, tmp_path, variant):
     assert resumed.curve.frame().equals(reference.curve.frame())
     assert resumed.selected_epoch == reference.selected_epoch
     assert torch.equal(resumed.selected.item_t, reference.selected.item_t)
+    # G's and D's distributions: the start and one row per outer epoch, the same after the resume
+    assert resumed.dynamics.equals(reference.dynamics)
+    assert reference.dynamics["outer_epoch"].tolist() == [0, 1, 2, 3]
     # a state written under other settings is ignored, not resumed
     other = settings(variant, outer_epochs=3)
     other["generator"]["lr"] = 0.002
@@ -507,6 +511,18 @@ def test_run_files_and_checkpoint(small, tmp_path):
     model = load_model(tmp_path / "model.pt", n_users=small.n_users, n_items=small.n_items)
     assert torch.allclose(model.score(torch.arange(3)), result.selected.score(torch.arange(3)))
     assert record["hyperparameters"]["outer_epochs"] == 2
+    # the top-10 lists of the same users, the selected model's best candidates first
+    top = pd.read_csv(tmp_path / "top_items.csv")
+    assert top["user"].tolist() == per_user["user"].tolist()
+    user = int(top["user"].iloc[0])
+    scores = result.selected.score(torch.tensor([user]))[0].clone()
+    known = small.train_positives
+    scores[torch.as_tensor(known.items[known.users == user])] = float("-inf")
+    assert top.iloc[0, 1:].tolist() == torch.topk(scores, 10).indices.tolist()
+    # G's and D's distributions before training and after each of the 2 outer epochs
+    dynamics = pd.read_csv(tmp_path / "dynamics.csv")
+    assert dynamics["outer_epoch"].tolist() == [0, 1, 2] and dynamics["g_epoch"].tolist() == [0, 2, 4]
+    assert dynamics[["g_perplexity", "d_accuracy_heldout", "mean_reward"]].notna().all().all()
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")

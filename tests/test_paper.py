@@ -329,7 +329,27 @@ def test_the_draft_has_the_sections_of_a_reproducibility_report_in_order(values)
     headings = [line for line in paper.splitlines() if line.startswith("## ")]
     assert tuple(headings) == SECTIONS
     details = [line for line in paper.splitlines() if line.startswith("### ")]
-    assert [d.split(" ", 2)[1] for d in details] == [f"7.{i}" for i in range(1, 8)]
+    assert [d.split(" ", 2)[1] for d in details] == [f"7.{i}" for i in range(1, 10)]
+
+
+def test_what_the_gain_is_made_of_is_its_own_section_and_in_the_abstract():
+    """Section 7.4 holds the rule what_moved's generated answers, table and figures; without its
+    outputs it says so; the first answer closes the abstract."""
+    from irgan.report.paper import NO_WHAT_MOVED, what_moved_values
+
+    assert what_moved_values(None) == {"made_of_sentence": "", "what_moved_section": NO_WHAT_MOVED}
+    figures = {name: f"../ds/figures/{name}.png" for name in ("gain_by_group", "popularity_shift")}
+    figures |= {f"{name}_pdf": path.replace(".png", ".pdf") for name, path in figures.items()}
+    values = what_moved_values({
+        "sentences": ["under test selection, irgan-code: P@5 +0.0267.", "Over 15 outer epochs."],
+        "table": "### What moved\n\n| metric | start |\n|---|---:|\n| P@5 | 0.3474 |\n\nA note.\n",
+        "figures": figures})
+    section = values["what_moved_section"]
+    assert section.startswith("Under test selection, irgan-code: P@5 +0.0267. Over 15")
+    assert "**What moved.**" in section and "| P@5 | 0.3474 |" in section and "A note." not in section
+    assert "(../ds/figures/popularity_shift.png) ([PDF](../ds/figures/popularity_shift.pdf))" in section
+    assert "training_dynamics" not in section  # a figure the rule did not write is not linked
+    assert values["made_of_sentence"] == "Under test selection, irgan-code: P@5 +0.0267."
 
 
 def test_the_ledger_and_its_figure_come_first(values):

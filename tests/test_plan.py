@@ -53,13 +53,13 @@ def test_the_plan_counts_the_jobs_and_estimates_their_time(capsys):
     assert 0.5 < minutes < 5  # the demo: a few minutes
 
 
-def test_the_plan_follows_the_subset_and_the_full_study_takes_longer(capsys):
+def test_the_plan_follows_the_subset_and_the_full_study_takes_longer(capsys, study_plan):
     small = plan(load([DEMO], ["study={variants: [code], baselines: [pop], seeds: [1]}"]))
     assert [job.kind for job in small].count("train_irgan") == 2
     assert {job.name for job in small if job.kind == "baseline"} == {"pop"}
     assert {job.name for job in small if job.kind == "pretrain"} == {"dns"}  # code starts from DNS
-    full = plan(load([], []))
-    assert sum(job.seconds for job in full) > 10 * sum(job.seconds for job in plan(load([DEMO], [])))
+    full = study_plan()
+    assert sum(job.seconds for job in full) > 10 * sum(job.seconds for job in study_plan((DEMO,)))
     assert any(job.kind == "start_match" for job in full)
 
 
@@ -78,17 +78,17 @@ def test_snakemake_plans_only_the_chosen_variants_and_baselines(checkout):  # no
     assert bad.returncode == 1 and "unknown IRGAN variant(s) cod" in bad.stderr
 
 
-def test_the_plan_counts_the_original_code_per_seed_with_the_references_schedule():
-    full = [job for job in plan(load([], [])) if job.name == "irgan-authors-code"]
+def test_the_plan_counts_the_original_code_per_seed_with_the_references_schedule(study_plan):
+    full = [job for job in study_plan() if job.name == "irgan-authors-code"]
     assert len(full) == 3
-    dns = [job for job in plan(load([], [])) if job.name == "dns-authors-code"]
+    dns = [job for job in study_plan() if job.name == "dns-authors-code"]
     assert len(dns) == 2
     short = plan(load([], ["irgan={defaults: {outer_epochs: 3}}"]))
     shorter = [job for job in short if job.name == "irgan-authors-code"]
     assert shorter[0].seconds < full[0].seconds / 3  # 3 of 15 outer epochs, plus the start-up
     off = plan(load([], ["authors_code={seeds: [], dns_seeds: []}"]))
     assert not [job for job in off if job.kind == "authors_code"]
-    assert not [job for job in plan(load([DEMO], [])) if job.kind == "authors_code"]  # synthetic data
+    assert not [job for job in study_plan((DEMO,)) if job.kind == "authors_code"]  # synthetic data
 
 
 def test_a_tuned_system_without_its_tuning_is_one_error_saying_what_to_do(checkout):  # noqa: F811

@@ -6,17 +6,17 @@ import json
 
 import pandas as pd
 
-from irgan.study.plan import load, plan
 from tests.test_train_workflow import job_counts
 from tests.test_workflow import checkout, snakemake  # noqa: F401  (fixture and runner)
 
 SMALL = "robustness={seeds: [1, 2], systems: [dns, pop, ease]}"
 
 
-def test_the_full_study_plans_robustness_as_a_separate_target(checkout):  # noqa: F811
-    study = job_counts(snakemake(checkout, "-n").stdout)
+def test_the_full_study_plans_robustness_as_a_separate_target(dry_run, study_plan):
+    # the full study's job counts: the plan tests/test_workflow.py checks, without its job list
+    study = job_counts(dry_run("--quiet", "rules").stdout)
     assert "robustness_statistics" not in study and study["prepare_dataset"] == 1
-    dry = snakemake(checkout, "-n", "robustness")
+    dry = dry_run("robustness")
     assert dry.returncode == 0, dry.stderr
     counts = job_counts(dry.stdout)
     # the authors' split and 5 re-splits; 9 systems, 3 seeds, both rules (irgan-code, dns, mle
@@ -30,7 +30,7 @@ def test_the_full_study_plans_robustness_as_a_separate_target(checkout):  # noqa
     assert "results/downloads/ml-100k-irgan-resplit" not in dry.stdout
     assert "results/ml-100k-irgan-resplit-1/runs/test/irgan-code/seed-1" in dry.stdout
     # the plan counts the same runs as jobs of kind robustness (none of them in the study yet)
-    jobs = [job for job in plan(load([], [])) if job.kind == "robustness"]
+    jobs = [job for job in study_plan() if job.kind == "robustness"]
     # re-splits: irgan-code, dns, mle, 5 baselines x 3 seeds; irgan-tuned x 3 seeds after its search
     # and the tuning seed's DNS (the authors' split's searches and tuned runs are the study's)
     assert len(jobs) == 5 * (6 + 6 + 6 + 5 * 3) + 5 * (3 + 1 + 1)

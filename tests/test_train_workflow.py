@@ -15,8 +15,8 @@ def job_counts(output: str) -> dict[str, int]:
     return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", output, flags=re.M)}
 
 
-def test_demo_plans_every_variant_and_its_pre_training(checkout):  # noqa: F811
-    plan = snakemake(checkout, "-n", "--configfile", "config/demo.yaml")
+def test_demo_plans_every_variant_and_its_pre_training(dry_run):
+    plan = dry_run("--configfile", "config/demo.yaml")  # tests/test_conventions.py reads it, too
     assert plan.returncode == 0, plan.stderr
     counts = job_counts(plan.stdout)
     # every variant, 2 seeds: the reference `code` under both rules, the ablations under the

@@ -3,44 +3,31 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from tests.conftest import REPO, mirror_dir
+# SNAKEMAKE and snakemake live in conftest (the shared dry runs use them); imported from here by
+# the other workflow tests.
+from tests.conftest import SNAKEMAKE, fresh_checkout, mirror_dir, snakemake
 
-SNAKEMAKE = [sys.executable, "-m", "snakemake"]
-# Not copied: the venvs (.venv, and .venv-authors with TensorFlow, 1.6 GB), results and caches.
-IGNORE = shutil.ignore_patterns(
-    ".git", ".venv*", "results", ".snakemake", "__pycache__", "*.egg-info", ".pytest_cache", ".ruff_cache"
-)
+__all__ = ["SNAKEMAKE", "checkout", "snakemake"]
+# The study cut to the reference on one seed (over any config, as Snakemake merges --config): a DAG a
+# fraction of the full study's, for what holds whatever the study's variants and seeds.
+NARROW = "study={variants: [code], seeds: [1]}"
 
 
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
     """A copy of the working tree, as a fresh clone would have it."""
-    target = tmp_path / "repo"
-    shutil.copytree(REPO, target, ignore=IGNORE)
-    return target
+    return fresh_checkout(tmp_path / "repo")
 
 
-def snakemake(checkout: Path, *args: str, mirror: Path | None = None, timeout: int = 600):
-    env = {k: v for k, v in os.environ.items() if k != "IRGAN_MIRROR"}
-    if mirror is not None:
-        env["IRGAN_MIRROR"] = str(mirror)
-    return subprocess.run(
-        [*SNAKEMAKE, *args], cwd=checkout, env=env, capture_output=True, text=True, timeout=timeout
-    )
-
-
-def test_full_study_plans_and_lints_clean(checkout):
-    plan = snakemake(checkout, "-n", "--quiet", "rules")
+def test_full_study_plans_and_lints_clean(checkout, dry_run):
+    plan = dry_run("--quiet", "rules")  # the plan tests/test_robustness_workflow.py counts, too
     assert plan.returncode == 0, plan.stderr
     lint = snakemake(checkout, "--lint")
     assert lint.returncode == 0, lint.stdout + lint.stderr
@@ -129,7 +116,8 @@ def test_the_default_config_is_found_from_another_directory(checkout, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     snakefile = checkout / "workflow" / "Snakefile"
-    run = subprocess.run([*SNAKEMAKE, "-s", str(snakefile), "-n", "--quiet", "rules"],
+    # narrowed over the default config, which must still be found: the study alone does not validate
+    run = subprocess.run([*SNAKEMAKE, "-s", str(snakefile), "-n", "--quiet", "rules", "--config", NARROW],
                          cwd=elsewhere, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "train_irgan" in run.stdout + run.stderr
@@ -149,18 +137,19 @@ def test_cuda_without_cuda_fails_at_planning_time(checkout):
 
 def test_adding_ml_1m_is_one_line(checkout):
     (checkout / "more.yaml").write_text("study: {datasets: [ml-100k-irgan, ml-1m], seeds: [1]}\n")
-    plan = snakemake(checkout, "-n", "--configfile", "more.yaml")
+    plan = snakemake(checkout, "-n", "--configfile", "more.yaml", "--config", "study={variants: [code]}")
     assert plan.returncode == 0, plan.stdout + plan.stderr
     assert "results/downloads/ml-1m/ml-1m.zip" in plan.stdout
     assert "results/ml-1m/data/dataset.npz" in plan.stdout
 
 
 def test_the_original_code_is_planned_for_every_configured_seed_and_can_be_switched_off(checkout):
-    plan = snakemake(checkout, "-n", "--config", "authors_code={seeds: [1, 2, 3]}")
+    # the authors' code runs on authors_code.seeds whatever the study's variants and seeds
+    plan = snakemake(checkout, "-n", "--config", NARROW, "authors_code={seeds: [1, 2, 3]}")
     assert plan.returncode == 0, plan.stdout + plan.stderr
     for seed in (1, 2, 3):
         assert f"results/ml-100k-irgan/runs/test/irgan-authors-code/seed-{seed}/record.json" in plan.stdout
     stats = dict(re.findall(r"^(\w+)\s+(\d+)$", plan.stdout, re.MULTILINE))
     assert stats["run_authors_code"] == "3" and stats["fetch_authors_code"] == "6"
-    off = snakemake(checkout, "-n", "--config", "authors_code={seeds: []}")
+    off = snakemake(checkout, "-n", "--config", NARROW, "authors_code={seeds: []}")
     assert off.returncode == 0 and "run_authors_code" not in off.stdout

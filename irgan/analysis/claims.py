@@ -36,6 +36,7 @@ from irgan.analysis.statistics import (
     published_figure,
 )
 from irgan.analysis.study_view import StudyView
+from irgan.analysis.what_moved import made_of_cell
 from irgan.formatting import p_is, protocol_name, signed_text
 from irgan.protocol import HONEST_SELECTION, PAPER_SELECTION
 
@@ -80,7 +81,7 @@ LEDGER_COLUMNS = [
     "claim_id", "claim", "source", "kind", "metric", "system", "comparator", "direction", "published",
     "effect_paper", "low_paper", "high_paper", "p_adjusted_paper", "detectable_paper",
     "effect_honest", "low_honest", "high_honest", "p_adjusted_honest", "detectable_honest",
-    "test", "family", "verdict", "cause", "reason",
+    "test", "family", "verdict", "cause", "made_of", "reason",
 ]
 PROTOCOL_COLUMNS = {PAPER_SELECTION: "paper", HONEST_SELECTION: "honest"}
 
@@ -281,8 +282,10 @@ def _cause(view: StudyView, claim: Claim, outcomes: dict[str, str], comparators:
     return "; ".join(sorted(found, key=lambda s: (-found[s], s)))
 
 
-def ledger_row(view: StudyView, claim: Claim, settings: StatisticsSettings, dataset: str) -> dict:
-    """One claim's row of the ledger (:data:`LEDGER_COLUMNS`)."""
+def ledger_row(view: StudyView, claim: Claim, settings: StatisticsSettings, dataset: str,
+               what_moved: pd.DataFrame | None = None, what_moved_groups: pd.DataFrame | None = None) -> dict:
+    """One claim's row of the ledger (:data:`LEDGER_COLUMNS`); ``made_of`` from the what-moved tables
+    (:func:`irgan.analysis.what_moved.made_of_cell`) where given."""
     published = published_effect(claim, settings, dataset)
     smallest = smallest_effect(claim, settings, published)
     row = {"claim_id": claim.id, "claim": claim.claim, "source": claim.source, "kind": claim.kind,
@@ -311,6 +314,8 @@ def ledger_row(view: StudyView, claim: Claim, settings: StatisticsSettings, data
     else:
         deciding = [HONEST_SELECTION if outcomes[HONEST_SELECTION] != MISSING else PAPER_SELECTION]
     row["cause"] = _cause(view, claim, outcomes, comparators, deciding, smallest, settings.alpha)
+    row["made_of"] = (made_of_cell(what_moved, what_moved_groups, claim.system, comparators)
+                      if claim.kind == "difference" else "")
     basis = (f"the published difference of {smallest:.4f}" if _sized_by_paper(claim, published)
              else f"the smallest difference that matters ({smallest:.4f})")
     row["reason"] = f"{parts[0][0].upper()}{parts[0][1:]}; {parts[1]}; against {basis}: {row['verdict']}."
@@ -325,10 +330,12 @@ def applies(claim: Claim, settings: StatisticsSettings, dataset: str) -> bool:
 
 def ledger(statistics: Mapping[str, pd.DataFrame], settings: StatisticsSettings,
            dataset: str) -> pd.DataFrame:
-    """The claims ledger of ``dataset`` from its statistics tables (``summary``, ``comparisons``):
-    one row per claim that applies to it (:func:`applies`), in the config's order."""
+    """The claims ledger of ``dataset`` from its statistics tables (``summary``, ``comparisons``, and
+    where the rule what_moved ran ``what_moved`` and ``what_moved_groups``): one row per claim that
+    applies to it (:func:`applies`), in the config's order."""
     view = StudyView(statistics["summary"], statistics.get("comparisons"), reference=settings.reference,
                      dataset=dataset)
-    rows = [ledger_row(view, claim, settings, dataset) for claim in settings.claims
+    moved, groups = statistics.get("what_moved"), statistics.get("what_moved_groups")
+    rows = [ledger_row(view, claim, settings, dataset, moved, groups) for claim in settings.claims
             if applies(claim, settings, dataset)]
     return pd.DataFrame(rows, columns=LEDGER_COLUMNS)

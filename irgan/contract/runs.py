@@ -1,11 +1,14 @@
 """The on-disk contract of a run, shared by IRGAN, every baseline, the Snakefile and the statistics.
 
 A run is (dataset, selection rule, system, seed) and lives in :data:`RUN_DIR`,
-``{results}/{dataset}/runs/{selection}/{system}/seed-{seed}/``, with three files:
+``{results}/{dataset}/runs/{selection}/{system}/seed-{seed}/``, with four files:
 
 - ``per_user.csv``: the selected model's per-user TEST metrics, in the
   evaluation protocol's format (``user, n_relevant, n_candidates, P@3 ... MRR``).
   Header only when the run diverged.
+- ``top_items.csv``: the same users' top-10 recommendations (``user, item_1 ... item_10``, best
+  first, the evaluation's candidates and tie order): what the beyond-accuracy metrics
+  (:mod:`irgan.contract.beyond_accuracy`) are computed from. Header only when the run diverged.
 - ``curve.csv``: one row per evaluation during training:
   ``epoch, model, split, P@3 ... MRR`` (``model`` e.g. ``G``, ``D`` or the
   baseline's name; ``split`` = ``validation`` or ``test``).
@@ -43,14 +46,19 @@ from irgan.protocol import CUTOFFS, SELECTION_METRIC, SELECTIONS, metric_names
 # --------------------------------------------------------------------------- layout
 
 PER_USER = "per_user.csv"
+TOP_ITEMS = "top_items.csv"
 CURVE = "curve.csv"
 RECORD = "record.json"
 #: the files of every run, what the statistics read
-CONTRACT_FILES = (PER_USER, CURVE, RECORD)
+CONTRACT_FILES = (PER_USER, TOP_ITEMS, CURVE, RECORD)
+#: an IRGAN run's extra file: G's and D's distributions after every outer epoch (irgan.train.dynamics)
+DYNAMICS = "dynamics.csv"
+#: how many recommendations per user ``top_items.csv`` keeps (the largest cut-off of the protocol)
+TOP_K = max(CUTOFFS)
 #: a trained run's checkpoint, beside its contract files (read by the runs that start from it)
 MODEL = "model.pt"
 #: the keys of a Snakemake rule's run outputs, by file
-RUN_OUTPUTS = {"per_user": PER_USER, "curve": CURVE, "record": RECORD}
+RUN_OUTPUTS = {"per_user": PER_USER, "top_items": TOP_ITEMS, "curve": CURVE, "record": RECORD}
 #: where a run lives; every field is also the name of the Snakemake wildcard it becomes
 RUN_DIR = "{results}/{dataset}/runs/{selection}/{system}/seed-{seed}"
 #: the columns that name a system's runs in every table of the statistics
@@ -262,14 +270,20 @@ def write_run(
     per_user: pd.DataFrame | None,
     curve: pd.DataFrame,
     record: dict,
+    top_items: pd.DataFrame | None = None,
 ) -> None:
-    """Write the three files of a run; ``per_user=None`` (diverged) writes a header-only table.
+    """Write the files of a run; ``per_user=None`` (diverged) writes header-only tables.
 
     ``record`` is a :func:`make_record`; the means of the per-user table are added as
     ``test_metrics`` so a reader of the record alone sees the headline numbers. The record is
-    checked first: a record that breaks the schema is never written.
+    checked first: a record that breaks the schema is never written. ``top_items`` (the same
+    users' top-10 lists, :meth:`irgan.models.evaluation.Evaluator.report`) is written when given;
+    every system of the workflow gives it.
     """
     directory = Path(directory)
+    if per_user is not None and top_items is not None and not np.array_equal(
+            per_user["user"].to_numpy(), top_items["user"].to_numpy()):
+        raise RunContractError(f"{directory}: top_items and per_user list different users")
     table = per_user if per_user is not None else empty_per_user()
     record = dict(record)
     record["test_metrics"] = (
@@ -279,6 +293,11 @@ def write_run(
     record = check_record(_finite_or_none(record), directory / RECORD)
     write_frame(curve, directory / CURVE)
     write_frame(table, directory / PER_USER)
+    if per_user is None:
+        write_frame(pd.DataFrame(columns=["user", *(f"item_{r + 1}" for r in range(TOP_K))]),
+                    directory / TOP_ITEMS)
+    elif top_items is not None:
+        write_frame(top_items, directory / TOP_ITEMS)
     write_json(directory / RECORD, record)
 
 

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 import torch
 
+from irgan.contract.beyond_accuracy import item_table, user_table
 from irgan.contract.io import atomic_path, write_json
 from irgan.data.ratings import Interactions
 from irgan.data.splits import rank_within_user
@@ -218,6 +220,16 @@ def save_with_summary(
     dataset.save(artifact)
     write_json(summary, record)
     return record
+
+
+def popularity_tables(dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``data/items.csv`` and ``data/users.csv``: each item's popularity (training positives) and
+    each evaluated user's activity and test-item popularity, what the beyond-accuracy metrics and
+    the user groups of the analysis are computed from (:mod:`irgan.contract.beyond_accuracy`)."""
+    train, test = dataset.train_positives, dataset.test_positives
+    items = item_table(np.bincount(train.items, minlength=dataset.n_items), dataset.n_users)
+    users = user_table(train.users, test.users, test.items, dataset.n_users, items)
+    return items, users
 
 
 def artifact_path(results: str | os.PathLike, dataset: str) -> Path:

@@ -401,8 +401,9 @@ def train_tuned(system: str, record: Mapping[str, Any], dataset: Any, seed: int,
         final_epoch=summary["final_epoch"], reported_model=model.name,
         deterministic=summary["deterministic"], divergence=summary["divergence"],
         hyperparameters=summary["hyperparameters"], details={**details, "train_loss": summary["train_loss"]})
-    per_user = Evaluator(dataset, "test", device=device).per_user(model.score) if status == "ok" else None
-    write_run(run_directory, per_user, model.curve, result)
+    per_user, top_items = (Evaluator(dataset, "test", device=device).report(model.score)
+                           if status == "ok" else (None, None))
+    write_run(run_directory, per_user, model.curve, result, top_items)
     return result
 
 

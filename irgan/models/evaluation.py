@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import torch
 
+from irgan.contract.beyond_accuracy import top_items_frame
+from irgan.contract.runs import TOP_K
 from irgan.errors import IrganError
 from irgan.protocol import CUTOFFS, metric_names  # noqa: F401  (named there, torch-free; re-exported)
 
@@ -44,6 +46,7 @@ def rank_metrics(
     known: torch.Tensor,
     relevant: torch.Tensor,
     cutoffs: Sequence[int] = CUTOFFS,
+    top_k: int = 0,
 ) -> dict[str, torch.Tensor]:
     """Per-row metrics for a block of users.
 
@@ -51,6 +54,8 @@ def rank_metrics(
     candidates) and ``relevant`` (bool) share one shape. Rows with no relevant
     candidate get NaN; callers drop them. Known items are moved behind every
     candidate (score -inf) before one sort; after it, only the hits are touched.
+    With ``top_k``, ``top_items`` holds each row's first ``top_k`` candidates from the same
+    sort (-1 where a row has fewer candidates).
     """
     if scores.shape != known.shape or scores.shape != relevant.shape:
         raise ValueError("scores, known and relevant must have the same shape")
@@ -89,6 +94,9 @@ def rank_metrics(
     out["MRR"] = torch.where(valid, 1.0 / first_rank, nan)
     out["n_relevant"] = n_relevant
     out["n_candidates"] = (~known).sum(dim=1)
+    if top_k:
+        top = order[:, :top_k]
+        out["top_items"] = top.masked_fill(torch.gather(known, 1, top), -1)
     return out
 
 
@@ -166,8 +174,9 @@ class Evaluator:
             for i in range(0, len(users), batch_users)
         ]
 
-    def metrics(self, score_fn) -> dict[str, torch.Tensor]:
-        """Per-user metric tensors (aligned with ``self.users``) of ``score_fn(users) -> scores``."""
+    def metrics(self, score_fn, top_k: int = 0) -> dict[str, torch.Tensor]:
+        """Per-user metric tensors (aligned with ``self.users``) of ``score_fn(users) -> scores``
+        (with ``top_k``: also ``top_items``, see :func:`rank_metrics`)."""
         parts: list[dict[str, torch.Tensor]] = []
         for users, known, relevant in self.blocks:
             with torch.no_grad():
@@ -177,7 +186,7 @@ class Evaluator:
                     f"score function returned shape {tuple(scores.shape)}, "
                     f"expected ({len(users)}, {self.n_items})"
                 )
-            parts.append(rank_metrics(scores.to(self.device), known, relevant, self.cutoffs))
+            parts.append(rank_metrics(scores.to(self.device), known, relevant, self.cutoffs, top_k))
         return {name: torch.cat([p[name] for p in parts]) for name in parts[0]}
 
     def means(self, score_fn, cutoff_only: bool = False) -> dict[str, float]:
@@ -198,11 +207,17 @@ class Evaluator:
 
     def per_user(self, score_fn) -> pd.DataFrame:
         """One row per evaluated user: ``user, n_relevant, n_candidates`` and every metric."""
-        metrics = self.metrics(score_fn)
-        frame = pd.DataFrame({"user": self.users.cpu().numpy()})
+        return self.report(score_fn)[0]
+
+    def report(self, score_fn, top_k: int = TOP_K) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(:meth:`per_user`, the same users' top-``top_k`` items) from one scoring and one sort:
+        the two tables a run writes (``per_user.csv``, ``top_items.csv``)."""
+        metrics = self.metrics(score_fn, top_k)
+        users = self.users.cpu().numpy()
+        frame = pd.DataFrame({"user": users})
         for name in ["n_relevant", "n_candidates", *metric_names(self.cutoffs)]:
             frame[name] = metrics[name].cpu().numpy()
-        return frame
+        return frame, top_items_frame(users, metrics["top_items"].cpu().numpy())
 
 
 def evaluate_scores(
@@ -228,6 +243,11 @@ def evaluate(
     return evaluate_scores(
         recommender.score, dataset, split, cutoffs, batch_users, device=getattr(recommender, "device", "cpu")
     )
+
+
+def evaluate_report(recommender: Recommender, dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per-user test metrics, top-10 items) of any recommender: what a run writes."""
+    return Evaluator(dataset, "test", device=getattr(recommender, "device", "cpu")).report(recommender.score)
 
 
 def summarise(per_user: pd.DataFrame, cutoffs: Sequence[int] = CUTOFFS) -> dict[str, float]:

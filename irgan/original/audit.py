@@ -11,7 +11,7 @@ from irgan.contract.io import atomic_path, write_text
 from irgan.contract.runs import make_record, write_run
 from irgan.data.dataset import Dataset
 from irgan.models.checkpoints import load_mf_checkpoint
-from irgan.models.evaluation import evaluate, summarise
+from irgan.models.evaluation import evaluate, evaluate_report, summarise
 from irgan.protocol import PAPER_SELECTION
 from irgan.published import (
     METRICS,
@@ -114,11 +114,11 @@ def write_released_start_run(
     seed of the reference), under the ``test`` rule only, as its authors selected it on test.
     """
     model = load_mf_checkpoint(checkpoint, dataset.n_users, dataset.n_items)
-    per_user = evaluate(model, dataset, split="test")
+    per_user, top_items = evaluate_report(model, dataset)
     curve = pd.DataFrame([{"epoch": 0, "model": "G", "split": "test", **summarise(per_user)}])
     record = make_record(
         status="ok", system=RELEASED_START_SYSTEM, dataset=dataset.name, selection=PAPER_SELECTION,
         seed=seed, selected_epoch=0, final_epoch=0, reported_model="G", deterministic=True,
         hyperparameters={"checkpoint": Path(checkpoint).name}, provenance=provenance,
     )
-    write_run(directory, per_user, curve, record)
+    write_run(directory, per_user, curve, record, top_items)

@@ -19,7 +19,7 @@ import pandas as pd
 from irgan.contract.runs import make_record, write_run
 from irgan.data.dataset import Dataset
 from irgan.models.checkpoints import load_mf_checkpoint
-from irgan.models.evaluation import evaluate, summarise
+from irgan.models.evaluation import evaluate_report, summarise
 from irgan.original.authors_code import (
     DNS_PICKLE,
     DNS_SYSTEM,
@@ -97,7 +97,7 @@ def _write_original_run(raw_dir, dataset: Dataset, directory, provenance: dict, 
     events = read_epoch_log(raw_dir / EPOCH_LOG)
     curve = curve_from_log(events, trained=trained, label=label)
     model = load_mf_checkpoint(raw_dir / saved, dataset.n_users, dataset.n_items)
-    per_user = evaluate(model, dataset, split="test")
+    per_user, top_items = evaluate_report(model, dataset)
     chosen, best = selected_epoch(events, model=trained)
     ours = summarise(per_user)["P@5"]
     final = curve[curve["model"] == label].iloc[-1]
@@ -117,5 +117,5 @@ def _write_original_run(raw_dir, dataset: Dataset, directory, provenance: dict, 
                                                        "threads")},
         },
     )
-    write_run(directory, per_user, curve, record)
+    write_run(directory, per_user, curve, record, top_items)
     return record

@@ -992,6 +992,36 @@ NO_ROBUSTNESS = ("The robustness over splits has not run in this study: `snakema
                  "draft includes it once its outputs exist.")
 
 
+NO_TRANSFER = ("The study ran on one dataset. `snakemake datasets` runs it on the datasets of `transfer:` in "
+               "the config too and sets them beside it (results/transfer/); the draft includes the "
+               "comparison once it exists.")
+NO_WHAT_MOVED = ("The beyond-accuracy analysis (rule `what_moved`) has not run for this dataset: the "
+                 "draft includes it once its outputs exist.")
+
+
+def what_moved_values(what_moved: dict | None) -> dict[str, str]:
+    """``made_of_sentence`` (the first generated answer, for the abstract) and ``what_moved_section``
+    (every answer, the table and the three figures) from the rule ``what_moved``'s outputs:
+    ``sentences``, ``table`` (its Markdown) and ``figures`` (name -> link, ``<name>_pdf`` beside)."""
+    if not what_moved or not what_moved.get("sentences"):
+        return {"made_of_sentence": "", "what_moved_section": NO_WHAT_MOVED}
+    figures = what_moved["figures"]
+    captions = {
+        "popularity_shift": "Mean popularity percentile of each user's top-10, start against reference, one "
+                            "line per seed.",
+        "gain_by_group": "The reference's P@5 gain over its start per quartile of user activity and of "
+                         "test-item popularity, 95% bootstrap intervals.",
+        "training_dynamics": "G's and D's distributions after every outer epoch: mean over seeds, band from "
+                             "the lowest to the highest seed.",
+    }
+    parts = [" ".join(_capital(s) for s in what_moved["sentences"])]
+    parts.append(_table_block(what_moved["table"], notes=False).strip())
+    parts += [f"![{caption}]({figures[name]}) ([PDF]({figures[name + '_pdf']}))"
+              for name, caption in captions.items() if name in figures]
+    return {"made_of_sentence": _capital(what_moved["sentences"][0]),
+            "what_moved_section": "\n\n".join(parts)}
+
+
 def robustness_values(robustness: dict[str, str] | None) -> dict[str, str]:
     """``robustness_sentence`` and ``robustness_section`` (sentence, table and figure) of the draft."""
     if not robustness:
@@ -1057,7 +1087,7 @@ def easy_and_difficult(values: dict, fidelity: pd.DataFrame, published: bool) ->
                     f"`{values['dataset']}` from one command ({values['n_runs']} runs).")
     if not fidelity.empty:
         easy.append("Running the authors' own code, ported to Python 3 and TensorFlow 2's compat.v1 by a "
-                    "recorded patch, beside the re-implementation from the same start (Section 7.6).")
+                    "recorded patch, beside the re-implementation from the same start (Section 7.7).")
     if published:
         easy.append(f"The released checkpoints load with a numpy-only unpickler. {values['audit_sentence']}")
         difficult.append("The paper and the code disagree on pre-training, on D's data and on G's reward; "
@@ -1120,6 +1150,7 @@ def paper_values(
     authors_dns: str = "",
     robustness: dict[str, str] | None = None,
     links: dict[str, str] | None = None,
+    what_moved: dict | None = None,
 ) -> dict:
     """Every value of the templates. ``tables``: the dataset's Markdown tables by name; ``figures``
     and ``links``: the figures and the files the draft links, relative to it; ``robustness``: the
@@ -1216,6 +1247,8 @@ def paper_values(
         "appendix_links": _links(links, [name for name in links if name != "claims"]),
     }
     values |= robustness_values(robustness)
+    values |= what_moved_values(what_moved)
+    values["transfer_section"] = NO_TRANSFER  # replaced by irgan.report.transfer.transfer_values once run
     if robustness and robustness.get("concordance") is not None:
         values["robustness_section"] = robustness_summary(
             robustness["concordance"], robustness["systems"], settings.reference, alpha,

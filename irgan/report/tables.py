@@ -897,6 +897,8 @@ def claims_table(ledger: pd.DataFrame, settings: StatisticsSettings, dataset: st
     })
     why = pd.DataFrame({"claim": ledger["claim_id"], "verdict": ledger["verdict"], "reason": ledger["reason"],
                         "ablations that change the effect": ledger["cause"].fillna("").replace("", "–")})
+    if "made_of" in ledger:  # what came with the effect in the top-10 lists (rule what_moved)
+        why["what came with it (top-10)"] = ledger["made_of"].fillna("").replace("", "–")
     counts = ledger["verdict"].value_counts()
     notes = [
         f"Dataset {dataset}. Effect: for a difference, the mean per-user difference of system and "

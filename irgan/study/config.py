@@ -100,12 +100,14 @@ def _file_setting(path: list, files: Sequence[tuple[str, Mapping]]) -> str | Non
 def _check_references(config: dict, source: str) -> None:
     """Cross-key rules a JSON schema cannot express."""
     datasets = config["datasets"]
-    for name in config["study"]["datasets"]:
-        if name not in datasets:
-            raise ConfigError(
-                f"{source}: key study.datasets names {name!r}, "
-                f"which is not in datasets ({', '.join(sorted(datasets))})"
-            )
+    for key, names in (("study.datasets", config["study"]["datasets"]),
+                       ("transfer.datasets", config.get("transfer", {}).get("datasets", []))):
+        for name in names:
+            if name not in datasets:
+                raise ConfigError(
+                    f"{source}: key {key} names {name!r}, "
+                    f"which is not in datasets ({', '.join(sorted(datasets))})"
+                )
     from irgan.study.variants import selected_baselines, selected_variants
 
     try:  # study.variants / study.baselines name variants and systems the config has
@@ -134,10 +136,11 @@ def _check_references(config: dict, source: str) -> None:
                 f"{source}: key datasets.{name}.rating_scale must be [low, high] "
                 f"with low < high, got {spec['rating_scale']}"
             )
-        if not low < spec["positive_threshold"] <= high:
+        # the scale's low end is allowed: every rating a positive (implicit feedback, as CFGAN counts)
+        if not low <= spec["positive_threshold"] <= high:
             raise ConfigError(
                 f"{source}: key datasets.{name}.positive_threshold "
-                f"{spec['positive_threshold']} lies outside the rating scale ({low}, {high}]"
+                f"{spec['positive_threshold']} lies outside the rating scale [{low}, {high}]"
             )
         if "files" in spec:
             named = [spec.get(k) for k in ("train_file", "test_file", "archive")]

@@ -65,7 +65,10 @@ AUTHORS_BENCHMARK = {"d_epoch": 0.75, "g_epoch": 1.2, "process": 10.0}
 BATCHED_G_EPOCH = 1.45
 AUTHORS_DNS_EPOCH = 12.0  # cf_dns.py: one epoch of single-triple steps and its evaluation
 # Training positives of the registry's datasets whose size the config does not give.
-KNOWN_POSITIVES = {"ml-100k-irgan": 44_140, "ml-100k": 44_140, "ml-1m": 460_000, "netflix": 1_200_000}
+KNOWN_POSITIVES = {"ml-100k-irgan": 44_140, "ml-100k": 44_140, "ml-1m": 460_000, "netflix": 1_200_000,
+                   # the CFGAN authors' splits (counted): rating >= 4, and every rating (-implicit)
+                   "ciao-cfgan": 10_042, "ml-100k-cfgan": 44_289,
+                   "ciao-cfgan-implicit": 13_464, "ml-100k-cfgan-implicit": 80_000}
 POSITIVE_SHARE = 0.55  # ratings >= 4 on MovieLens-like scales (irgan.data.synthetic's shares)
 
 

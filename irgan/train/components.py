@@ -23,7 +23,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from irgan.contract.runs import CONTRACT_FILES, MODEL, divergence_entry, make_record, write_run
+from irgan.contract.runs import (
+    CONTRACT_FILES,
+    DYNAMICS,
+    MODEL,
+    divergence_entry,
+    make_record,
+    write_frame,
+    write_run,
+)
 from irgan.data.dataset import Dataset, Pairs
 from irgan.errors import ConfigError, IrganError
 from irgan.models.checkpoints import load_tensors, mf_from_arrays, save_tensors
@@ -266,6 +274,7 @@ class TrainResult:
     divergence: dict | None = None
     extra: dict = field(default_factory=dict)  # the record's details (schedule, seconds, ...)
     extra_models: dict[str, MFParams] = field(default_factory=dict)
+    dynamics: pd.DataFrame | None = None  # IRGAN: G's and D's distributions per outer epoch
 
     def recommender(self) -> TrainedRecommender:
         if self.selected is None:
@@ -351,9 +360,9 @@ def write_training_run(directory: str | os.PathLike, result: TrainResult, datase
                        model_file: str | os.PathLike | None = None) -> dict:
     """Write per_user.csv, curve.csv, record.json and the checkpoint; return the record."""
     directory = Path(directory)
-    per_user = None
+    per_user = top_items = None
     if result.status == "ok":
-        per_user = Evaluator(dataset, "test", device=device).per_user(
+        per_user, top_items = Evaluator(dataset, "test", device=device).report(
             result.selected.to(device).score)
     if kernels.AVAILABLE:
         provenance = {**provenance, "numba": kernels.numba.__version__}
@@ -368,10 +377,12 @@ def write_training_run(directory: str | os.PathLike, result: TrainResult, datase
     models.update(result.extra_models)
     model_path = Path(model_file or directory / MODEL_FILE)
     try:
-        write_run(directory, per_user, result.curve.frame(), record)
+        write_run(directory, per_user, result.curve.frame(), record, top_items)
+        if result.dynamics is not None:
+            write_frame(result.dynamics, directory / DYNAMICS)
         save_model(model_path, models, {"status": result.status, "selected_epoch": result.selected_epoch})
     except BaseException:  # e.g. a full disk at the last file: no run is left half-written
-        for path in (*(directory / name for name in CONTRACT_FILES), model_path):
+        for path in (*(directory / name for name in (*CONTRACT_FILES, DYNAMICS)), model_path):
             path.unlink(missing_ok=True)
         raise
     return record

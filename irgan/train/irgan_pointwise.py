@@ -57,6 +57,7 @@ from irgan.train.components import (
     load_model,
     uniforms,
 )
+from irgan.train.dynamics import DynamicsLog
 from irgan.train.sampling import sample_inverse_cdf
 from irgan.train.settings import DiscriminatorPretrainingSettings, IRGANSettings
 from irgan.train.trainer import Method, Trainer, TripleMethod, resolve_backend
@@ -350,6 +351,13 @@ class IRGAN(Method):
         self.seconds: dict[str, float] = {}  # the trainer's timers
         self.losses = {"D": math.nan, "G": math.nan}
         self.epochs = s.outer_epochs
+        _, heldout = dataset.split_pairs(selection)
+        self.dynamics = DynamicsLog(
+            self.G, self.D if s.uses_discriminator else None,
+            torch.as_tensor(positives.user_ids, device=step_device),
+            torch.as_tensor(positives.counts, device=step_device), self.positive_mask,
+            heldout.dense(dataset.n_users, dataset.n_items, step_device) & ~self.positive_mask,
+            self.d.temperature, REWARDS.get(s.reward))
         self.hyperparameters = {**s.as_dict(), "backend": self.backend, "generator_backend": self.g_backend}
 
     def start_models(self) -> dict[str, MFParams]:
@@ -408,12 +416,14 @@ class IRGAN(Method):
         # only the stale-data variant carries D's data across outer epochs
         keep = self.d.reuse_first_sample and self.triples is not None
         return {"counts": self.counts, "reward_baseline": float(self.baseline_state[0]),
+                "dynamics": self.dynamics.rows,
                 "triples": (tuple(t.cpu() for t in (self.triples.users, self.triples.positives,
                                                     self.triples.negatives)) if keep else None)}
 
     def load_state(self, state: dict) -> None:
         self.counts = state["counts"]
         self.baseline_state[0] = state.get("reward_baseline", 0.0)
+        self.dynamics.rows = list(state.get("dynamics", []))
         if state["triples"] is not None:
             self.triples = Triples(*(torch.as_tensor(a, device=self.step_device) for a in state["triples"]))
 
@@ -430,6 +440,8 @@ class IRGANTrainer(Trainer):
 
     def schedule(self) -> None:
         m, G, D = self.method, self.method.G, self.method.D
+        if self.rounds_done == 0:
+            m.dynamics.record(0, 0)  # the start: G's and D's distributions before any training
         for outer_epoch in range(self.rounds_done, m.s.outer_epochs):
             # --- D-epochs: D learns to tell the training positives from G's samples ---------------
             # eq. (3): max_phi  sum_u E_{i ~ p_true(.|u)}[log D(i|u)] + E_{i ~ p_theta(.|u)}[log(1 - D(i|u))],
@@ -455,6 +467,7 @@ class IRGANTrainer(Trainer):
                 self.observe(self.epoch, "G", G)  # evaluate G, keep the best by selection P@5
                 self.bar.update()
             self.observations.flush()
+            m.dynamics.record(outer_epoch + 1, self.epoch)  # irgan.train.dynamics: expectations, no draws
             if m.train_d:
                 self.evaluate(self.epoch, {"D": D})
             m.counts["outer_epochs"] += 1
@@ -481,6 +494,11 @@ class IRGANTrainer(Trainer):
     def restore(self, state) -> None:
         super().restore(state)
         self.method.seconds = self.seconds
+
+    def result(self, status: str, divergence: dict | None, seconds: float) -> TrainResult:
+        result = super().result(status, divergence, seconds)
+        result.dynamics = self.method.dynamics.frame()
+        return result
 
     def details(self, seconds: float) -> dict:
         m = self.method

@@ -13,6 +13,7 @@ rule baseline:
         tuning=f"{RESULTS}/{{dataset}}/tuning/{{system}}/seed-{{seed}}.json",
         records=baseline_run_files("record.json"),
         per_user=baseline_run_files("per_user.csv"),
+        top_items=baseline_run_files("top_items.csv"),
         curves=baseline_run_files("curve.csv"),
     wildcard_constraints:
         system="|".join(baseline_rule_systems()) or "(?!)",

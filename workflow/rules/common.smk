@@ -75,10 +75,17 @@ def dataset_files(wildcards):
     return {name: downloaded(source, name) for name in names if name}
 
 
-def audit_targets():
+def study_datasets(datasets=None):
+    """``datasets``, or the study's (study.datasets) when None: every target function below takes
+    the datasets it builds targets for, so that a dataset outside study.datasets (the `datasets`
+    target's, workflow/rules/datasets.smk) gets the same study."""
+    return list(config["study"]["datasets"] if datasets is None else datasets)
+
+
+def audit_targets(datasets=None):
     return [
         f"{RESULTS}/{name}/audit/released_checkpoints.{ext}"
-        for name in config["study"]["datasets"]
+        for name in study_datasets(datasets)
         if DATASETS[name].get("released_checkpoints")
         for ext in ("csv", "md")
     ]
@@ -89,8 +96,8 @@ def audit_targets():
 # contract's path template. Statistics, tables, figures and the paper draft
 # (workflow/rules/report.smk) read every run of their dataset.
 from irgan.original.authors_code import DNS_SYSTEM as AUTHORS_DNS_SYSTEM, SYSTEM as AUTHORS_CODE_SYSTEM
-from irgan.contract.runs import (CONTRACT_FILES, MODEL, RECORD, RunKey, parse_run_path, run_dir_pattern,
-                           run_outputs)
+from irgan.contract.runs import (CONTRACT_FILES, DYNAMICS, MODEL, RECORD, RunKey, parse_run_path,
+                           run_dir_pattern, run_outputs)
 from irgan.contract.outputs import FIGURE_NAMES, STATISTICS_FILES, TABLE_NAMES
 from irgan.study.variants import RELEASED_START_SYSTEM
 
@@ -100,13 +107,13 @@ def run_targets(runs, names=CONTRACT_FILES):
     return [f"{run_dir_pattern(RESULTS, *run)}/{name}" for run in runs for name in names]
 
 
-def pretraining_runs():
+def pretraining_runs(datasets=None):
     """The `dns` and `mle` rows (rule pretrain), under every selection rule."""
     from irgan.study.variants import selected_baselines
 
     return [
         RunKey(dataset, selection, method, seed)
-        for dataset in config["study"]["datasets"]
+        for dataset in study_datasets(datasets)
         for selection in SELECTIONS
         for method in ("dns", "mle")
         if method in selected_baselines(config)
@@ -114,20 +121,21 @@ def pretraining_runs():
     ]
 
 
-def irgan_runs():
+def irgan_runs(datasets=None):
     """Every IRGAN variant, seed and rule of the study (rule train_irgan)."""
     from irgan.study.variants import study_runs
 
-    return [RunKey(d, sel, f"irgan-{variant}", seed) for d, sel, variant, seed in study_runs(config)]
+    on = {**config, "study": {**config["study"], "datasets": study_datasets(datasets)}}
+    return [RunKey(d, sel, f"irgan-{variant}", seed) for d, sel, variant, seed in study_runs(on)]
 
 
-def released_start_runs():
+def released_start_runs(datasets=None):
     """The authors' released start, where the reference starts from it (rule released_start)."""
     from irgan.study.variants import publishes_start
 
     return [
         RunKey(dataset, PAPER_SELECTION, RELEASED_START_SYSTEM, seed)
-        for dataset in config["study"]["datasets"]
+        for dataset in study_datasets(datasets)
         if publishes_start(config["irgan"]["defaults"], DATASETS[dataset])
         for seed in config["study"]["seeds"]
     ]
@@ -148,7 +156,7 @@ def baseline_runs(dataset=None):
     ]
 
 
-def authors_code_runs():
+def authors_code_runs(datasets=None):
     """irgan-authors-code for every `authors_code.seeds` (rule authors_code_run) and dns-authors-code
     for every `authors_code.dns_seeds` (rule authors_dns_run), the paper protocol only."""
     section = config.get("authors_code", {})
@@ -156,7 +164,7 @@ def authors_code_runs():
     runs += [(AUTHORS_DNS_SYSTEM, seed) for seed in section.get("dns_seeds", [])]
     return [
         RunKey(dataset, PAPER_SELECTION, system, seed)
-        for dataset in authors_code_datasets()
+        for dataset in authors_code_datasets(datasets)
         for system, seed in runs
     ]
 
@@ -170,15 +178,27 @@ def robustness_runs():
 def study_run_files(dataset):
     """The run-contract files of every run of one dataset (for a re-split: its robustness runs;
     the base datasets' statistics keep the study's own runs)."""
-    runs = (pretraining_runs() + irgan_runs() + released_start_runs() + baseline_runs() + authors_code_runs()
-            + tuned_runs(dataset))
     if dataset not in config["datasets"]:
         runs = robustness_runs()
+    else:
+        on = [dataset]
+        runs = (pretraining_runs(on) + irgan_runs(on) + released_start_runs(on) + baseline_runs(dataset)
+                + authors_code_runs(on) + tuned_runs(dataset))
     return sorted(run_targets(run for run in runs if run.dataset == dataset))
 
 
 def report_run_files(wildcards):
     return study_run_files(wildcards.dataset)
+
+
+WHAT_MOVED_FIGURES = ("gain_by_group", "popularity_shift", "training_dynamics")
+
+
+def irgan_dynamics_files(dataset):
+    """``dynamics.csv`` of every IRGAN run of this project's trainer on ``dataset`` (rule train_irgan)."""
+    if dataset not in config["datasets"]:
+        return []
+    return sorted(run_targets((run for run in irgan_runs() if run.dataset == dataset), (DYNAMICS,)))
 
 
 def statistics_files(dataset):
@@ -223,9 +243,10 @@ def figure_files(dataset, fmt):
     return [f"{FIGURES_DIR.format(dataset=dataset)}/{name}.{fmt}" for name in FIGURE_NAMES]
 
 
-def report_targets():
-    """Statistics, tables and figures of every study dataset with runs, and the paper draft."""
-    datasets = [name for name in config["study"]["datasets"] if study_run_files(name)]
+def report_targets(datasets=None):
+    """Statistics, tables and figures of every study dataset with runs, and the paper draft (when
+    the study's first dataset is among them)."""
+    datasets = [name for name in study_datasets(datasets) if study_run_files(name)]
     targets = [
         f"{RESULTS}/{name}/{kind}/{stem}"
         for name in datasets
@@ -233,6 +254,7 @@ def report_targets():
             ("statistics", "statistics.json"),
             ("tables", "table3.html"),
             ("tables", "claims.html"),
+            ("tables", "what_moved.html"),
             ("figures", "learning_curves.png"),
         )
     ]
@@ -241,11 +263,11 @@ def report_targets():
     return targets
 
 
-def irgan_run_targets():
+def irgan_run_targets(datasets=None):
     """Run files and checkpoints of the pre-training rows (dns, mle) and of every IRGAN variant,
     seed and rule; the run files of the released start (nothing is trained: no checkpoint)."""
-    return (run_targets(pretraining_runs() + irgan_runs(), (*CONTRACT_FILES, MODEL))
-            + run_targets(released_start_runs()))
+    return (run_targets(pretraining_runs(datasets) + irgan_runs(datasets), (*CONTRACT_FILES, MODEL))
+            + run_targets(released_start_runs(datasets)))
 
 
 def chosen_baseline_systems():
@@ -291,20 +313,20 @@ def baseline_run_files(name):
     return [f"{run_dir_pattern(RESULTS, selection=selection)}/{name}" for selection in baseline_selections()]
 
 
-def baseline_targets():
+def baseline_targets(datasets=None):
     """The baseline summary of every study dataset (it needs every baseline run)."""
     if not chosen_baseline_systems():
         return []
-    return [f"{RESULTS}/{name}/baselines/summary.md" for name in config["study"]["datasets"]]
+    return [f"{RESULTS}/{name}/baselines/summary.md" for name in study_datasets(datasets)]
 
 
-def start_match_targets():
+def start_match_targets(datasets=None):
     """The DNS-against-released-start comparison, on datasets that publish the authors' start."""
     from irgan.study.variants import publishes_start
 
     return [
         f"{RESULTS}/{name}/audit/start_match.md"
-        for name in config["study"]["datasets"]
+        for name in study_datasets(datasets)
         if publishes_start(config["irgan"]["defaults"], DATASETS[name])
     ]
 
@@ -359,12 +381,14 @@ def paper_robustness_inputs(dataset):
     return {}
 
 
-def study_targets():
-    targets = [f"{RESULTS}/{name}/data/summary.json" for name in config["study"]["datasets"]]
-    in_study = robustness_targets() if robustness.section(config).get("in_study") else []
-    return (targets + audit_targets() + start_match_targets() + irgan_run_targets()
-            + authors_code_run_targets() + baseline_targets() + tuned_targets()
-            + report_targets() + in_study)
+def study_targets(datasets=None):
+    """The study on ``datasets`` (None: the default target, study.datasets, with the robustness
+    outputs where robustness.in_study says so)."""
+    targets = [f"{RESULTS}/{name}/data/summary.json" for name in study_datasets(datasets)]
+    in_study = robustness_targets() if datasets is None and robustness.section(config).get("in_study") else []
+    return (targets + audit_targets(datasets) + start_match_targets(datasets) + irgan_run_targets(datasets)
+            + authors_code_run_targets(datasets) + baseline_targets(datasets) + tuned_targets(datasets)
+            + report_targets(datasets) + in_study)
 
 
 # Training rules (workflow/rules/train.smk): run paths, variant settings, initial checkpoints.
@@ -410,11 +434,11 @@ from irgan.original.authors_code import CODE_FILES as AUTHORS_CODE_FILES, DATA_F
 from irgan.original.authors_code import DNS_DATA_FILES as AUTHORS_DNS_DATA
 
 
-def authors_code_datasets():
+def authors_code_datasets(datasets=None):
     """Study datasets the original can run on: those that publish the released start."""
     from irgan.study.variants import publishes_start
 
-    return [name for name in config["study"]["datasets"]
+    return [name for name in study_datasets(datasets)
             if publishes_start(config["irgan"]["defaults"], DATASETS[name])]
 
 
@@ -434,10 +458,10 @@ def authors_code_schedule(wildcards):
             "g_epochs": defaults["generator"]["epochs"]}
 
 
-def authors_code_run_targets():
+def authors_code_run_targets(datasets=None):
     """Run files of irgan-authors-code for every `authors_code.seeds` and of dns-authors-code (the
     authors' cf_dns.py) for every `authors_code.dns_seeds` (the paper protocol only)."""
-    return run_targets(authors_code_runs())
+    return run_targets(authors_code_runs(datasets))
 
 
 # Equal-budget tuning (workflow/rules/tuning.smk, irgan/jobs/tune.py): one search per dataset and
@@ -537,7 +561,46 @@ def tuning_best_files(dataset):
             if tuned_name(system) in systems]
 
 
-def tuned_targets():
+def tuned_targets(datasets=None):
     """Every search's files and every <system>-tuned run of the study."""
-    return [path for dataset in config["study"]["datasets"] for system in tuned_systems()
-            for path in tuning_files(dataset, system)] + run_targets(tuned_runs())
+    return [path for dataset in study_datasets(datasets) for system in tuned_systems()
+            for path in tuning_files(dataset, system)] + [
+        path for dataset in study_datasets(datasets) for path in run_targets(tuned_runs(dataset))]
+
+
+# Does it transfer? (workflow/rules/datasets.smk, `snakemake datasets`): the study on transfer.datasets
+# too, then the cross-dataset comparison under results/transfer/.
+TRANSFER_DIR = f"{RESULTS}/transfer"
+TRANSFER_STATISTICS = ("summary", "comparisons", "optimism_summary")
+TRANSFER_FILES = {"csv": "tables/transfer.csv", "md": "tables/transfer.md", "tex": "tables/transfer.tex",
+                  "html": "tables/transfer.html", "png": "figures/transfer.png", "pdf": "figures/transfer.pdf",
+                  "json": "transfer.json"}
+
+
+def transfer_extra():
+    """transfer.datasets: the datasets the `datasets` target adds to the study."""
+    return list((config.get("transfer") or {}).get("datasets", []))
+
+
+def transfer_datasets():
+    """The datasets set side by side: the study's first (whose findings are tested), then transfer.datasets."""
+    return list(dict.fromkeys([config["study"]["datasets"][0], *transfer_extra()]))
+
+
+def transfer_files():
+    """The transfer rule's outputs, by format."""
+    return {fmt: f"{TRANSFER_DIR}/{name}" for fmt, name in TRANSFER_FILES.items()}
+
+
+def transfer_targets():
+    """The comparison's files, where there is more than one dataset to compare."""
+    return list(transfer_files().values()) if len(transfer_datasets()) > 1 else []
+
+
+def transfer_paper_inputs():
+    """What the paper draft shows of the comparison (its `transfer_section`): the files, once
+    `snakemake datasets` has written them; else none (the draft says how to run it)."""
+    files = transfer_files()
+    if not transfer_targets() or not all(os.path.exists(files[fmt]) for fmt in ("json", "md", "png", "pdf")):
+        return {}
+    return {f"transfer_{fmt}": files[fmt] for fmt in ("json", "md", "png", "pdf")}

@@ -9,6 +9,7 @@ Q_CLAIMS = "0. Which of the paper's claims hold?"
 Q_TABLE3 = "1. Does Table 3 reproduce?"
 Q_BASELINES = "2. Does IRGAN beat its baselines?"
 Q_ABLATIONS = "3. Where does the gain come from?"
+Q_WHAT_MOVED = "3a. What does the adversarial phase change in the recommendations?"
 Q_SELECTION = "4. How much does choosing the epoch on test add?"
 Q_SIMPLE = "5. Do simple baselines beat it all?"
 Q_HEALTH = "6. Runs, divergence and the statistics behind every table"
@@ -65,6 +66,8 @@ rule claims:
     input:
         summary=f"{STATISTICS_DIR}/summary.csv",
         comparisons=f"{STATISTICS_DIR}/comparisons.csv",
+        what_moved=f"{STATISTICS_DIR}/what_moved.csv",
+        what_moved_groups=f"{STATISTICS_DIR}/what_moved_groups.csv",
     output:
         csv=f"{TABLES_DIR}/claims.csv",
         md=f"{TABLES_DIR}/claims.md",
@@ -90,6 +93,57 @@ rule claims:
         "../envs/stats.yaml"
     script:
         "../scripts/claims.py"
+
+
+rule what_moved:
+    """Beyond-accuracy metrics of every run; what the adversarial phase and each ablation change; for whom; G and D over training."""
+    input:
+        runs=report_run_files,
+        dynamics=lambda w: irgan_dynamics_files(w.dataset),
+        item_table=f"{RESULTS}/{{dataset}}/data/items.csv",
+        user_table=f"{RESULTS}/{{dataset}}/data/users.csv",
+    output:
+        beyond_accuracy=f"{STATISTICS_DIR}/beyond_accuracy.csv",
+        beyond_summary=f"{STATISTICS_DIR}/beyond_summary.csv",
+        what_moved=f"{STATISTICS_DIR}/what_moved.csv",
+        what_moved_groups=f"{STATISTICS_DIR}/what_moved_groups.csv",
+        dynamics=f"{STATISTICS_DIR}/dynamics.csv",
+        csv=f"{TABLES_DIR}/what_moved.csv",
+        md=f"{TABLES_DIR}/what_moved.md",
+        tex=f"{TABLES_DIR}/what_moved.tex",
+        html=report(
+            f"{TABLES_DIR}/what_moved.html",
+            caption="../report/what_moved.rst",
+            category=Q_WHAT_MOVED,
+            subcategory="{dataset}",
+        ),
+        gain_by_group=report(
+            f"{FIGURES_DIR}/gain_by_group.png",
+            caption="../report/fig_gain_by_group.rst",
+            category=Q_WHAT_MOVED,
+            subcategory="{dataset}",
+        ),
+        popularity_shift=report(
+            f"{FIGURES_DIR}/popularity_shift.png",
+            caption="../report/fig_popularity_shift.rst",
+            category=Q_WHAT_MOVED,
+            subcategory="{dataset}",
+        ),
+        training_dynamics=report(
+            f"{FIGURES_DIR}/training_dynamics.png",
+            caption="../report/fig_training_dynamics.rst",
+            category=Q_WHAT_MOVED,
+            subcategory="{dataset}",
+        ),
+        pdf=[f"{FIGURES_DIR}/{name}.pdf" for name in WHAT_MOVED_FIGURES],
+    params:
+        statistics=config.get("statistics", {}),
+    log:
+        f"{RESULTS}/logs/what_moved/{{dataset}}.log",
+    conda:
+        "../envs/stats.yaml"
+    script:
+        "../scripts/what_moved.py"
 
 
 rule tables:
@@ -231,6 +285,8 @@ rule paper:
         unpack(lambda w: audit_files(PAPER_DATASET)),
         unpack(lambda w: start_match_files(PAPER_DATASET)),
         unpack(lambda w: paper_robustness_inputs(PAPER_DATASET)),
+        # does it transfer to other datasets (rule transfer, `snakemake datasets`), once it has run
+        unpack(lambda w: transfer_paper_inputs()),
         # the robustness statistics the draft condenses into one row per protocol and metric
         unpack(
             lambda w: {
@@ -245,6 +301,15 @@ rule paper:
         claims_md=f"{TABLES_DIR.format(dataset=PAPER_DATASET)}/claims.md",
         claims_figure=f"{FIGURES_DIR.format(dataset=PAPER_DATASET)}/claims.png",
         claims_figure_pdf=f"{FIGURES_DIR.format(dataset=PAPER_DATASET)}/claims.pdf",
+        # what the gain is made of (rule what_moved): its answers are regenerated from these tables
+        what_moved=f"{STATISTICS_DIR.format(dataset=PAPER_DATASET)}/what_moved.csv",
+        what_moved_groups=f"{STATISTICS_DIR.format(dataset=PAPER_DATASET)}/what_moved_groups.csv",
+        what_moved_dynamics=f"{STATISTICS_DIR.format(dataset=PAPER_DATASET)}/dynamics.csv",
+        what_moved_md=f"{TABLES_DIR.format(dataset=PAPER_DATASET)}/what_moved.md",
+        what_moved_figures=[f"{FIGURES_DIR.format(dataset=PAPER_DATASET)}/{name}.png" for name in WHAT_MOVED_FIGURES],
+        what_moved_figures_pdf=[
+            f"{FIGURES_DIR.format(dataset=PAPER_DATASET)}/{name}.pdf" for name in WHAT_MOVED_FIGURES
+        ],
         template=str(REPO / "paper" / "manuscript.md"),
         findings_template=str(REPO / "paper" / "findings.md"),
         dataset_summary=f"{RESULTS}/{PAPER_DATASET}/data/summary.json",

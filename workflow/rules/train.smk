@@ -46,6 +46,7 @@ rule train_irgan:
         unpack(irgan_init_inputs),
     output:
         **run_outputs(run_dir_pattern(RESULTS, system="irgan-{variant}"), model=True),
+        dynamics=f"{run_dir_pattern(RESULTS, system='irgan-{variant}')}/{DYNAMICS}",
     wildcard_constraints:
         variant="|".join(map(re.escape, variant_names(config["irgan"]))),
     params:

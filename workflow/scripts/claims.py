@@ -10,7 +10,8 @@ from irgan.report.tables import claims_table, read_statistics, write_table
 def main() -> None:
     dataset = snakemake.wildcards.dataset
     settings = StatisticsSettings.from_config(dict(snakemake.params.statistics))
-    statistics = read_statistics({name: snakemake.input[name] for name in ("summary", "comparisons")})
+    statistics = read_statistics({name: snakemake.input[name] for name in
+                                  ("summary", "comparisons", "what_moved", "what_moved_groups")})
     claims = ledger(statistics, settings, dataset)
     write_table(claims_table(claims, settings, dataset),
                 {fmt: snakemake.output[fmt] for fmt in ("csv", "md", "tex", "html")})

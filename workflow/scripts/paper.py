@@ -6,11 +6,13 @@ from pathlib import Path
 import pandas as pd
 
 from irgan.analysis.statistics import STATISTICS_FILES, StatisticsSettings
+from irgan.analysis.what_moved import answers
 from irgan.contract.io import write_text
 from irgan.contract.provenance import code_version
 from irgan.jobs.script import snakemake_step
 from irgan.report.paper import Ledger, paper_values, read_claims, relative_path, render
 from irgan.report.tables import read_statistics
+from irgan.report.transfer import transfer_values
 
 
 def robustness_inputs(output: str) -> dict | None:
@@ -28,6 +30,18 @@ def robustness_inputs(output: str) -> dict | None:
         robustness["concordance"] = pd.read_csv(snakemake.input.robustness_concordance)
         robustness["systems"] = pd.read_csv(snakemake.input.robustness_systems)
     return robustness
+
+
+def what_moved_inputs(output: str, reference: str) -> dict:
+    """The generated answers of the rule what_moved, its table and figure links."""
+    tables = read_statistics({"what_moved": snakemake.input.what_moved,
+                              "what_moved_groups": snakemake.input.what_moved_groups,
+                              "dynamics": snakemake.input.what_moved_dynamics})
+    figures = {Path(path).stem: relative_path(path, output) for path in snakemake.input.what_moved_figures}
+    figures |= {f"{Path(path).stem}_pdf": relative_path(path, output)
+                for path in snakemake.input.what_moved_figures_pdf}
+    return {"sentences": answers(tables, reference), "table": Path(snakemake.input.what_moved_md).read_text(),
+            "figures": figures}
 
 
 def main() -> None:
@@ -70,7 +84,11 @@ def main() -> None:
         authors_dns,
         robustness_inputs(output),
         links,
+        what_moved_inputs(output, settings.reference),
     )
+    # the cross-dataset comparison (`transfer_section`), where `snakemake datasets` has written it
+    transfer = {key: snakemake.input[key] for key in snakemake.input.keys() if key.startswith("transfer_")}
+    values |= transfer_values(transfer, output)
     pages = [(snakemake.input.template, output),
              (snakemake.input.findings_template, snakemake.output.findings)]
     texts = [(path, render(Path(template).read_text(), values, str(template))) for template, path in pages]

@@ -2,7 +2,8 @@
 
 
 from irgan.contract.provenance import run_record
-from irgan.data.dataset import save_with_summary
+from irgan.contract.runs import write_frame
+from irgan.data.dataset import popularity_tables, save_with_summary
 from irgan.data.registry import prepare_dataset
 from irgan.jobs.script import snakemake_step
 
@@ -17,6 +18,9 @@ def main() -> None:
         seed=spec.get("seed", spec.get("split_seed")),  # a re-split: its split seed
     )
     save_with_summary(dataset, snakemake.output.artifact, snakemake.output.summary, {"provenance": record})
+    items, users = popularity_tables(dataset)
+    write_frame(items, snakemake.output.item_table)
+    write_frame(users, snakemake.output.user_table)
 
 
 snakemake_step(snakemake, main)
