@@ -6,6 +6,7 @@ can use it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,12 +113,19 @@ SETTINGS_SCHEMA = {
 }
 
 
+@functools.lru_cache(maxsize=1)
+def _schema() -> dict:
+    """The config's schema, parsed once per process (every config check asks for it per setting)."""
+    import yaml
+
+    return yaml.safe_load(SCHEMA_PATH.read_text())
+
+
 def value_problem(system: str, name: str, value: Any) -> str | None:
     """Why ``name = value`` is not a valid setting of ``system`` (None when it is)."""
     import jsonschema
-    import yaml
 
-    schema = yaml.safe_load(SCHEMA_PATH.read_text())
+    schema = _schema()  # read only below: the parts are copied before use
     where = SETTINGS_SCHEMA.get(system)
     if where is None:
         return f"{system} cannot be tuned (tunable: {', '.join(SETTINGS_SCHEMA)})"
