@@ -136,3 +136,20 @@ def interaction_matrix(positives: Pairs, n_users: int, n_items: int,
                        device: torch.device, dtype: torch.dtype = torch.float64) -> torch.Tensor:
     """The binary users x items matrix X of the closed-form models."""
     return positives.dense(n_users, n_items, device).to(dtype)
+
+
+def gram_counts(interactions: torch.Tensor) -> torch.Tensor:
+    """X^T X (items x items, float64) of a binary users x items matrix X: co-occurrence counts.
+
+    On the CPU through a sparse product (scipy), whose cost grows with the interactions rather
+    than with users x items^2 (at Netflix size the dense product is some 30 TFLOP); the counts are
+    integers, so it gives the same numbers as the dense product, which runs on a GPU."""
+    if interactions.device.type != "cpu":
+        return (interactions.T @ interactions).double()
+    import numpy as np
+    import scipy.sparse
+
+    users, items = torch.nonzero(interactions, as_tuple=True)
+    x = scipy.sparse.csr_matrix((np.ones(len(users)), (users.numpy(), items.numpy())),
+                                shape=tuple(interactions.shape))
+    return torch.from_numpy((x.T @ x).toarray())

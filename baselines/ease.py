@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import torch
 
-from baselines.base import Baseline, interaction_matrix
+from baselines.base import Baseline, gram_counts, interaction_matrix
 from irgan.data.dataset import Dataset, Pairs
+from irgan.memory import require
 
 
 def ease_weights(interactions: torch.Tensor, l2: float) -> torch.Tensor:
-    """The closed-form item-item matrix B of EASE for a users x items matrix X."""
-    gram = interactions.T @ interactions
+    """The closed-form item-item matrix B of EASE for a users x items matrix X (binary: its Gram
+    matrix holds counts, exact in float32 below 2**24, and is inverted in float64)."""
+    gram = gram_counts(interactions)
     gram.diagonal().add_(l2)
     precision = torch.linalg.inv(gram)
     weights = -precision / torch.diagonal(precision)[None, :]
@@ -32,9 +34,14 @@ class EASE(Baseline):
     defaults = {"l2": 500.0}
 
     def _fit(self, dataset: Dataset, positives: Pairs) -> None:
-        interactions = interaction_matrix(positives, dataset.n_users, dataset.n_items, self.device)
-        self.weights = ease_weights(interactions, float(self.params["l2"])).float()
-        self.interactions = interactions.float()
+        users, items = dataset.n_users, dataset.n_items
+        # X in float32 (0/1); X^T X, its inverse and B in float64 (with the solver's workspace),
+        # B in float32
+        require(dataset.name, "EASE's interaction matrix and item x item inverse",
+                users * items * 4 + items * items * (4 * 8 + 4),
+                "EASE inverts an items x items matrix; leave ease out of baselines.systems for this dataset.")
+        self.interactions = interaction_matrix(positives, users, items, self.device, torch.float32)
+        self.weights = ease_weights(self.interactions, float(self.params["l2"])).float()
         self._observe(0)
 
     def score(self, users: torch.Tensor) -> torch.Tensor:

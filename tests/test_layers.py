@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: lowest first; a module may import from its own layer and the ones before it, never after
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("top level", ("irgan", "irgan.errors", "irgan.protocol", "irgan.published", "irgan.formatting",
-                   "irgan.progress")),
+                   "irgan.progress", "irgan.memory")),
     ("contract", ("irgan.contract",)),
     ("data", ("irgan.data",)),
     ("models", ("irgan.models",)),

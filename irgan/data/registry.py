@@ -88,9 +88,10 @@ def prepare_dataset(
     test members of a zip archive, e.g. GroupLens folds), ``archive-ratings``
     (one ratings member of a zip archive, split per user with a seed),
     ``netflix`` (user-supplied Netflix Prize files, subsampled with a seed),
-    ``synthetic`` and ``resplit`` (the union of another entry's train and test
-    ratings, ``base_spec``, split again per user with ``split_seed``:
-    :func:`resplit`).
+    ``synthetic``, ``synthetic-shaped`` (generated with a real dataset's counts
+    and long tails, :func:`irgan.data.synthetic.generate_shaped`) and
+    ``resplit`` (the union of another entry's train and test ratings,
+    ``base_spec``, split again per user with ``split_seed``: :func:`resplit`).
     """
     train, test, n_users, n_items, extra = read_train_test(name, spec, files)
     threshold = float(spec["positive_threshold"])
@@ -179,6 +180,28 @@ def read_train_test(
             rank=int(spec["rank"]),
             test_fraction=float(spec["test_fraction"]),
         )
+    elif kind == "synthetic-shaped":
+        fraction = float(spec.get("users_fraction", 1.0))
+        train, test = synthetic.generate_shaped(
+            seed=int(spec["seed"]),
+            n_users=int(spec["n_users"]),
+            n_items=int(spec["n_items"]),
+            n_ratings=int(spec["n_ratings"]),
+            user_mean=float(spec["user_mean"]),
+            user_median=float(spec["user_median"]),
+            user_min=int(spec["user_min"]),
+            item_mean=float(spec["item_mean"]),
+            item_median=float(spec["item_median"]),
+            rating_shares=[float(share) for share in spec["rating_shares"]],
+            users_fraction=fraction,
+            rank=int(spec["rank"]),
+            noise_sd=float(spec.get("noise_sd", 0.5)),
+            test_fraction=float(spec["test_fraction"]),
+            rating_scale=scale,
+            source=f"datasets.{name}",
+        )
+        n_users = synthetic.scaled_users(int(spec["n_users"]), fraction)
+        extra = {"users_fraction": fraction}
     elif kind == "resplit":
         base = spec["base"]
         base_train, base_test, n_users, n_items, _ = read_train_test(base, spec["base_spec"], files)

@@ -101,13 +101,19 @@ def _check_references(config: dict, source: str) -> None:
     """Cross-key rules a JSON schema cannot express."""
     datasets = config["datasets"]
     for key, names in (("study.datasets", config["study"]["datasets"]),
-                       ("transfer.datasets", config.get("transfer", {}).get("datasets", []))):
+                       ("transfer.datasets", config.get("transfer", {}).get("datasets", [])),
+                       ("scale.datasets", config.get("scale", {}).get("datasets", [])),
+                       ("scale.reference_run", [config.get("scale", {}).get("reference_run") or ""][:1])):
         for name in names:
-            if name not in datasets:
+            if name and name not in datasets:
                 raise ConfigError(
                     f"{source}: key {key} names {name!r}, "
                     f"which is not in datasets ({', '.join(sorted(datasets))})"
                 )
+    scale = config.get("scale") or {}
+    if scale.get("reference_run") and scale["reference_run"] not in scale.get("datasets", []):
+        raise ConfigError(f"{source}: key scale.reference_run names {scale['reference_run']!r}, which is not "
+                          f"one of scale.datasets ({', '.join(scale.get('datasets', []))})")
     from irgan.study.variants import selected_baselines, selected_variants
 
     try:  # study.variants / study.baselines name variants and systems the config has

@@ -3,10 +3,12 @@
 Reads the config as Snakemake does (``config/config.yaml``, then each ``--configfile`` merged
 over it, then ``--config KEY=VALUE`` with YAML values, e.g. ``'study={variants: [code]}'``) and
 prints the planned training jobs (pre-training, IRGAN runs, baselines), one line per kind, with
-an estimate of their time from the benchmark figures: the compiled trainer's seconds per D- and
-G-epoch on MovieLens-100k (``<results>/benchmarks/train.csv`` when ``snakemake benchmark_train``
-has written it, else the figures measured in docs/training.md), scaled by the dataset's training
-positives, plus a fixed start-up cost per job (Python, torch, the compiled kernels' cache).
+an estimate of their time. When ``snakemake scale`` has measured every system at several sizes
+(``<results>/benchmarks/scale.csv``), each job's parts are those measurements interpolated to the
+dataset's size (:class:`Costs`); otherwise the compiled trainer's seconds per D- and G-epoch on
+MovieLens-100k (``<results>/benchmarks/train.csv`` when ``snakemake benchmark_train`` has written
+it, else the figures measured in docs/training.md), scaled by the dataset's training positives.
+Either way a fixed start-up cost per job is added (Python, torch, the compiled kernels' cache).
 Nothing runs and nothing is written. The estimate is for idle cores; jobs already done are
 counted too (``snakemake -n`` says which are left).
 
@@ -21,9 +23,12 @@ import csv
 import json
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import yaml
 
 from irgan.errors import ConfigError
@@ -70,6 +75,10 @@ KNOWN_POSITIVES = {"ml-100k-irgan": 44_140, "ml-100k": 44_140, "ml-1m": 460_000,
                    "ciao-cfgan": 10_042, "ml-100k-cfgan": 44_289,
                    "ciao-cfgan-implicit": 13_464, "ml-100k-cfgan-implicit": 80_000}
 POSITIVE_SHARE = 0.55  # ratings >= 4 on MovieLens-like scales (irgan.data.synthetic's shares)
+# Users and items of the registry's datasets (for the scale benchmark's users x items measure).
+KNOWN_SHAPES = {"ml-100k-irgan": (943, 1683), "ml-100k": (943, 1682), "ml-1m": (6040, 3706),
+                "netflix": (10_000, 17_770), "ciao-cfgan": (662, 1347), "ml-100k-cfgan": (943, 1682),
+                "ciao-cfgan-implicit": (662, 1347), "ml-100k-cfgan-implicit": (943, 1682)}
 
 
 @dataclass
@@ -82,10 +91,78 @@ class Job:
     seconds: float
 
 
+#: what an epoch's cost grows with, per (system, quantity) of the scale benchmark (irgan/bench/scale.py):
+#: training positives (one step per positive) or users x items (a softmax or a score for every item
+#: of every user)
+SIZE_MEASURE = {"dns": "positives", "mle": "cells", "discriminator": "positives", "bpr": "positives",
+                "lambdafm": "positives", "irgan:d_epoch": "positives", "irgan:regeneration": "cells",
+                "irgan:g_epoch": "cells", "irgan:outer_epoch": "cells", "pop": "cells", "itemknn": "cells",
+                "ease": "cells", "evaluation": "cells"}
+
+
+def size_measure(system: str, quantity: str) -> str:
+    """``positives`` or ``cells``: what ``system``'s ``quantity`` is proportional to."""
+    return SIZE_MEASURE.get(f"{system}:{quantity}", SIZE_MEASURE.get(system, "cells"))
+
+
+def dataset_shape(name: str, spec: dict) -> tuple[float, float, float]:
+    """(users, items, training positives) of a registry entry, as far as the config tells."""
+    positives = training_positives(name, spec)
+    if spec.get("kind") in ("synthetic", "synthetic-shaped"):
+        fraction = float(spec.get("users_fraction", 1.0))
+        return round(spec["n_users"] * fraction), spec["n_items"], positives
+    users, items = KNOWN_SHAPES.get(name, KNOWN_SHAPES["ml-100k-irgan"])
+    return users, items, positives
+
+
+def scale_measurements(results: str) -> pd.DataFrame | None:
+    """The scale benchmark's table (``<results>/benchmarks/scale.csv``, ``snakemake scale``), or None."""
+    path = Path(results) / "benchmarks" / "scale.csv"
+    if not path.is_file():
+        return None
+    frame = pd.read_csv(path)
+    return frame[(frame["status"] == "ok") & (frame["device"] == "cpu")]
+
+
+def interpolate(sizes: Sequence[float], seconds: Sequence[float], size: float) -> float:
+    """Seconds at ``size`` from measured (size, seconds) points: piecewise linear in log-log between
+    the two nearest sizes, the end segment's slope beyond them, proportional with one point."""
+    pairs = zip(sizes, seconds, strict=True)
+    points = sorted({float(x): float(y) for x, y in pairs if x > 0 and y > 0}.items())
+    if not points:
+        return 0.0
+    if len(points) == 1:
+        return points[0][1] * size / points[0][0]
+    xs, ys = np.log([p[0] for p in points]), np.log([p[1] for p in points])
+    x = np.log(size)
+    right = int(np.clip(np.searchsorted(xs, x), 1, len(xs) - 1))
+    slope = (ys[right] - ys[right - 1]) / (xs[right] - xs[right - 1])
+    return float(np.exp(ys[right - 1] + slope * (x - xs[right - 1])))
+
+
+def measured_costs(table: pd.DataFrame | None, shape: tuple[float, float, float]) -> dict[str, float]:
+    """Seconds of each (system, quantity) of the scale benchmark at a dataset of ``shape``,
+    interpolated in what that quantity grows with (:func:`size_measure`)."""
+    if table is None or table.empty:
+        return {}
+    users, items, positives = shape
+    at = {"positives": positives, "cells": users * items}
+    costs = {}
+    for (system, quantity), rows in table.groupby(["system", "quantity"]):
+        measure = size_measure(system, quantity)
+        costs[f"{system}:{quantity}"] = interpolate(rows[measure], rows["seconds"], at[measure])
+    return costs
+
+
 def training_positives(name: str, spec: dict) -> float:
     if spec.get("kind") == "synthetic":
         ratings = spec["n_users"] * spec["n_items"] * spec["density"]
         return ratings * POSITIVE_SHARE * (1 - spec["test_fraction"])
+    if spec.get("kind") == "synthetic-shaped":
+        shares, low = spec["rating_shares"], spec["rating_scale"][0]
+        positive = sum(share for rating, share in enumerate(shares, start=low)
+                       if rating >= spec["positive_threshold"]) / sum(shares)
+        return spec["n_ratings"] * spec.get("users_fraction", 1.0) * positive * (1 - spec["test_fraction"])
     return KNOWN_POSITIVES.get(name, BENCHMARK_POSITIVES)
 
 
@@ -118,24 +195,73 @@ def authors_seconds(settings: dict, bench: dict[str, float]) -> float:
             + outer * settings["generator"]["epochs"] * bench["g_epoch"])
 
 
-def irgan_seconds(settings: dict, scale: float, bench: dict[str, float]) -> float:
-    d, g = settings["discriminator"], settings["generator"]
-    d_epochs = settings["outer_epochs"] * d["epochs"] if settings["train_discriminator"] else 0
-    g_epochs = settings["outer_epochs"] * g["epochs"]
-    g_epoch = bench["g_epoch"] * (BATCHED_G_EPOCH if g.get("batch_users", 1) != 1 else 1.0)
-    return JOB_SECONDS + CONTENTION * scale * (d_epochs * bench["d_epoch"] + g_epochs * g_epoch)
+@dataclass
+class Costs:
+    """Seconds of the training parts on one dataset: the scale benchmark's measurements at that
+    dataset's shape when ``snakemake scale`` has run (``measured``), else the ML-100k benchmark's
+    figures scaled by training positives (``scale``, ``bench``)."""
+
+    scale: float
+    bench: dict[str, float]
+    measured: dict[str, float]
+
+    @classmethod
+    def of(cls, config: dict, dataset: str, spec: dict, table: pd.DataFrame | None = None) -> Costs:
+        scale = training_positives(dataset, spec) / BENCHMARK_POSITIVES
+        return cls(scale, benchmark(config["results"]), measured_costs(table, dataset_shape(dataset, spec)))
+
+    def _has(self, system: str) -> bool:
+        return any(key.startswith(f"{system}:") for key in self.measured)
+
+    def irgan(self, settings: dict) -> float:
+        """One IRGAN run alone on idle cores (start-up excluded)."""
+        d, g = settings["discriminator"], settings["generator"]
+        d_epochs = settings["outer_epochs"] * d["epochs"] if settings["train_discriminator"] else 0
+        g_epochs = settings["outer_epochs"] * g["epochs"]
+        batched = BATCHED_G_EPOCH if g.get("batch_users", 1) != 1 else 1.0
+        if not self._has("irgan"):
+            bench = self.bench
+            return self.scale * (d_epochs * bench["d_epoch"] + g_epochs * bench["g_epoch"] * batched)
+        m = self.measured
+        if d.get("reuse_first_sample", False):
+            regenerations = 1 if d_epochs else 0
+        else:
+            regenerations = settings["outer_epochs"] * -(-d["epochs"] // d.get("regenerate_every", 1))
+        return (m.get("irgan:load", 0.0) + m.get("irgan:setup", 0.0) + d_epochs * m["irgan:d_epoch"]
+                + regenerations * m.get("irgan:regeneration", 0.0) + g_epochs * m["irgan:g_epoch"] * batched
+                + settings["outer_epochs"] * m.get("irgan:outer_epoch", 0.0))
+
+    def pretrain(self, method: str, epochs: int) -> float:
+        """A DNS, MLE or D pre-training of ``epochs`` epochs, each with its evaluation."""
+        if not self._has(method):
+            return self.scale * epochs * PRETRAIN_EPOCH[method]
+        m = self.measured
+        return m.get(f"{method}:load", 0.0) + m.get(f"{method}:setup", 0.0) + epochs * m[f"{method}:epoch"]
+
+    def baseline_fit(self, system: str, epochs: int) -> float:
+        """One fit of a baseline (an iterative one of ``epochs`` epochs; a closed-form one's solve)."""
+        if not self._has(system):  # an epoch costs about a DNS epoch's
+            return self.scale * epochs * PRETRAIN_EPOCH["dns"]
+        m = self.measured
+        if f"{system}:fit" in m:
+            return m[f"{system}:fit"]
+        return m.get(f"{system}:setup", 0.0) + epochs * m.get(f"{system}:epoch", 0.0)
 
 
-def baseline_seconds(config: dict, system: str, scale: float) -> float:
+def irgan_seconds(settings: dict, costs: Costs) -> float:
+    """One IRGAN job inside a study: start-up, and the run slowed by the other cores' jobs."""
+    return JOB_SECONDS + CONTENTION * costs.irgan(settings)
+
+
+def baseline_seconds(config: dict, system: str, costs: Costs) -> float:
     """One baseline job: tuning (every grid point) and one fit per selection rule."""
     spec = config["baselines"].get(system) or {}
     grid = 1
     for values in (spec.get("grid") or {}).values():
         grid *= len(values)
     epochs = (spec.get("fixed") or {}).get("epochs", 0)
-    # tuning (every grid point) and one fit per selection rule, an epoch about a D-epoch's
     fits = grid + len(config["baselines"].get("selections", list(SELECTIONS)))
-    return JOB_SECONDS + scale * fits * epochs * PRETRAIN_EPOCH["dns"]
+    return JOB_SECONDS + fits * costs.baseline_fit(system, epochs)
 
 
 def robustness_jobs(config: dict) -> list[Job]:
@@ -143,7 +269,7 @@ def robustness_jobs(config: dict) -> list[Job]:
     already run: every job on a re-split, and on a base dataset the systems or seeds it adds.
     Kind ``robustness``; the name says what trains (pretrain dns, irgan-code, baseline pop, ...)."""
     registry = robustness.registry(config)
-    bench = benchmark(config["results"])
+    table = scale_measurements(config["results"])
     study = {(d, sel, f"irgan-{name}", seed) for d, sel, name, seed in study_runs(config)}
     study |= {(d, sel, system, seed) for d in config["study"]["datasets"] for sel in SELECTIONS
               for system in selected_baselines(config) for seed in config["study"]["seeds"]}
@@ -158,11 +284,11 @@ def robustness_jobs(config: dict) -> list[Job]:
     for dataset, selection, system, seed in robustness.runs(config):
         if (dataset, selection, system, seed) in study:
             continue
-        scale = training_positives(dataset, robustness.source_spec(registry[dataset])) / BENCHMARK_POSITIVES
+        costs = Costs.of(config, dataset, robustness.source_spec(registry[dataset]), table)
         if is_tuned(system):  # a search on each split's own validation carve, then its runs
             base = system.removesuffix("-tuned")
             settings = resolve_variant(config["irgan"], "code") if base == "irgan" else None
-            seconds = irgan_seconds(settings, scale, bench) if settings else JOB_SECONDS
+            seconds = irgan_seconds(settings, costs) if settings else JOB_SECONDS
             jobs.append(Job("robustness", dataset, system, seconds))
             if (dataset, "search", base) not in seen:  # tuning.trials runs of the reference's cost
                 seen.add((dataset, "search", base))
@@ -171,17 +297,17 @@ def robustness_jobs(config: dict) -> list[Job]:
                 if base == "irgan":  # the search starts from the DNS of the tuning seed on this split
                     epochs = config["pretraining"]["dns"]["epochs"]
                     jobs.append(Job("robustness", dataset, "pretrain dns (tuning seed)",
-                                    JOB_SECONDS + scale * epochs * PRETRAIN_EPOCH["dns"]))
+                                    JOB_SECONDS + costs.pretrain("dns", epochs)))
             starts = ["dns"] if base == "irgan" else []
         elif system.startswith("irgan-"):
             settings = resolve_variant(config["irgan"], system.removeprefix("irgan-"))
             start = {"authors": "dns"}.get(settings["generator_init"], settings["generator_init"])
-            jobs.append(Job("robustness", dataset, system, irgan_seconds(settings, scale, bench)))
+            jobs.append(Job("robustness", dataset, system, irgan_seconds(settings, costs)))
             starts = [start] if start in ("dns", "mle") else []
         elif system in baselines:  # one job fits every selection rule
             if (dataset, system, seed) not in seen:
                 seen.add((dataset, system, seed))
-                seconds = baseline_seconds(config, system, scale)
+                seconds = baseline_seconds(config, system, costs)
                 jobs.append(Job("robustness", dataset, f"baseline {system}", seconds))
             starts = []
         else:
@@ -191,7 +317,7 @@ def robustness_jobs(config: dict) -> list[Job]:
             if key not in seen and key not in study:
                 seen.add(key)
                 epochs = config["pretraining"][method]["epochs"]
-                seconds = JOB_SECONDS + scale * epochs * PRETRAIN_EPOCH[method]
+                seconds = JOB_SECONDS + costs.pretrain(method, epochs)
                 jobs.append(Job("robustness", dataset, f"pretrain {method}", seconds))
     return jobs
 
@@ -200,45 +326,45 @@ def plan(config: dict) -> list[Job]:
     """Every training job of the study with its estimated seconds (and the robustness runs',
     kind ``robustness``, whether or not the default target runs them)."""
     results = config["results"]
-    bench = benchmark(results)
+    table = scale_measurements(results)
     jobs: list[Job] = []
     seeds = config["study"]["seeds"]
     baselines = selected_baselines(config)
     chosen = selected_variants(config)
     pre = config["pretraining"]
     for dataset in config["study"]["datasets"]:
-        scale = training_positives(dataset, config["datasets"][dataset]) / BENCHMARK_POSITIVES
-        per_epoch = PRETRAIN_EPOCH
+        costs = Costs.of(config, dataset, config["datasets"][dataset], table)
         needed = {"dns", "mle"} & set(baselines)
         for name in chosen:  # the pre-trained starts the chosen variants read
             start = resolve_variant(config["irgan"], name)["generator_init"]
             needed |= {"dns"} if start in ("authors", "dns") else {start} & {"mle"}
         for method in sorted(needed):
-            seconds = JOB_SECONDS + scale * pre[method]["epochs"] * per_epoch[method]
+            seconds = JOB_SECONDS + costs.pretrain(method, pre[method]["epochs"])
             jobs += [Job("pretrain", dataset, method, seconds) for _ in SELECTIONS for _ in seeds]
         d_pretrained = {
             selection
             for d, selection, name, _ in study_runs(config)
             if d == dataset and resolve_variant(config["irgan"], name)["discriminator_init"] == "pretrained"
         }
-        seconds = JOB_SECONDS + scale * pre["discriminator"]["epochs"] * per_epoch["discriminator"]
+        seconds = JOB_SECONDS + costs.pretrain("discriminator", pre["discriminator"]["epochs"])
         jobs += [Job("pretrain_discriminator", dataset, "d", seconds) for _ in d_pretrained for _ in seeds]
         for d, _, name, _ in study_runs(config):
             if d == dataset:
                 jobs.append(Job("train_irgan", dataset, f"irgan-{name}",
-                                irgan_seconds(resolve_variant(config["irgan"], name), scale, bench)))
+                                irgan_seconds(resolve_variant(config["irgan"], name), costs)))
         for system in config.get("baselines", {}).get("systems", []):
             if system not in baselines:
                 continue
-            seconds = baseline_seconds(config, system, scale)
+            seconds = baseline_seconds(config, system, costs)
             jobs += [Job("baseline", dataset, system, seconds) for _ in seeds]
-        jobs += tuning_jobs(config, dataset, scale, bench)
+        jobs += tuning_jobs(config, dataset, costs)
         if publishes_start(config["irgan"]["defaults"], config["datasets"][dataset]):
             grid, match = 1, config.get("start_match", {})
             for values in (match.get("grid") or {}).values():
                 grid *= len(values)
             runs = grid * len(match.get("grid_seeds", [])) + len(seeds)
-            jobs.append(Job("start_match", dataset, "dns grid", JOB_SECONDS + scale * runs * START_MATCH_RUN))
+            seconds = JOB_SECONDS + costs.scale * runs * START_MATCH_RUN
+            jobs.append(Job("start_match", dataset, "dns grid", seconds))
             seconds = authors_seconds(config["irgan"]["defaults"], authors_benchmark(results))
             jobs += [Job("authors_code", dataset, "irgan-authors-code", seconds)
                      for _ in config.get("authors_code", {}).get("seeds", [])]
@@ -248,7 +374,7 @@ def plan(config: dict) -> list[Job]:
     return jobs + robustness_jobs(config)
 
 
-def tuning_jobs(config: dict, dataset: str, scale: float, bench: dict[str, float]) -> list[Job]:
+def tuning_jobs(config: dict, dataset: str, costs: Costs) -> list[Job]:
     """The equal-budget searches (rule tune: ``tuning.trials`` fits each) and the ``-tuned`` runs
     (rule train_tuned: one fit per seed). A fit is costed at the system's untuned settings (IRGAN:
     the reference's schedule; its searched D-epochs, log-uniform over [10, 200] by default, average
@@ -260,20 +386,21 @@ def tuning_jobs(config: dict, dataset: str, scale: float, bench: dict[str, float
     for system in section.get("systems", []):
         if system == "irgan":
             settings = dict(config["irgan"]["defaults"])
-            fit = irgan_seconds(settings, scale, bench) - JOB_SECONDS
-            seconds = JOB_SECONDS + scale * config["pretraining"]["dns"]["epochs"] * PRETRAIN_EPOCH["dns"]
+            fit = irgan_seconds(settings, costs) - JOB_SECONDS
+            seconds = JOB_SECONDS + costs.pretrain("dns", config["pretraining"]["dns"]["epochs"])
             jobs.append(Job("pretrain", dataset, "dns", seconds))  # the tuning seed's, the honest rule
         elif system in ("dns", "mle"):
-            fit = scale * config["pretraining"][system]["epochs"] * PRETRAIN_EPOCH[system]
+            fit = costs.pretrain(system, config["pretraining"][system]["epochs"])
         else:  # a baseline: an epoch costs about a D-epoch's (as in plan's baseline jobs)
             fixed = (config.get("baselines", {}).get(system) or {}).get("fixed") or {}
-            fit = scale * fixed.get("epochs", 0) * PRETRAIN_EPOCH["dns"]
+            fit = costs.baseline_fit(system, fixed.get("epochs", 0))
         jobs.append(Job("tune", dataset, system, JOB_SECONDS + trials * fit))
         jobs += [Job("train_tuned", dataset, f"{system}-tuned", JOB_SECONDS + fit) for _ in seeds]
     return jobs
 
 
-def summary(jobs: list[Job], cores: int, robustness_in_study: bool = True) -> str:
+def summary(jobs: list[Job], cores: int, robustness_in_study: bool = True,
+            source: str = "the benchmark figures") -> str:
     """One line per kind of job, then the total of the default target; the robustness runs in a
     line of their own when they are a separate target (``robustness.in_study: false``)."""
     lines = [f"{'jobs':>5}  {'kind':<23}  {'systems':<40}  {'est. CPU s':>10}"]
@@ -288,21 +415,21 @@ def summary(jobs: list[Job], cores: int, robustness_in_study: bool = True) -> st
         listed = listed if len(listed) <= 40 else listed[:37] + "..."
         lines.append(f"{len(group):>5}  {kind:<23}  {listed:<40}  {sum(j.seconds for j in group):>10.0f}")
     default = [job for job in jobs if robustness_in_study or job.kind != "robustness"]
-    lines.append(_total(default, cores, "training jobs"))
+    lines.append(_total(default, cores, "training jobs", source))
     separate = [job for job in jobs if job.kind == "robustness" and not robustness_in_study]
     if separate:
-        lines.append(_total(separate, cores, "more in the separate target `snakemake robustness`"))
+        lines.append(_total(separate, cores, "more in the separate target `snakemake robustness`", source))
     return "\n".join(lines)
 
 
-def _total(jobs: list[Job], cores: int, what: str) -> str:
+def _total(jobs: list[Job], cores: int, what: str, source: str = "the benchmark figures") -> str:
     total = sum(job.seconds for job in jobs)
     # data preparation, statistics, tables, figures, paper: a few jobs per dataset
     extra = 5 * len({job.dataset for job in jobs}) * JOB_SECONDS
     wall = (total + extra) / max(cores, 1)
     return (f"{len(jobs):>5}  {what}; with data, statistics, tables, figures and paper about "
             f"{(total + extra) / 60:.1f} CPU min, about {wall / 60:.1f} min on {cores} idle cores "
-            "(a rough estimate from the benchmark figures)")
+            f"(a rough estimate from {source})")
 
 
 def parse_overrides(items: list[str]) -> dict:
@@ -341,7 +468,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"datasets {', '.join(config['study']['datasets'])}; seeds "
           f"{', '.join(map(str, config['study']['seeds']))}; results in {config['results']}/")
-    print(summary(plan(config), args.cores, bool(robustness.section(config).get("in_study"))))
+    measured = scale_measurements(config["results"]) is not None
+    source = (f"the scale benchmark's measurements, {config['results']}/benchmarks/scale.csv" if measured
+              else "the benchmark figures; `snakemake scale` measures them at other sizes")
+    print(summary(plan(config), args.cores, bool(robustness.section(config).get("in_study")), source))
     return 0
 
 

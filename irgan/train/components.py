@@ -126,8 +126,42 @@ class Positives:
         table = torch.sort(mask.to(torch.int8), dim=1, stable=True).indices
         return table, (~mask).sum(dim=1)
 
+    def non_positives(self, device: str | torch.device = "cpu") -> tuple[NonPositives, torch.Tensor]:
+        """:meth:`non_positive_table`'s draws in memory that grows with the positives, not with
+        users x items: (the index, how many non-positives each training user has)."""
+        order = np.lexsort((self.items, self.row))
+        items, row = self.items[order], self.row[order]
+        rank = np.arange(len(items)) - self.indptr[row]
+        keys = row * self.n_items + items - rank
+        index = NonPositives(torch.as_tensor(keys, device=device),
+                             torch.as_tensor(self.indptr[:-1], device=device), self.n_items)
+        return index, torch.as_tensor(self.n_items - self.counts, device=device)
 
-def draw_uniform_negatives(table: torch.Tensor, counts: torch.Tensor, rows: torch.Tensor,
+
+@dataclass
+class NonPositives:
+    """Each training user's non-positive items in ascending order, without a users x items table
+    (which at Netflix size would take gigabytes): with the user's positives p_0 < p_1 < ... , its
+    j-th non-positive is ``j + #{i : p_i - i <= j}``. ``keys`` holds ``row * n_items + p_i - i``
+    for every positive (ascending), so one ``searchsorted`` answers every draw at once; the items
+    are those of :meth:`Positives.non_positive_table`'s rows."""
+
+    keys: torch.Tensor  # (n_pairs,) ascending
+    starts: torch.Tensor  # (n_train_users,) first key of each row
+    n_items: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.starts), self.n_items
+
+    def __getitem__(self, where: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """``[rows, j]``: the j-th non-positive of each row (j below that row's count)."""
+        rows, index = where
+        below = torch.searchsorted(self.keys, rows * self.n_items + index, right=True) - self.starts[rows]
+        return index + below
+
+
+def draw_uniform_negatives(table: torch.Tensor | NonPositives, counts: torch.Tensor, rows: torch.Tensor,
                            uniforms: torch.Tensor) -> torch.Tensor:
     """Uniform draws from each row's non-positives; ``uniforms`` has the shape of the result."""
     shape = uniforms.shape

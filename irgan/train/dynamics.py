@@ -38,6 +38,37 @@ def _perplexity(log_p: torch.Tensor) -> torch.Tensor:
     return torch.exp(-(log_p.exp() * log_p).sum(dim=1))
 
 
+#: bytes of float64 work arrays per (user, item) cell while a block of users is summarised
+BYTES_PER_CELL = 8 * 10
+#: users x items work arrays stay within this many bytes: a catalogue's users go in blocks
+BLOCK_BYTES = 2**30
+
+
+def _per_user(G: MFParams, D: MFParams | None, users: torch.Tensor, train_mask: torch.Tensor,
+              heldout_mask: torch.Tensor, temperature: float,
+              reward: Callable[[torch.Tensor], torch.Tensor] | None) -> dict[str, torch.Tensor]:
+    """Per-user sums of one block of users (rows of the masks), the parts of each column."""
+    logits = G.score(users).double()
+    log_p = torch.log_softmax(logits, dim=1)
+    log_p_sample = torch.log_softmax(logits / temperature, dim=1)
+    p, p_sample = log_p.exp(), log_p_sample.exp()
+    train = train_mask.double()
+    parts = {"logit_sd": logits.std(dim=1, unbiased=False), "perplexity": _perplexity(log_p),
+             "perplexity_sample": _perplexity(log_p_sample), "positive_share": (p_sample * train).sum(dim=1)}
+    d_logits = None
+    if D is not None:
+        d_logits = D.score(users).double()
+        parts["heldout_accepted"] = (d_logits[heldout_mask] > 0).double()
+        parts["sample_rejected"] = (p_sample * (d_logits < 0).double()).sum(dim=1)
+    if reward is None:
+        per_item = train
+    else:
+        per_item = reward(d_logits) if d_logits is not None else None
+    if per_item is not None:
+        parts["reward"] = (p * per_item).sum(dim=1)
+    return parts
+
+
 def distribution_stats(G: MFParams, D: MFParams | None, users: torch.Tensor, weights: torch.Tensor,
                        train_mask: torch.Tensor, heldout_mask: torch.Tensor, temperature: float,
                        reward: Callable[[torch.Tensor], torch.Tensor] | None) -> dict[str, float]:
@@ -45,40 +76,30 @@ def distribution_stats(G: MFParams, D: MFParams | None, users: torch.Tensor, wei
 
     ``weights``: |pos(u)| per user; ``train_mask`` / ``heldout_mask``: users x items, the training
     positives and the held-out ones; ``reward(f_D)``, or ``None`` for the label reward (1 on a
-    training positive). ``D`` is ``None`` when the run has no discriminator.
+    training positive). ``D`` is ``None`` when the run has no discriminator. A large catalogue's
+    users are summarised a block at a time (``BLOCK_BYTES``); the per-user values are the same
+    either way and are reduced once over all users, so the numbers do not depend on the blocks.
     """
+    rows = max(1, BLOCK_BYTES // max(train_mask.shape[1] * BYTES_PER_CELL, 1))
     with torch.no_grad():
-        logits = G.score(users).double()
+        blocks = [_per_user(G, D, users[i:i + rows], train_mask[i:i + rows], heldout_mask[i:i + rows],
+                            temperature, reward) for i in range(0, len(users), rows)]
+        parts = {name: torch.cat([block[name] for block in blocks]) for name in blocks[0]}
         w = weights.double() / weights.double().sum()
-        log_p = torch.log_softmax(logits, dim=1)
-        log_p_sample = torch.log_softmax(logits / temperature, dim=1)
-        p, p_sample = log_p.exp(), log_p_sample.exp()
-        train = train_mask.double()
         stats = {
             "temperature": float(temperature),
-            "g_logit_sd": float(logits.std(dim=1, unbiased=False).mean()),
-            "g_perplexity": float(_perplexity(log_p).mean()),
-            "g_perplexity_sample": float(_perplexity(log_p_sample).mean()),
-            "sample_positive_share": float((w * (p_sample * train).sum(dim=1)).sum()),
+            "g_logit_sd": float(parts["logit_sd"].mean()),
+            "g_perplexity": float(parts["perplexity"].mean()),
+            "g_perplexity_sample": float(parts["perplexity_sample"].mean()),
+            "sample_positive_share": float((w * parts["positive_share"]).sum()),
             "d_accuracy_heldout": math.nan,
             "d_accuracy_sample": math.nan,
         }
         if D is not None:
-            d_logits = D.score(users).double()
-            heldout = heldout_mask
-            n_heldout = int(heldout.sum())
-            if n_heldout:
-                stats["d_accuracy_heldout"] = float((d_logits[heldout] > 0).double().mean())
-            rejected = (d_logits < 0).double()
-            stats["d_accuracy_sample"] = float((w * (p_sample * rejected).sum(dim=1)).sum())
-        if reward is None:
-            per_item = train
-        elif D is None:
-            per_item = None
-        else:
-            per_item = reward(d_logits)
-        stats["mean_reward"] = (float((w * (p * per_item).sum(dim=1)).sum()) if per_item is not None
-                                else math.nan)
+            if len(parts["heldout_accepted"]):
+                stats["d_accuracy_heldout"] = float(parts["heldout_accepted"].mean())
+            stats["d_accuracy_sample"] = float((w * parts["sample_rejected"]).sum())
+        stats["mean_reward"] = float((w * parts["reward"]).sum()) if "reward" in parts else math.nan
     return stats
 
 

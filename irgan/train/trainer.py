@@ -118,7 +118,7 @@ class TripleMethod(Method):
         self.model = (init.clone().to(self.step_device) if init is not None else
                       MFParams.random(dataset.n_users, dataset.n_items, settings.model.dim,
                                       settings.model.init_scale, self.rng, self.step_device))
-        self.table, self.counts = positives.non_positive_table(device)
+        self.table, self.counts = positives.non_positives(device)
         self.rows = torch.as_tensor(positives.row, device=device)
         self.users = torch.as_tensor(positives.users, device=self.step_device)
         self.items = torch.as_tensor(positives.items, device=self.step_device)

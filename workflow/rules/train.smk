@@ -102,3 +102,59 @@ rule benchmark_train:
         "../envs/core.yaml"
     script:
         "../scripts/benchmark_train.py"
+
+
+rule benchmark_scale:
+    """Seconds per epoch and peak memory of every system at each size of scale.datasets."""
+    input:
+        datasets=expand(DATASET_ARTIFACT, dataset=config["scale"]["datasets"]),
+    output:
+        csv=report(
+            f"{RESULTS}/benchmarks/scale.csv",
+            caption="../report/scale_benchmark.rst",
+            category="6. Runs, divergence and the statistics behind every table",
+        ),
+        plan=f"{RESULTS}/benchmarks/scale_plan.json",
+    params:
+        systems=config["scale"]["systems"],
+        # which of the inputs the whole reference run is timed on (None: no such run)
+        reference=lambda w, input: (
+            input.datasets[config["scale"]["datasets"].index(config["scale"]["reference_run"])]
+            if config["scale"].get("reference_run")
+            else None
+        ),
+        # the plan's estimates of the default study at each size need the whole config
+        study=config,
+    log:
+        f"{RESULTS}/logs/benchmark_scale.log",
+    threads: config["scale"]["threads"]
+    conda:
+        "../envs/core.yaml"
+    script:
+        "../scripts/benchmark_scale.py"
+
+
+rule scale_report:
+    """The scale benchmark's figure and the README's performance table (with the plan's check)."""
+    input:
+        csv=rules.benchmark_scale.output.csv,
+        plan=rules.benchmark_scale.output.plan,
+    output:
+        png=report(
+            f"{RESULTS}/benchmarks/scale.png",
+            caption="../report/fig_scale.rst",
+            category="6. Runs, divergence and the statistics behind every table",
+        ),
+        md=f"{RESULTS}/benchmarks/scale.md",
+    log:
+        f"{RESULTS}/logs/scale_report.log",
+    conda:
+        "../envs/stats.yaml"
+    script:
+        "../scripts/scale_report.py"
+
+
+rule scale:
+    """Target: the scale benchmark (not part of the default study)."""
+    input:
+        rules.scale_report.output,
