@@ -91,7 +91,7 @@ def _cell(rows: pd.DataFrame, quantity: str) -> str:
         return f"{first['status']}: {str(first['error']).removeprefix('error: ')[:90]}"
     match = rows[rows["quantity"] == quantity]
     if match.empty:
-        return "-"
+        return "not measured"
     return f"{_seconds(float(match['seconds'].iloc[0]))}, {float(first['peak_rss_mb']) / 1024:.1f} GB"
 
 
