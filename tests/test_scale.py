@@ -140,7 +140,7 @@ def test_the_benchmark_times_each_system_in_its_own_process_and_writes_the_table
     assert (written["seconds"] >= 0).all() and (written["peak_rss_mb"] >= written["loaded_rss_mb"]).all()
     assert (written["users"] == 150).all() and (written["cells"] == 150 * 200).all()
     irgan = written[written["system"] == "irgan"].set_index("quantity")
-    # each epoch is timed over enough epochs to last a couple of seconds (at most 100)
+    # each epoch is timed over enough epochs to last about ten seconds (at most 100)
     assert 1 <= irgan.loc["d_epoch", "count"] <= 100 and 1 <= irgan.loc["g_epoch", "count"] <= 100
     assert (irgan["seconds"] > 0).all()
 

@@ -7,7 +7,7 @@ kind of the study, a fresh Python process loads the dataset, fits the system bri
 - ``setup`` and ``epoch`` seconds of the iterative fits (DNS, MLE, D's pre-training, BPR,
   LambdaFM): after a first 1-epoch fit (which pays what a job pays once: its data, the compiled
   kernels loaded from numba's cache), a 1-epoch fit and one of 1 + n epochs (n makes the longer
-  fit last a couple of seconds); ``epoch`` = their difference over n (an epoch with the evaluation
+  fit last about ten seconds); ``epoch`` = their difference over n (an epoch with the evaluation
   that follows it), ``setup`` = the first fit less an epoch;
 - IRGAN's ``d_epoch`` (D's SGD), ``g_epoch`` (G's SGD and the evaluation after it),
   ``outer_epoch`` (the rest of an outer epoch: D's evaluation, the logged dynamics, the saved
