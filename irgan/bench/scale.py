@@ -132,7 +132,7 @@ def measure(system: str, dataset_path: str, config: dict, device: str = "cpu", s
 
         def run(outer: int, d_epochs: int, g_epochs: int) -> tuple[float, ...]:
             """(wall seconds, one regeneration, the trainer's D-epoch, G-epoch with evaluation and
-            G-epoch SGD timers) of a short run."""
+            G-epoch SGD timers, and its curve points' seconds) of a short run."""
             settings = {**base, "generator_init": "random", "discriminator_init": "random",
                         "outer_epochs": outer, "discriminator": {**base["discriminator"], "epochs": d_epochs},
                         "generator": {**base["generator"], "epochs": g_epochs}}
@@ -143,7 +143,7 @@ def measure(system: str, dataset_path: str, config: dict, device: str = "cpu", s
             return (wall, seconds["regeneration"] / max(counts["regenerations"], 1),
                     seconds["d_sgd"] / max(counts["d_epochs"], 1),
                     (seconds["g_sgd"] + seconds["evaluation"]) / max(counts["g_epochs"], 1),
-                    seconds["g_sgd"] / max(counts["g_epochs"], 1))
+                    seconds["g_sgd"] / max(counts["g_epochs"], 1), seconds.get("curve_points", 0.0))
 
         first = run(1, 1, 1)  # pays the process's one-time costs
         one = first if first[0] > LONG_FIT else run(1, 1, 1)
@@ -155,7 +155,9 @@ def measure(system: str, dataset_path: str, config: dict, device: str = "cpu", s
         d_runs = _extra_epochs(one[2])
         d_epoch = max((run(1, 1 + d_runs, 1)[0] - one[0]) / d_runs, one[2])
         longer = run(2, 1, 1)  # an outer epoch beyond its D- and G-epoch: D's evaluation, the saved state
-        outer = max(longer[0] - one[0] - d_epoch - g_epoch, 0.0)
+        # at least the one more curve point of D by the trainer's timer (at small sizes the wall-time
+        # difference is within the noise and can come out negative)
+        outer = max(longer[0] - one[0] - d_epoch - g_epoch, longer[5] - one[5], 1e-6)
         regeneration = one[1]
         rows += [("d_epoch", d_epoch, d_runs), ("g_epoch", g_epoch, g_runs),
                  ("regeneration", regeneration, 1), ("outer_epoch", outer, 1),
