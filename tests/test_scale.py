@@ -135,7 +135,8 @@ def test_the_benchmark_times_each_system_in_its_own_process_and_writes_the_table
     quantities = {system: set(rows["quantity"]) for system, rows in written.groupby("system")
                   if system != "reference"}
     assert quantities == {"pop": {"load", "fit"}, "dns": {"load", "setup", "epoch"},
-                          "irgan": {"load", "d_epoch", "regeneration", "g_epoch", "outer_epoch", "setup"},
+                          "irgan": {"load", "d_epoch", "regeneration", "g_epoch", "g_steps", "outer_epoch",
+                                    "setup"},
                           "evaluation": {"load", "report"}}
     assert (written["seconds"] >= 0).all() and (written["peak_rss_mb"] >= written["loaded_rss_mb"]).all()
     assert (written["users"] == 150).all() and (written["cells"] == 150 * 200).all()

@@ -9,7 +9,8 @@ kind of the study, a fresh Python process loads the dataset, fits the system bri
   kernels loaded from numba's cache), a 1-epoch fit and one of 1 + n epochs (n makes the longer
   fit last about ten seconds); ``epoch`` = their difference over n (an epoch with the evaluation
   that follows it), ``setup`` = the first fit less an epoch;
-- IRGAN's ``d_epoch`` (D's SGD), ``g_epoch`` (G's SGD and the evaluation after it),
+- IRGAN's ``d_epoch`` (D's SGD), ``g_epoch`` (G's SGD and the evaluation after it), ``g_steps``
+  (G's SGD alone, the trainer's timer: what :mod:`irgan.train.placement` weighs against the GPU),
   ``outer_epoch`` (the rest of an outer epoch: D's evaluation, the logged dynamics, the saved
   state), ``regeneration`` (D's sample from G, the trainer's timer) and ``setup``: wall-time
   differences of short runs, 1 x (1 D + 1 G) against 1 x (1 D + (1 + n) G), 1 x ((1 + n) D + 1 G)
@@ -129,6 +130,8 @@ def measure(system: str, dataset_path: str, config: dict, device: str = "cpu", s
         rows += _two_fits(pretraining(pretrain_discriminator, "discriminator"))
     elif system == "irgan":  # one schedule, and one with more G-epochs, D-epochs, outer epochs each
         base = resolve_variant(config["irgan"], "code")
+        if device.type == "cuda":  # the torch steps and sampling on the GPU: the placement's other side
+            base = {**base, "backend": "torch"}
 
         def run(outer: int, d_epochs: int, g_epochs: int) -> tuple[float, ...]:
             """(wall seconds, one regeneration, the trainer's D-epoch, G-epoch with evaluation and
@@ -151,7 +154,8 @@ def measure(system: str, dataset_path: str, config: dict, device: str = "cpu", s
         # (at least the epoch's own SGD by the timers: at Netflix size one epoch is within the noise of
         # a run's evaluations)
         g_runs = _extra_epochs(one[3])
-        g_epoch = max((run(1, 1, 1 + g_runs)[0] - one[0]) / g_runs, one[4])
+        more_g = run(1, 1, 1 + g_runs)
+        g_epoch = max((more_g[0] - one[0]) / g_runs, one[4])
         d_runs = _extra_epochs(one[2])
         d_epoch = max((run(1, 1 + d_runs, 1)[0] - one[0]) / d_runs, one[2])
         longer = run(2, 1, 1)  # an outer epoch beyond its D- and G-epoch: D's evaluation, the saved state
@@ -160,7 +164,8 @@ def measure(system: str, dataset_path: str, config: dict, device: str = "cpu", s
         outer = max(longer[0] - one[0] - d_epoch - g_epoch, longer[5] - one[5], 1e-6)
         regeneration = one[1]
         rows += [("d_epoch", d_epoch, d_runs), ("g_epoch", g_epoch, g_runs),
-                 ("regeneration", regeneration, 1), ("outer_epoch", outer, 1),
+                 ("g_steps", more_g[4], 1 + g_runs), ("regeneration", regeneration, 1),
+                 ("outer_epoch", outer, 1),
                  ("setup", max(first[0] - d_epoch - g_epoch - outer, 0.0), 1)]
     elif system in ("bpr", "lambdafm"):
         spec = config["baselines"].get(system) or {}

@@ -23,11 +23,9 @@ import csv
 import json
 import sys
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
@@ -43,6 +41,7 @@ from irgan.study.variants import (
     selected_variants,
     study_runs,
 )
+from irgan.train.placement import interpolate
 
 # Measured on the 2-core CI-type machine, idle, one faithful run on ml-100k-irgan (docs/training.md, "Speed"):
 # seconds per D-epoch (2,759 steps of 16 triples) and per G-epoch with its evaluation.
@@ -51,9 +50,10 @@ BENCHMARK_POSITIVES = 44_140  # training positives of ml-100k-irgan, the benchma
 # Start-up of one job (Snakemake, Python, torch, numba's cache), measured: the demo's 61 jobs took
 # 115 s on 2 idle cores.
 JOB_SECONDS = 3.5
-# Inside a study every core runs a job, so G's evaluation no longer overlaps its training: the
-# reference's run took 33 s in the 2-core study against the benchmark's 15.5 s alone.
-CONTENTION = 2.1
+# Inside a study every core runs a job, so G's evaluation no longer overlaps its training: one
+# reference run on ml-100k-irgan with one thread took 27.5 s alone and 27.7 s beside another (the
+# two cores do not slow each other; measured 2026-12-06), against BENCHMARK's 15.5 s for a run.
+CONTENTION = 1.8
 # Seconds per epoch of the pre-trainings in the 2-core study on ml-100k-irgan (DNS 80 epochs in
 # 2.0 s, MLE 60 in 1.7 s), and per (setting, seed) of the DNS-against-released-start grid
 # (53 of them in about 7 min).
@@ -96,8 +96,8 @@ class Job:
 #: of every user)
 SIZE_MEASURE = {"dns": "positives", "mle": "cells", "discriminator": "positives", "bpr": "positives",
                 "lambdafm": "positives", "irgan:d_epoch": "positives", "irgan:regeneration": "cells",
-                "irgan:g_epoch": "cells", "irgan:outer_epoch": "cells", "pop": "cells", "itemknn": "cells",
-                "ease": "cells", "evaluation": "cells"}
+                "irgan:g_epoch": "cells", "irgan:g_steps": "cells", "irgan:outer_epoch": "cells",
+                "pop": "cells", "itemknn": "cells", "ease": "cells", "evaluation": "cells"}
 
 
 def size_measure(system: str, quantity: str) -> str:
@@ -122,22 +122,6 @@ def scale_measurements(results: str) -> pd.DataFrame | None:
         return None
     frame = pd.read_csv(path)
     return frame[(frame["status"] == "ok") & (frame["device"] == "cpu")]
-
-
-def interpolate(sizes: Sequence[float], seconds: Sequence[float], size: float) -> float:
-    """Seconds at ``size`` from measured (size, seconds) points: piecewise linear in log-log between
-    the two nearest sizes, the end segment's slope beyond them, proportional with one point."""
-    pairs = zip(sizes, seconds, strict=True)
-    points = sorted({float(x): float(y) for x, y in pairs if x > 0 and y > 0}.items())
-    if not points:
-        return 0.0
-    if len(points) == 1:
-        return points[0][1] * size / points[0][0]
-    xs, ys = np.log([p[0] for p in points]), np.log([p[1] for p in points])
-    x = np.log(size)
-    right = int(np.clip(np.searchsorted(xs, x), 1, len(xs) - 1))
-    slope = (ys[right] - ys[right - 1]) / (xs[right] - xs[right - 1])
-    return float(np.exp(ys[right - 1] + slope * (x - xs[right - 1])))
 
 
 def measured_costs(table: pd.DataFrame | None, shape: tuple[float, float, float]) -> dict[str, float]:

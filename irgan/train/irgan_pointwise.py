@@ -58,9 +58,10 @@ from irgan.train.components import (
     uniforms,
 )
 from irgan.train.dynamics import DynamicsLog
+from irgan.train.placement import Measurements, Placement, place
 from irgan.train.sampling import sample_inverse_cdf
 from irgan.train.settings import DiscriminatorPretrainingSettings, IRGANSettings
-from irgan.train.trainer import Method, Trainer, TripleMethod, resolve_backend
+from irgan.train.trainer import Method, Trainer, TripleMethod
 
 log = logging.getLogger("irgan.irgan")
 
@@ -313,13 +314,15 @@ class IRGAN(Method):
 
     def __init__(self, dataset: Dataset, selection: str, settings: IRGANSettings, seed: int,
                  device: torch.device, generator: MFParams | None, discriminator: MFParams | None,
-                 variant: str) -> None:
+                 variant: str, placement: Placement | None = None) -> None:
         s = self.s = settings
         self.device, self.variant, self.system = device, variant, f"irgan-{variant}"
-        self.backend = resolve_backend(s.backend, device)
+        # which backend runs the steps and D's sampling (on a GPU: by measurement, irgan.train.placement)
+        self.placement = placement or place(device, s.backend, dataset.n_users * dataset.n_items)
+        self.backend, self.sampling_backend = self.placement.steps, self.placement.sampling
         # batched G-steps (the `fast` schedule) exist only as torch code (on the step device)
         self.g_backend = "torch" if s.generator.batch_users != 1 else self.backend
-        step_device = self.step_device = torch.device("cpu") if self.backend == "compiled" else device
+        step_device = self.step_device = self.placement.step_device(device)
         self.positives = positives = Positives.from_pairs(dataset.training_positives(selection),
                                                           dataset.n_users, dataset.n_items)
         self.positive_mask = positives.mask(step_device)
@@ -377,7 +380,7 @@ class IRGAN(Method):
         draws = uniforms(self.rng, len(self.positives))
         try:
             negatives = sample_for_discriminator(self.G, self.positives, self.d.temperature, draws,
-                                                 self.device, self.backend)
+                                                 self.device, self.sampling_backend)
         except NonFiniteSampling as exc:
             raise TrainingDiverged("D", self.counts["d_epochs"] + 1, str(exc)) from exc
         self.triples = Triples(self.triple_users, self.triple_positives, negatives.to(self.step_device))
@@ -503,7 +506,7 @@ class IRGANTrainer(Trainer):
     def details(self, seconds: float) -> dict:
         m = self.method
         return {"evaluation_overlap": self.overlap, "variant": m.variant, "schedule": m.counts,
-                "seconds": self.seconds,
+                "seconds": self.seconds, "placement": m.placement.record(m.device),
                 "final_test_P@5": self.curve.value(self.epoch, "G", "test", "P@5") if "test" in self.splits
                 else None}
 
@@ -519,21 +522,25 @@ def train_irgan(
     variant: str = "code",
     resume_path: str | os.PathLike | None = None,
     on_outer_epoch: Callable[[int], None] | None = None,
+    measurements: Measurements | None = None,
 ) -> TrainResult:
     """Train IRGAN pointwise; return the selected generator, the curve and the run's counts.
 
     ``generator`` / ``discriminator``: initial parameters (pre-trained or
     released); ``None`` means the authors' random init. With ``resume_path``
     the state after every outer epoch is saved there, and a run started again
-    with the same settings continues from it and ends with the same numbers.
+    with the same settings continues from it and ends with the same numbers. ``measurements``:
+    the scale benchmark's CPU and GPU costs (:func:`irgan.train.placement.gpu_measurements`), which
+    place the steps, D's sampling and the evaluation of a run on a GPU.
     """
     device = torch.device(device)
     s = IRGANSettings.from_dict(settings)
-    method = IRGAN(dataset, selection, s, seed, device, generator, discriminator, variant)
+    placement = place(device, s.backend, dataset.n_users * dataset.n_items, measurements)
+    method = IRGAN(dataset, selection, s, seed, device, generator, discriminator, variant, placement)
     starts = tuple(None if given is None else float(given.user.double().sum())
                    for given in (generator, discriminator))
     return IRGANTrainer(
-        method, dataset, selection, seed, device, splits=s.curve.splits,
+        method, dataset, selection, seed, placement.evaluation, splits=s.curve.splits,
         metrics=s.curve.metrics, resume_path=resume_path, resume_key=starts,
         overlap=method.g_backend == "compiled" and torch.get_num_threads() >= 2, on_round=on_outer_epoch,
         description=f"IRGAN {variant} seed {seed} ({selection})").fit()
