@@ -22,6 +22,7 @@ from irgan.contract.runs import (
     make_record,
     parse_run_path,
     read_run,
+    results_root,
     run_dir,
     run_dir_pattern,
     run_outputs,
@@ -52,6 +53,7 @@ def test_one_template_for_the_directory_the_rules_and_the_parser():
     assert run_dir_pattern(root, system="irgan-{variant}") == (
         "results/demo/{dataset}/runs/{selection}/irgan-{variant}/seed-{seed}")
     assert parse_run_path(run_dir(root, *KEY) / "curve.csv") == (KEY, run_dir(root, *KEY))
+    assert results_root(run_dir(root, *KEY) / "record.json") == Path(root)  # where its benchmarks are
     outputs = run_outputs(run_dir_pattern(root), model=True)
     assert [Path(p).name for p in outputs.values()] == [*CONTRACT_FILES, "model.pt"]
     assert set(SELECTION_PATTERN.split("|")) == set(SELECTIONS)

@@ -124,6 +124,12 @@ def parse_run_path(path: str | os.PathLike) -> tuple[RunKey, Path]:
     return RunKey(dataset, selection, system, seed), directory
 
 
+def results_root(path: str | os.PathLike) -> Path:
+    """The results folder a run lives in (the parent of its ``{dataset}``), from any path inside it."""
+    _, directory = parse_run_path(path)
+    return directory.parents[4]
+
+
 # --------------------------------------------------------------------------- the record
 
 NONE = type(None)

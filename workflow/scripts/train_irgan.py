@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from irgan.contract.runs import results_root
 from irgan.jobs.script import snakemake_step
 from irgan.jobs.training_run import train_step
 from irgan.train.irgan_pointwise import initial_model, train_irgan
@@ -12,9 +13,10 @@ def main() -> None:
     w, inputs = snakemake.wildcards, snakemake.input
     settings = dict(snakemake.params.settings)
     resume = Path(snakemake.params.resume)
-    # where a run on a GPU puts its parts: the scale benchmark's measurements, read on the machine that
-    # runs the job (not a rule parameter: a new table must not make finished runs stale)
-    measurements = load_gpu_measurements(snakemake.config["results"])
+    # where a run on a GPU puts its parts: the scale benchmark's measurements in the run's results
+    # folder, read on the machine that runs the job (not a rule parameter: a new table must not make
+    # finished runs stale)
+    measurements = load_gpu_measurements(results_root(snakemake.output.record))
 
     def train(dataset, device):
         generator = initial_model(inputs.get("generator"), settings["generator_init"], dataset)
